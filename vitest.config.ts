@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Suites start servers on ephemeral ports; two cores do not gain from more workers.
+    maxWorkers: 2,
+  },
+});
