@@ -1,0 +1,45 @@
+import type { FunctionName } from './functions';
+
+/**
+ * THE route table: the CDK HTTP API and the local runtime are both built from it, so they cannot
+ * drift. `caller` says who is expected to call: WeChat (authenticity from signatures), a merchant's
+ * browser (public pages), an operator (bearer token) or anyone (health).
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Caller = 'wechat' | 'merchant' | 'operator' | 'public';
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway syntax: `{name}` is a path parameter. */
+  path: string;
+  function: FunctionName;
+  caller: Caller;
+}
+
+const operator = (method: HttpMethod, path: string, fn: FunctionName): Route => ({ method, path, function: fn, caller: 'operator' });
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/health', function: 'health', caller: 'public' },
+
+  { method: 'POST', path: '/wechat/ticket', function: 'wechat-ticket', caller: 'wechat' },
+  { method: 'POST', path: '/wechat/callback/{appid}', function: 'wechat-callback', caller: 'wechat' },
+
+  { method: 'GET', path: '/authorize', function: 'authorize', caller: 'merchant' },
+  { method: 'GET', path: '/auth/callback', function: 'auth-callback', caller: 'merchant' },
+
+  operator('POST', '/api/auth-links', 'api-auth-links'),
+  operator('GET', '/api/tenants', 'api-tenants'),
+  operator('GET', '/api/tenants/{appid}', 'api-tenants'),
+  operator('GET', '/api/tenants/{appid}/config', 'api-tenants'),
+  operator('PUT', '/api/tenants/{appid}/config', 'api-tenants'),
+  operator('GET', '/api/tenants/{appid}/ext-json', 'api-tenants'),
+  operator('GET', '/api/tenants/{appid}/qrcode', 'api-tenants'),
+  operator('GET', '/api/templates', 'api-templates'),
+  operator('GET', '/api/templates/drafts', 'api-templates'),
+  operator('POST', '/api/templates', 'api-templates'),
+  operator('DELETE', '/api/templates/{templateId}', 'api-templates'),
+  operator('GET', '/api/deployments', 'api-deployments'),
+  operator('POST', '/api/deployments', 'api-deployments'),
+  operator('GET', '/api/deployments/{id}', 'api-deployments'),
+  operator('POST', '/api/deployments/{id}/{action}', 'api-deployments'),
+];

@@ -1,0 +1,30 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { logger } from '../logger';
+import { HttpError } from './errors';
+import { errorBody, json, type HttpResult } from './responses';
+
+export type HttpFunction = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+
+/**
+ * Wraps an HTTP API handler: structured logging with the Lambda context, and errors mapped to
+ * `{error:{code,message}}` — HttpErrors with their status, anything else as a 500 that reveals nothing.
+ */
+export function httpHandler(fn: HttpFunction) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: async (request) => {
+        const error = request.error;
+        if (error instanceof HttpError) {
+          logger.info('request rejected', { code: error.code, status: error.statusCode, route: request.event.routeKey });
+          request.response = json(error.statusCode, errorBody(error.code, error.message));
+        } else {
+          logger.error('unhandled error', { error: error as Error, route: request.event.routeKey });
+          request.response = json(500, errorBody('internal', 'internal error'));
+        }
+      },
+    })
+    .handler(fn);
+}
