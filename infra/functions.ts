@@ -19,7 +19,7 @@ export interface FunctionSpec {
   memoryMb?: number;
 }
 
-export const FUNCTIONS = {
+const FUNCTION_SPECS = {
   health: { secrets: [], callsWeChat: false },
   'wechat-ticket': {
     secrets: ['componentSecret', 'messageToken', 'encodingAesKey'],
@@ -56,7 +56,9 @@ export const FUNCTIONS = {
   },
 } as const satisfies Record<string, FunctionSpec>;
 
-export type FunctionName = keyof typeof FUNCTIONS;
+export type FunctionName = keyof typeof FUNCTION_SPECS;
+
+export const FUNCTIONS: Record<FunctionName, FunctionSpec> = FUNCTION_SPECS;
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 

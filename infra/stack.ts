@@ -8,7 +8,7 @@ import { DeployQueue } from './constructs/deploy-queue';
 import { HttpApi } from './constructs/http-api';
 import { Schedule } from './constructs/schedules';
 import { WeChatSecrets } from './constructs/wechat-secrets';
-import { DEPLOY_QUEUE, FUNCTIONS, FUNCTION_NAMES, type FunctionName, type FunctionSpec } from './functions';
+import { DEPLOY_QUEUE, FUNCTIONS, FUNCTION_NAMES, type FunctionName } from './functions';
 
 export interface MpfleetStackProps extends StackProps {
   /** Where the SecureString parameters live, e.g. `/mpfleet/prod`. */
@@ -33,7 +33,7 @@ export class MpfleetStack extends Stack {
 
     const functions = {} as Record<FunctionName, lambda.IFunction>;
     for (const name of FUNCTION_NAMES) {
-      const spec: FunctionSpec = FUNCTIONS[name];
+      const spec = FUNCTIONS[name];
       const { fn } = new AppFunction(this, `Fn-${name}`, {
         name,
         spec,

@@ -1,4 +1,8 @@
+import { checkHealth } from '../../shared/health';
 import { httpHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/responses';
 
-export const handler = httpHandler(async () => json(200, { status: 'ok', service: 'mpfleet' }));
+export const handler = httpHandler(async () => {
+  const report = await checkHealth();
+  return json(report.status === 'ok' ? 200 : 503, report);
+});

@@ -23,7 +23,7 @@ export class WeChatSecrets extends Construct {
     return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: path });
   }
 
-  grantRead(fn: lambda.IFunction, names: readonly SecretName[]): void {
+  grantRead(fn: lambda.Function, names: readonly SecretName[]): void {
     if (names.length === 0) return;
     fn.addEnvironment('SECRETS_PARAMETER_PREFIX', this.parameterPrefix);
     fn.addToRolePolicy(

@@ -109,12 +109,12 @@ describe('deploy queue', () => {
 
 describe('schedules', () => {
   it('has one EventBridge rule per scheduled function', () => {
-    const scheduled = FUNCTION_NAMES.filter((name) => 'schedule' in FUNCTIONS[name]);
+    const scheduled = FUNCTION_NAMES.filter((name) => FUNCTIONS[name].schedule);
     expect(scheduled.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::Events::Rule', scheduled.length);
     for (const name of scheduled) {
       template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: (FUNCTIONS[name] as { schedule: string }).schedule,
+        ScheduleExpression: FUNCTIONS[name].schedule,
         State: 'ENABLED',
       });
     }

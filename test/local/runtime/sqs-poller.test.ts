@@ -1,0 +1,92 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startQueue, type LocalQueue } from '../../../local/runtime/sqs';
+import { startQueuePoller } from '../../../local/runtime/sqs-poller';
+
+const MAX_RECEIVES = 3;
+let queue: LocalQueue;
+
+beforeAll(async () => {
+  queue = await startQueue({ name: 'poller-test', region: 'us-east-1', visibilityTimeoutSeconds: 1, maxReceiveCount: MAX_RECEIVES, deadLetterRetentionSeconds: 3600 });
+});
+afterAll(() => queue.close());
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('SQS event source stand-in', () => {
+  it('deletes successes, redelivers reported failures and dead-letters a message that keeps failing', async () => {
+    const seen: Record<string, number[]> = {};
+    const arn = (await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const poller = startQueuePoller({
+      client: queue.client,
+      queueUrl: queue.queueUrl,
+      queueArn: arn,
+      batchSize: 10,
+      maxConcurrency: 2,
+      handler: async (event: SQSEvent) => {
+        const failures: { itemIdentifier: string }[] = [];
+        for (const record of event.Records) {
+          (seen[record.body] ??= []).push(Number(record.attributes.ApproximateReceiveCount));
+          const failsNow = record.body === 'poison' || (record.body === 'flaky' && seen.flaky!.length === 1);
+          if (failsNow) failures.push({ itemIdentifier: record.messageId });
+        }
+        return { batchItemFailures: failures };
+      },
+    });
+    try {
+      await queue.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.queueUrl,
+          Entries: ['ok', 'flaky', 'poison'].map((body, i) => ({ Id: String(i), MessageBody: body })),
+        }),
+      );
+      await until(async () => {
+        const dead = await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        return dead.Attributes?.ApproximateNumberOfMessages === '1';
+      });
+    } finally {
+      await poller.stop();
+    }
+
+    expect(seen.ok).toEqual([1]);
+    expect(seen.flaky).toEqual([1, 2]);
+    expect(seen.poison).toEqual([1, 2, 3]);
+    const dead = await queue.client.send(new ReceiveMessageCommand({ QueueUrl: queue.deadLetterQueueUrl, MaxNumberOfMessages: 10 }));
+    expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
+    const left = await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['All'] }));
+    expect(left.Attributes?.ApproximateNumberOfMessages).toBe('0');
+  });
+
+  it('retries the whole batch when the handler throws', async () => {
+    let calls = 0;
+    const delivered: string[] = [];
+    const arn = (await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const poller = startQueuePoller({
+      client: queue.client,
+      queueUrl: queue.queueUrl,
+      queueArn: arn,
+      batchSize: 10,
+      maxConcurrency: 1,
+      handler: async (event) => {
+        calls += 1;
+        if (calls === 1) throw new Error('crashed mid-batch');
+        delivered.push(...event.Records.map((r) => r.body));
+      },
+    });
+    try {
+      await queue.client.send(new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: [{ Id: 'a', MessageBody: 'again' }] }));
+      await until(() => delivered.length > 0);
+    } finally {
+      await poller.stop();
+    }
+    expect(calls).toBe(2);
+    expect(delivered).toEqual(['again']);
+  });
+});
