@@ -1,0 +1,335 @@
+/**
+ * Request and response shapes of the WeChat APIs we call, with WeChat's own field names
+ * (snake_case, and the odd CamelCase such as `MiniProgramInfo` or `ScreenShot`). Fields WeChat
+ * does not always send are optional; unknown extra fields are simply carried along.
+ */
+
+/** Present on every answer; a successful one may omit both. */
+export interface WeChatResult {
+  errcode?: number;
+  errmsg?: string;
+}
+
+// ---------- §3 component APIs ----------
+
+export interface ComponentTokenResponse extends WeChatResult {
+  component_access_token: string;
+  expires_in: number;
+}
+
+export interface PreAuthCodeResponse extends WeChatResult {
+  pre_auth_code: string;
+  expires_in: number;
+}
+
+export interface FuncInfo {
+  funcscope_category: { id: number };
+  confirm_info?: { need_confirm: number; already_confirm: number; can_confirm: number };
+}
+
+export interface QueryAuthResponse extends WeChatResult {
+  authorization_info: {
+    authorizer_appid: string;
+    authorizer_access_token: string;
+    expires_in: number;
+    authorizer_refresh_token: string;
+    func_info?: FuncInfo[];
+  };
+}
+
+export interface AuthorizerTokenResponse extends WeChatResult {
+  authorizer_access_token: string;
+  expires_in: number;
+  authorizer_refresh_token: string;
+}
+
+export interface MiniProgramNetwork {
+  RequestDomain?: string[];
+  WsRequestDomain?: string[];
+  UploadDomain?: string[];
+  DownloadDomain?: string[];
+  BizDomain?: string[];
+  UDPDomain?: string[];
+  TCPDomain?: string[];
+}
+
+export interface MiniProgramInfo {
+  network?: MiniProgramNetwork;
+  categories?: { first: string; second: string }[];
+  visit_status?: number;
+}
+
+export interface AuthorizerInfoResponse extends WeChatResult {
+  authorizer_info: {
+    nick_name?: string;
+    head_img?: string;
+    service_type_info?: { id: number };
+    verify_type_info?: { id: number };
+    /** The gh_... original id, which arrives as ToUserName in message pushes. */
+    user_name: string;
+    principal_name?: string;
+    alias?: string;
+    qrcode_url?: string;
+    signature?: string;
+    account_status?: number;
+    business_info?: Record<string, number>;
+    MiniProgramInfo?: MiniProgramInfo;
+  };
+  authorization_info: {
+    authorizer_appid: string;
+    authorizer_refresh_token?: string;
+    func_info?: FuncInfo[];
+  };
+}
+
+export interface AuthorizerListItem {
+  authorizer_appid: string;
+  refresh_token: string;
+  auth_time: number;
+}
+
+export interface AuthorizerListResponse extends WeChatResult {
+  total_count: number;
+  list: AuthorizerListItem[];
+}
+
+// ---------- §4 template library (component token) ----------
+
+/** 0 normal template, 1 standard template (accepts only extAppid, ext, window in ext_json). */
+export type TemplateType = 0 | 1;
+
+export interface TemplateDraft {
+  draft_id: number;
+  user_version: string;
+  user_desc: string;
+  create_time: number;
+  source_miniprogram_appid?: string;
+  source_miniprogram?: string;
+  developer?: string;
+}
+
+export interface TemplateDraftListResponse extends WeChatResult {
+  draft_list: TemplateDraft[];
+}
+
+export interface Template {
+  template_id: number;
+  user_version: string;
+  user_desc: string;
+  create_time: number;
+  template_type?: TemplateType;
+  source_miniprogram_appid?: string;
+  source_miniprogram?: string;
+  developer?: string;
+}
+
+export interface TemplateListResponse extends WeChatResult {
+  template_list: Template[];
+}
+
+// ---------- §4 code management (authorizer token) ----------
+
+export interface CommitRequest {
+  template_id: number | string;
+  /** The per-tenant configuration serialised with JSON.stringify — a string, never an object. */
+  ext_json: string;
+  user_version: string;
+  user_desc: string;
+}
+
+export interface PageListResponse extends WeChatResult {
+  page_list: string[];
+}
+
+export interface AuditCategory {
+  first_class: string;
+  second_class: string;
+  third_class?: string;
+  first_id: number;
+  second_id: number;
+  third_id?: number;
+}
+
+export interface CategoryListResponse extends WeChatResult {
+  category_list: AuditCategory[];
+}
+
+export interface AuditItem {
+  address?: string;
+  tag?: string;
+  title?: string;
+  first_class?: string;
+  second_class?: string;
+  third_class?: string;
+  first_id?: number;
+  second_id?: number;
+  third_id?: number;
+}
+
+export interface SubmitAuditRequest {
+  /** At most 5 items; may be left out to let WeChat derive them. */
+  item_list?: AuditItem[];
+  preview_info?: { video_id_list?: string[]; pic_id_list?: string[] };
+  version_desc?: string;
+  feedback_info?: string;
+  feedback_stuff?: string;
+  ugc_declare?: {
+    scene?: number[];
+    other_scene_desc?: string;
+    method?: number[];
+    has_audit_team?: number;
+    audit_desc?: string;
+  };
+  privacy_api_not_use?: boolean;
+  order_path?: string;
+}
+
+export interface SubmitAuditResponse extends WeChatResult {
+  auditid: number;
+}
+
+/** 0 approved, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
+export type AuditStatus = 0 | 1 | 2 | 3 | 4;
+
+export interface AuditStatusResponse extends WeChatResult {
+  status: AuditStatus;
+  reason?: string;
+  /** Media ids of rejection screenshots joined by `|`. */
+  screenshot?: string;
+}
+
+export interface LatestAuditStatusResponse extends WeChatResult {
+  auditid: number;
+  status: AuditStatus;
+  reason?: string;
+  ScreenShot?: string;
+  user_version?: string;
+  user_desc?: string;
+  submit_audit_time?: number;
+}
+
+export interface HistoryVersion {
+  app_version: number;
+  user_version: string;
+  user_desc: string;
+  commit_time: number;
+}
+
+export interface HistoryVersionResponse extends WeChatResult {
+  version_list: HistoryVersion[];
+}
+
+export interface GrayReleaseRequest {
+  /** 1–100. */
+  gray_percentage: number;
+  support_debuger_first?: boolean;
+  support_experiencer_first?: boolean;
+}
+
+export interface GrayReleasePlanResponse extends WeChatResult {
+  gray_release_plan: {
+    status: number;
+    create_timestamp: number;
+    gray_percentage: number;
+    support_debuger_first?: boolean;
+    support_experiencer_first?: boolean;
+  };
+}
+
+export type VisitStatusAction = 'open' | 'close';
+
+export interface QuotaResponse extends WeChatResult {
+  rest: number;
+  limit: number;
+  speedup_rest: number;
+  speedup_limit: number;
+}
+
+export type DomainAction = 'add' | 'delete' | 'set' | 'get';
+
+export interface ServerDomains {
+  requestdomain?: string[];
+  wsrequestdomain?: string[];
+  uploaddomain?: string[];
+  downloaddomain?: string[];
+  udpdomain?: string[];
+  tcpdomain?: string[];
+}
+
+export interface ModifyDomainRequest extends ServerDomains {
+  action: DomainAction;
+}
+
+export type ModifyDomainResponse = WeChatResult & ServerDomains;
+
+export interface WebviewDomainRequest {
+  /** Without an action WeChat sets the domains configured for the third-party platform. */
+  action?: DomainAction;
+  webviewdomain?: string[];
+}
+
+export interface WebviewDomainResponse extends WeChatResult {
+  webviewdomain?: string[];
+}
+
+export interface BindTesterResponse extends WeChatResult {
+  userstr: string;
+}
+
+export type UnbindTesterRequest = { wechatid: string } | { userstr: string };
+
+export interface ExperiencerListResponse extends WeChatResult {
+  members: { userstr: string }[];
+}
+
+// ---------- customer-service message (full-network release check, §6) ----------
+
+export interface CustomTextMessage {
+  touser: string;
+  msgtype: 'text';
+  text: { content: string };
+}
+
+// ---------- privacy guide (用户隐私保护指引) ----------
+
+/** 1 the version in production, 2 the development version. */
+export type PrivacyVersion = 1 | 2;
+
+export interface PrivacyOwnerSetting {
+  contact_email?: string;
+  contact_phone?: string;
+  contact_qq?: string;
+  contact_weixin?: string;
+  ext_file_media_id?: string;
+  notice_method: string;
+  store_expire_timestamp?: string;
+  store_region?: number;
+}
+
+export interface PrivacySettingItem {
+  privacy_key: string;
+  privacy_text: string;
+}
+
+export interface SdkPrivacyInfo {
+  sdk_name: string;
+  sdk_biz_name: string;
+  sdk_list: PrivacySettingItem[];
+}
+
+export interface SetPrivacySettingRequest {
+  privacy_ver?: PrivacyVersion;
+  owner_setting: PrivacyOwnerSetting;
+  setting_list?: PrivacySettingItem[];
+  sdk_privacy_info_list?: SdkPrivacyInfo[];
+}
+
+export interface GetPrivacySettingResponse extends WeChatResult {
+  code_exist?: number;
+  privacy_list?: string[];
+  setting_list?: (PrivacySettingItem & { privacy_label?: string })[];
+  update_time?: number;
+  owner_setting?: PrivacyOwnerSetting;
+  privacy_desc?: { privacy_desc_list: { privacy_key: string; privacy_desc: string }[] };
+  sdk_privacy_info_list?: SdkPrivacyInfo[];
+}
