@@ -1,7 +1,24 @@
+import { z } from 'zod';
+import { createAuthLinks } from '../../shared/authorization/auth-links';
 import { httpHandler } from '../../shared/http/handler';
-import { HttpError } from '../../shared/http/errors';
+import { bodyJson } from '../../shared/http/request';
+import { json } from '../../shared/http/responses';
+import { parseOr400 } from '../../shared/http/validation';
+import { platform } from '../../shared/platform';
+import { APPID_PATTERN } from '../../shared/tenants/tenant';
 
-// Placeholder until its issue lands: answers a clear 501 instead of pretending to work.
-export const handler = httpHandler(async () => {
-  throw new HttpError(501, 'not_implemented', 'this route is not implemented yet');
-});
+const AuthLinkRequest = z
+  .object({
+    authType: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    bizAppid: z.string().regex(APPID_PATTERN, 'must be an appid (wx + 16 hex digits)').optional(),
+  })
+  .strict();
+
+/** POST /api/auth-links: fresh PC and in-WeChat authorization URLs for an operator to hand out. */
+export const handler = httpHandler(
+  async (event) => {
+    const request = parseOr400(AuthLinkRequest, event.body ? bodyJson(event) : {});
+    return json(200, await createAuthLinks(platform(), request));
+  },
+  { operatorOnly: true },
+);

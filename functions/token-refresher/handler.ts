@@ -1,6 +1,11 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger';
+import { platform } from '../../shared/platform';
+import { refreshExpiringTokens, type RefreshRunReport } from '../../shared/tokens/scheduled-refresh';
 
-// Placeholder until the token service lands.
-export const handler = async (): Promise<void> => {
-  logger.debug('token refresher: nothing to refresh yet');
-};
+/** EventBridge, every 5 minutes: ticket watchdog and ahead-of-expiry token refresh. */
+export const handler = middy<ScheduledEvent, RefreshRunReport>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(() => refreshExpiringTokens(platform()));

@@ -1,7 +1,18 @@
 import { httpHandler } from '../../shared/http/handler';
-import { HttpError } from '../../shared/http/errors';
+import { bodyText, queryParams } from '../../shared/http/request';
+import { text } from '../../shared/http/responses';
+import { platform } from '../../shared/platform';
+import { receiveMessagePush } from '../../shared/pushes/message-push';
+import { MAX_XML_BYTES } from '../../shared/wechat/xml';
 
-// Placeholder until its issue lands: answers a clear 501 instead of pretending to work.
-export const handler = httpHandler(async () => {
-  throw new HttpError(501, 'not_implemented', 'this route is not implemented yet');
+/** 消息与事件接收URL (`…/wechat/callback/$APPID$`): messages and events of one authorized account. */
+export const handler = httpHandler(async (event) => {
+  const reply = await receiveMessagePush(
+    platform(),
+    event.pathParameters?.appid ?? '',
+    queryParams(event),
+    bodyText(event, MAX_XML_BYTES),
+  );
+  if (reply.kind === 'encrypted') return text(200, reply.xml, 'application/xml; charset=utf-8');
+  return text(200, reply.kind === 'success' ? 'success' : '');
 });

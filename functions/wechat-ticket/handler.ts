@@ -1,7 +1,11 @@
 import { httpHandler } from '../../shared/http/handler';
-import { HttpError } from '../../shared/http/errors';
+import { bodyText, queryParams } from '../../shared/http/request';
+import { text } from '../../shared/http/responses';
+import { platform } from '../../shared/platform';
+import { MAX_COMPONENT_PUSH_BYTES, receiveComponentPush } from '../../shared/pushes/component-push';
 
-// Placeholder until its issue lands: answers a clear 501 instead of pretending to work.
-export const handler = httpHandler(async () => {
-  throw new HttpError(501, 'not_implemented', 'this route is not implemented yet');
+/** 授权事件接收URL: component_verify_ticket and (un)authorization pushes. */
+export const handler = httpHandler(async (event) => {
+  await receiveComponentPush(platform(), queryParams(event), bodyText(event, MAX_COMPONENT_PUSH_BYTES));
+  return text(200, 'success');
 });

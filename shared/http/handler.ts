@@ -2,7 +2,9 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../logger';
+import { toHttpError } from './error-mapping';
 import { HttpError } from './errors';
+import { operatorAuth } from './operator-auth';
 import { errorBody, json, type HttpResult } from './responses';
 
 export type HttpFunction = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
@@ -11,12 +13,12 @@ export type HttpFunction = (event: APIGatewayProxyEventV2, context: Context) => 
  * Wraps an HTTP API handler: structured logging with the Lambda context, and errors mapped to
  * `{error:{code,message}}` — HttpErrors with their status, anything else as a 500 that reveals nothing.
  */
-export function httpHandler(fn: HttpFunction) {
-  return middy<APIGatewayProxyEventV2, HttpResult>()
+export function httpHandler(fn: HttpFunction, options: { operatorOnly?: boolean } = {}) {
+  const handler = middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: async (request) => {
-        const error = request.error;
+        const error = toHttpError(request.error) ?? request.error;
         if (error instanceof HttpError) {
           logger.info('request rejected', { code: error.code, status: error.statusCode, route: request.event.routeKey });
           request.response = json(error.statusCode, errorBody(error.code, error.message));
@@ -25,6 +27,7 @@ export function httpHandler(fn: HttpFunction) {
           request.response = json(500, errorBody('internal', 'internal error'));
         }
       },
-    })
-    .handler(fn);
+    });
+  if (options.operatorOnly) handler.use(operatorAuth());
+  return handler.handler(fn);
 }

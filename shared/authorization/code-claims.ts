@@ -1,0 +1,77 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Long enough to outlive the code (10 min) and every WeChat retry of the `authorized` push. */
+const CLAIM_TTL_SECONDS = 24 * 3600;
+
+const claimKey = (code: string) => ({ pk: `AUTHCODE#${code}`, sk: 'CLAIM' });
+
+export type ClaimState = { state: 'exchanging' } | { state: 'done'; appid: string } | { state: 'failed'; reason: string };
+
+/**
+ * The same authorization code reaches us twice — the merchant's OAuth redirect and the
+ * `authorized` push. A conditional put lets exactly one of them exchange it.
+ */
+export class CodeClaims {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async claim(code: string, nowMs = Date.now()): Promise<boolean> {
+    const nowSeconds = Math.floor(nowMs / 1000);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...claimKey(code), state: 'exchanging', claimedAtMs: nowMs, expiresAt: nowSeconds + CLAIM_TTL_SECONDS },
+          // DynamoDB TTL deletes lazily (dynalite never does): an expired claim counts as absent.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(code: string): Promise<ClaimState | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: claimKey(code), ConsistentRead: true }));
+    if (!Item) return undefined;
+    if (Item.state === 'done') return { state: 'done', appid: Item.appid };
+    if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
+    return { state: 'exchanging' };
+  }
+
+  async complete(code: string, appid: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: claimKey(code),
+        UpdateExpression: 'SET #state = :done, appid = :appid',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':done': 'done', ':appid': appid },
+      }),
+    );
+  }
+
+  /** WeChat refused the code itself (used, expired, forged): remember, so a replay gets the same answer. */
+  async fail(code: string, reason: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: claimKey(code),
+        UpdateExpression: 'SET #state = :failed, reason = :reason',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason },
+      }),
+    );
+  }
+
+  /** The exchange could not be attempted (WeChat unreachable): let the other path or a retry try. */
+  async release(code: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: claimKey(code) }));
+  }
+}

@@ -1,0 +1,91 @@
+import { logger } from '../logger';
+import type { Platform } from '../platform';
+import type { TenantProfile } from '../tenants/tenant';
+import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
+import type { AuthorizerInfoResponse } from '../wechat/types';
+import { CodeClaims } from './code-claims';
+
+export type ExchangeResult =
+  | { outcome: 'authorized'; appid: string }
+  | { outcome: 'duplicate'; appid?: string }
+  | { outcome: 'rejected'; code: number; message: string };
+
+/** How long the second arrival of a code waits for the first to finish, to name the tenant. */
+const DUPLICATE_WAIT_MS = 3_000;
+
+/**
+ * Turns an authorization code into an active tenant with working tokens: claim the code (once,
+ * whichever of the OAuth redirect and the `authorized` push comes first), api_query_auth, store the
+ * tokens, then the tenant, then its profile. Tokens are stored before the tenant turns active, so
+ * an active tenant always has them.
+ */
+export async function exchangeAuthorizationCode(platform: Platform, code: string, nowMs = Date.now()): Promise<ExchangeResult> {
+  const claims = new CodeClaims(platform.db, platform.table);
+  if (!(await claims.claim(code, nowMs))) return waitForFirstArrival(claims, code);
+
+  let authorization;
+  try {
+    const answer = await platform.componentToken.use((token) => platform.componentApi.queryAuth(token, code));
+    authorization = answer.authorization_info;
+  } catch (error) {
+    if (isWeChatApiError(error) && !error.network && error.errorClass === 'permanent') {
+      await claims.fail(code, describe(error));
+      return { outcome: 'rejected', code: error.code, message: error.errmsg };
+    }
+    await claims.release(code);
+    throw error;
+  }
+
+  const appid = authorization.authorizer_appid;
+  await platform.authorizerTokens.storeAuthorization(
+    appid,
+    {
+      accessToken: authorization.authorizer_access_token,
+      expiresInSeconds: authorization.expires_in,
+      refreshToken: authorization.authorizer_refresh_token,
+    },
+    nowMs,
+  );
+  const permissions = (authorization.func_info ?? []).map((f) => f.funcscope_category.id);
+  await platform.tenants.saveAuthorization(appid, permissions, nowMs);
+  await claims.complete(code, appid);
+  await refreshProfile(platform, appid);
+  return { outcome: 'authorized', appid };
+}
+
+/** Fetches nick name, head image, principal, gh_ id and categories; a failure only costs the profile. */
+export async function refreshProfile(platform: Platform, appid: string): Promise<void> {
+  try {
+    const info = await platform.componentToken.use((token) => platform.componentApi.getAuthorizerInfo(token, appid));
+    await platform.tenants.saveProfile(appid, toProfile(info));
+  } catch (error) {
+    logger.warn('could not fetch authorizer info; the profile will be filled on the next refresh', { appid, error: error as Error });
+  }
+}
+
+function toProfile(info: AuthorizerInfoResponse): TenantProfile {
+  const a = info.authorizer_info;
+  return {
+    nickName: a.nick_name,
+    headImg: a.head_img,
+    principalName: a.principal_name,
+    userName: a.user_name,
+    signature: a.signature,
+    categories: a.MiniProgramInfo?.categories,
+  };
+}
+
+async function waitForFirstArrival(claims: CodeClaims, code: string): Promise<ExchangeResult> {
+  const deadline = Date.now() + DUPLICATE_WAIT_MS;
+  for (;;) {
+    const claim = await claims.get(code);
+    if (claim?.state === 'done') return { outcome: 'duplicate', appid: claim.appid };
+    if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
+    if (Date.now() > deadline) return { outcome: 'duplicate' };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function describe(error: WeChatApiError): string {
+  return `${error.code}: ${error.errmsg}`;
+}

@@ -1,0 +1,30 @@
+import { NoVerifyTicketError, TenantUnusableError } from '../tokens/errors';
+import { WeChatCryptoError } from '../wechat/crypto';
+import { isWeChatApiError } from '../wechat/errors';
+import { XmlError } from '../wechat/xml';
+import { HttpError } from './errors';
+
+/**
+ * Maps domain errors to what the caller should see. Anything a sender got wrong is a 4xx; WeChat
+ * being unavailable is a 502/503; nothing here echoes secrets (WeChat errors never carry tokens).
+ */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof WeChatCryptoError) {
+    return error.reason === 'invalid_signature'
+      ? new HttpError(401, 'invalid_signature', 'signature verification failed')
+      : new HttpError(400, error.reason, error.message);
+  }
+  if (error instanceof XmlError) {
+    return error.reason === 'too_large'
+      ? new HttpError(413, 'payload_too_large', error.message)
+      : new HttpError(400, `xml_${error.reason}`, error.message);
+  }
+  if (error instanceof TenantUnusableError) return new HttpError(409, `tenant_${error.reason}`, error.message);
+  if (error instanceof NoVerifyTicketError) return new HttpError(503, 'no_verify_ticket', error.message);
+  if (isWeChatApiError(error)) {
+    const code = error.network ? 'wechat_unreachable' : `wechat_${error.code}`;
+    return new HttpError(error.network ? 503 : 502, code, error.message);
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadConfig, type AppConfig } from './config';
+import { dynamo, tableName } from './db/client';
+import { getSecret } from './secrets';
+import { TenantStore } from './tenants/tenant-store';
+import { VerifyTicketStore } from './tickets/verify-ticket-store';
+import { AuthorizerTokens } from './tokens/authorizer-token';
+import { componentToken } from './tokens/component-token';
+import type { LeasedToken } from './tokens/leased-token';
+import { AuthorizerApi } from './wechat/authorizer-api';
+import { ComponentApi } from './wechat/component-api';
+import { MessageCrypto } from './wechat/crypto';
+import { WeChatHttp } from './wechat/http';
+
+/** Everything a use case may need, wired once per Lambda container (cold start). */
+export interface Platform {
+  config: AppConfig;
+  db: DynamoDBDocumentClient;
+  table: string;
+  componentApi: ComponentApi;
+  authorizerApi: AuthorizerApi;
+  tickets: VerifyTicketStore;
+  tenants: TenantStore;
+  componentToken: LeasedToken;
+  authorizerTokens: AuthorizerTokens;
+  /** The platform's message crypto (token + EncodingAESKey + component appid). */
+  messageCrypto: () => Promise<MessageCrypto>;
+  componentSecret: () => Promise<string>;
+}
+
+export function createPlatform(env: NodeJS.ProcessEnv = process.env, db: DynamoDBDocumentClient = dynamo()): Platform {
+  const config = loadConfig(env);
+  const table = tableName(env);
+  const http = new WeChatHttp({ apiBase: config.wechat.apiBase });
+  const componentApi = new ComponentApi(http, config.componentAppid);
+  const tickets = new VerifyTicketStore(db, table);
+  const tenants = new TenantStore(db, table);
+  const componentSecret = () => getSecret('componentSecret', env);
+  const platformToken = componentToken({ db, table, api: componentApi, tickets, componentSecret });
+  let crypto: Promise<MessageCrypto> | undefined;
+  return {
+    config,
+    db,
+    table,
+    componentApi,
+    authorizerApi: new AuthorizerApi(http),
+    tickets,
+    tenants,
+    componentToken: platformToken,
+    authorizerTokens: new AuthorizerTokens({
+      db,
+      table,
+      api: componentApi,
+      componentToken: platformToken,
+      onNeedsReauth: async (appid, reason) => {
+        await tenants.markUnusable(appid, 'needs_reauth', reason);
+      },
+    }),
+    messageCrypto: () =>
+      (crypto ??= Promise.all([getSecret('messageToken', env), getSecret('encodingAesKey', env)])
+        .then(([token, encodingAesKey]) => new MessageCrypto({ token, encodingAesKey, appid: config.componentAppid }))
+        .catch((error) => {
+          crypto = undefined; // a transient secrets failure must not stick for the container's life
+          throw error;
+        })),
+    componentSecret,
+  };
+}
+
+let shared: { platform: Platform; builtFrom: string } | undefined;
+
+const WIRING_ENV = ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'WECHAT_API_BASE', 'WECHAT_COMPONENT_APPID', 'PUBLIC_BASE_URL'];
+
+/**
+ * The container's platform, built on first use so it sees the environment the runtime set. (On
+ * Lambda that environment never changes; the local runtime may restart in-process with new ports,
+ * and then the platform is rebuilt.)
+ */
+export function platform(): Platform {
+  const builtFrom = WIRING_ENV.map((name) => process.env[name] ?? '').join('|');
+  if (shared?.builtFrom !== builtFrom) shared = { platform: createPlatform(), builtFrom };
+  return shared.platform;
+}

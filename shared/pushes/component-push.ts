@@ -1,0 +1,63 @@
+import { exchangeAuthorizationCode } from '../authorization/exchange-code';
+import { badRequest } from '../http/errors';
+import { logger } from '../logger';
+import type { Platform } from '../platform';
+import { openPush, type PushQuery } from '../wechat/envelope';
+import { requireString, type XmlFields } from '../wechat/xml';
+
+/** Pushes to the authorization-event URL are small; anything bigger is not from WeChat. */
+export const MAX_COMPONENT_PUSH_BYTES = 16 * 1024;
+
+export type ComponentPushOutcome =
+  | { infoType: 'component_verify_ticket'; result: 'stored' | 'stale' }
+  | { infoType: 'authorized' | 'updateauthorized'; result: string; appid?: string }
+  | { infoType: 'unauthorized'; appid: string }
+  | { infoType: 'notify_third_fasteregister' };
+
+/**
+ * Handles one push to the authorization-event URL (授权事件接收URL): verify and decrypt, check it is
+ * for our platform, then act by InfoType. Every action is idempotent, so WeChat's retries and
+ * replays change nothing twice.
+ */
+export async function receiveComponentPush(platform: Platform, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
+  const crypto = await platform.messageCrypto();
+  const { fields } = openPush(crypto, query, body, { maxBytes: MAX_COMPONENT_PUSH_BYTES });
+  if (requireString(fields, 'AppId') !== platform.config.componentAppid) {
+    throw badRequest('appid_mismatch', 'push is for another platform');
+  }
+  const infoType = requireString(fields, 'InfoType');
+  const createdAtMs = createTimeMs(fields);
+
+  switch (infoType) {
+    case 'component_verify_ticket': {
+      const result = await platform.tickets.save(requireString(fields, 'ComponentVerifyTicket'), createdAtMs / 1000);
+      logger.info('verify ticket received', { result });
+      return { infoType, result };
+    }
+    case 'authorized':
+    case 'updateauthorized': {
+      const appid = requireString(fields, 'AuthorizerAppid');
+      const exchange = await exchangeAuthorizationCode(platform, requireString(fields, 'AuthorizationCode'));
+      logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
+      return { infoType, appid, result: exchange.outcome };
+    }
+    case 'unauthorized': {
+      const appid = requireString(fields, 'AuthorizerAppid');
+      await platform.authorizerTokens.markRevoked(appid, createdAtMs);
+      await platform.tenants.markUnusable(appid, 'revoked', 'authorization revoked by the mini-program admin', createdAtMs);
+      logger.info('tenant revoked', { appid });
+      return { infoType, appid };
+    }
+    case 'notify_third_fasteregister':
+      logger.info('fast-registration result received', { status: fields.status });
+      return { infoType };
+    default:
+      throw badRequest('unknown_info_type', `unknown InfoType ${infoType.slice(0, 64)}`);
+  }
+}
+
+function createTimeMs(fields: XmlFields): number {
+  const createTime = Number(requireString(fields, 'CreateTime'));
+  if (!Number.isSafeInteger(createTime) || createTime <= 0) throw badRequest('invalid_create_time', 'CreateTime must be epoch seconds');
+  return createTime * 1000;
+}

@@ -1,0 +1,58 @@
+import { badRequest } from '../http/errors';
+import { logger } from '../logger';
+import type { Platform } from '../platform';
+import { isAppid } from '../tenants/tenant';
+import { openPush, sealReply, type PushQuery } from '../wechat/envelope';
+import { requireString, type XmlFields } from '../wechat/xml';
+import { answerFullNetworkTest, FULL_NETWORK_TEST_APPIDS } from './full-network-test';
+import { PushDedupe } from './push-dedupe';
+
+/** What to answer WeChat: the literal `success`, an empty body, or an encrypted passive reply. */
+export type MessageReply = { kind: 'success' } | { kind: 'empty' } | { kind: 'encrypted'; xml: string };
+
+export type AuditEventHandler = (platform: Platform, appid: string, fields: XmlFields) => Promise<void>;
+
+const AUDIT_EVENTS = new Set(['weapp_audit_success', 'weapp_audit_fail', 'weapp_audit_delay']);
+
+/**
+ * Handles one push to the message-and-event URL (`/wechat/callback/{appid}`): verify, decrypt,
+ * drop duplicates, then answer the full-network release check, hand audit results on, and
+ * acknowledge everything else.
+ */
+export async function receiveMessagePush(
+  platform: Platform,
+  appid: string,
+  query: PushQuery,
+  body: string,
+  onAuditEvent?: AuditEventHandler,
+): Promise<MessageReply> {
+  if (!isAppid(appid)) throw badRequest('invalid_appid', 'path must end in an appid (wx + 16 hex digits)');
+  const crypto = await platform.messageCrypto();
+  const { fields } = openPush(crypto, query, body);
+  const from = requireString(fields, 'FromUserName');
+  const createTime = requireString(fields, 'CreateTime');
+  const msgType = requireString(fields, 'MsgType');
+  const event = typeof fields.Event === 'string' ? fields.Event : '';
+  const msgId = typeof fields.MsgId === 'string' ? fields.MsgId : '';
+  // Messages carry MsgId; events are identified by sender and time (protocol doc §1).
+  const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${from}:${createTime}:${event || msgType}`;
+
+  return new PushDedupe(platform.db, platform.table).once<MessageReply>(
+    key,
+    async () => {
+      if (FULL_NETWORK_TEST_APPIDS.has(appid)) {
+        const reply = await answerFullNetworkTest(platform, fields);
+        if ('empty' in reply) return { kind: 'empty' };
+        return { kind: 'encrypted', xml: sealReply(crypto, reply.xml) };
+      }
+      if (msgType === 'event' && AUDIT_EVENTS.has(event)) {
+        logger.info('audit result received', { appid, event });
+        await onAuditEvent?.(platform, appid, fields);
+        return { kind: 'success' };
+      }
+      logger.info('message acknowledged', { appid, msgType, event });
+      return { kind: 'success' };
+    },
+    () => ({ kind: 'success' }),
+  );
+}

@@ -1,0 +1,145 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Tenant, TenantProfile, TenantStatus } from './tenant';
+
+const profileKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'PROFILE' });
+/** All tenants share one index partition, sorted by appid: a cheap, stable, paginated list. */
+const LIST_PARTITION = 'TENANTS';
+
+export interface TenantPage {
+  tenants: Tenant[];
+  nextToken?: string;
+}
+
+/** The tenant registry in DynamoDB. */
+export class TenantStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(appid: string): Promise<Tenant | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: profileKey(appid), ConsistentRead: true }));
+    return Item ? toTenant(Item) : undefined;
+  }
+
+  async list(options: { limit?: number; nextToken?: string; status?: TenantStatus } = {}): Promise<TenantPage> {
+    const { Items, LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :list',
+        ...(options.status
+          ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
+          : {}),
+        ExpressionAttributeValues: { ':list': LIST_PARTITION, ...(options.status ? { ':status': options.status } : {}) },
+        Limit: options.limit ?? 100,
+        ...(options.nextToken ? { ExclusiveStartKey: decodeToken(options.nextToken) } : {}),
+      }),
+    );
+    return {
+      tenants: (Items ?? []).map(toTenant),
+      ...(LastEvaluatedKey ? { nextToken: encodeToken(LastEvaluatedKey) } : {}),
+    };
+  }
+
+  /** Every tenant with the given status, page by page. */
+  async *all(status?: TenantStatus): AsyncGenerator<Tenant> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.list({ limit: 500, nextToken, status });
+      yield* page.tenants;
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+
+  /** Records a (re-)authorization at `atMs`; a later authorization is never undone by an earlier one. */
+  async saveAuthorization(appid: string, permissions: number[], atMs: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression:
+            'SET appid = :appid, #status = :active, #permissions = :permissions, authorizedAtMs = :at, updatedAtMs = :at, gsi1pk = :list, gsi1sk = :appid REMOVE statusReason',
+          ConditionExpression: 'attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at',
+          ExpressionAttributeNames: { '#status': 'status', '#permissions': 'permissions' },
+          ExpressionAttributeValues: { ':appid': appid, ':active': 'active', ':permissions': permissions, ':at': atMs, ':list': LIST_PARTITION },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async saveProfile(appid: string, profile: TenantProfile, atMs = Date.now()): Promise<void> {
+    const fields = Object.entries(profile).filter(([, value]) => value !== undefined);
+    if (fields.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':at': atMs };
+    const sets = fields.map(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: profileKey(appid),
+        UpdateExpression: `SET ${sets.join(', ')}, updatedAtMs = :at`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /**
+   * Moves an authorized tenant to revoked / needs_reauth because of something that happened at
+   * `eventAtMs`; a re-authorization after that moment wins, so a late push cannot undo it.
+   */
+  async markUnusable(appid: string, status: Exclude<TenantStatus, 'active'>, reason: string, eventAtMs = Date.now()): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression: 'SET #status = :status, statusReason = :reason, updatedAtMs = :now',
+          ConditionExpression: 'attribute_exists(pk) AND authorizedAtMs <= :event',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':reason': reason, ':event': eventAtMs, ':now': Date.now() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function toTenant(item: Record<string, unknown>): Tenant {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as unknown as Tenant;
+}
+
+function encodeToken(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeToken(token: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof key === 'object' && key && typeof key.pk === 'string') return key;
+  } catch {
+    // fall through
+  }
+  throw new InvalidPageTokenError();
+}
+
+export class InvalidPageTokenError extends Error {
+  constructor() {
+    super('nextToken is not one this API issued');
+    this.name = 'InvalidPageTokenError';
+  }
+}

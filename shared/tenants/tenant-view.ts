@@ -1,0 +1,21 @@
+import type { Tenant } from './tenant';
+
+/** The operator API's view of a tenant (contract: appid, nickName, status, config, releasedVersion, lastDeployment). */
+export function tenantView(tenant: Tenant) {
+  return {
+    appid: tenant.appid,
+    nickName: tenant.nickName ?? null,
+    headImg: tenant.headImg ?? null,
+    principalName: tenant.principalName ?? null,
+    userName: tenant.userName ?? null,
+    status: tenant.status,
+    ...(tenant.statusReason ? { statusReason: tenant.statusReason } : {}),
+    permissions: tenant.permissions ?? [],
+    categories: tenant.categories ?? [],
+    config: tenant.config ?? {},
+    releasedVersion: tenant.releasedVersion ?? null,
+    lastDeployment: tenant.lastDeployment ?? null,
+    authorizedAt: new Date(tenant.authorizedAtMs).toISOString(),
+    updatedAt: new Date(tenant.updatedAtMs).toISOString(),
+  };
+}

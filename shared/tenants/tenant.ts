@@ -1,0 +1,32 @@
+/** A mini-program that authorized mpfleet. */
+export type TenantStatus = 'active' | 'revoked' | 'needs_reauth';
+
+export interface TenantProfile {
+  nickName?: string;
+  headImg?: string;
+  principalName?: string;
+  /** The gh_… original id: the ToUserName of its message pushes. */
+  userName?: string;
+  signature?: string;
+  categories?: { first: string; second: string }[];
+}
+
+export interface Tenant extends TenantProfile {
+  appid: string;
+  status: TenantStatus;
+  statusReason?: string;
+  /** Permission-set ids granted at authorization (funcscope_category). */
+  permissions: number[];
+  authorizedAtMs: number;
+  updatedAtMs: number;
+  config?: Record<string, unknown>;
+  releasedVersion?: string;
+  lastDeployment?: string;
+}
+
+/** WeChat appids: `wx` and 16 lowercase hex digits. */
+export const APPID_PATTERN = /^wx[0-9a-f]{16}$/;
+
+export function isAppid(value: unknown): value is string {
+  return typeof value === 'string' && APPID_PATTERN.test(value);
+}
