@@ -1,4 +1,5 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { Level } from 'level';
 import dynalite from 'dynalite';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ export interface LocalDynamo {
  */
 export async function startDynamo(options: { dataDir: string; tableName: string; region: string }): Promise<LocalDynamo> {
   mkdirSync(options.dataDir, { recursive: true });
+  await ensureNotLocked(options.dataDir);
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -35,6 +37,24 @@ export async function startDynamo(options: { dataDir: string; tableName: string;
         server.close((error?: Error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+export class DataDirInUseError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`${dataDir} is in use by another mpfleet process (stop it, or set DATA_DIR)`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+/** dynalite crashes the process on a locked store; find out first, and say so. */
+async function ensureNotLocked(dataDir: string): Promise<void> {
+  const probe = new Level(dataDir);
+  try {
+    await probe.open();
+  } catch {
+    throw new DataDirInUseError(dataDir);
+  }
+  await probe.close();
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -65,4 +85,5 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       })),
     }),
   );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
 }

@@ -1,17 +1,22 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-let documentClient: DynamoDBDocumentClient | undefined;
+let shared: { client: DynamoDBDocumentClient; endpoint: string | undefined } | undefined;
 
 /**
  * One DynamoDB client per container, created on first use so it picks up the environment the
- * runtime set (locally AWS_ENDPOINT_URL_DYNAMODB points it at the embedded dynalite).
+ * runtime set (locally AWS_ENDPOINT_URL_DYNAMODB points it at the embedded dynalite, whose port
+ * changes when the local stack restarts in-process).
  */
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return documentClient;
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (shared?.endpoint !== endpoint || !shared) {
+    shared = {
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+      endpoint,
+    };
+  }
+  return shared.client;
 }
 
 export function tableName(env: NodeJS.ProcessEnv = process.env): string {

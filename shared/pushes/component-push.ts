@@ -43,8 +43,11 @@ export async function receiveComponentPush(platform: Platform, query: PushQuery,
     }
     case 'unauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
-      await platform.authorizerTokens.markRevoked(appid, createdAtMs);
-      await platform.tenants.markUnusable(appid, 'revoked', 'authorization revoked by the mini-program admin', createdAtMs);
+      // CreateTime has whole seconds; an authorization within that same second counts as earlier,
+      // so a revocation is never lost to rounding (a re-authorization pushes again anyway).
+      const revokedAtMs = createdAtMs + 999;
+      await platform.authorizerTokens.markRevoked(appid, revokedAtMs);
+      await platform.tenants.markUnusable(appid, 'revoked', 'authorization revoked by the mini-program admin', revokedAtMs);
       logger.info('tenant revoked', { appid });
       return { infoType, appid };
     }

@@ -62,7 +62,9 @@ export class TenantStore {
           Key: profileKey(appid),
           UpdateExpression:
             'SET appid = :appid, #status = :active, #permissions = :permissions, authorizedAtMs = :at, updatedAtMs = :at, gsi1pk = :list, gsi1sk = :appid REMOVE statusReason',
-          ConditionExpression: 'attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at',
+          // A later authorization wins, and so does a revocation or re-auth demand made after this one.
+          ConditionExpression:
+            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(statusAtMs) OR statusAtMs < :at)',
           ExpressionAttributeNames: { '#status': 'status', '#permissions': 'permissions' },
           ExpressionAttributeValues: { ':appid': appid, ':active': 'active', ':permissions': permissions, ':at': atMs, ':list': LIST_PARTITION },
         }),
@@ -104,7 +106,7 @@ export class TenantStore {
         new UpdateCommand({
           TableName: this.table,
           Key: profileKey(appid),
-          UpdateExpression: 'SET #status = :status, statusReason = :reason, updatedAtMs = :now',
+          UpdateExpression: 'SET #status = :status, statusReason = :reason, statusAtMs = :event, updatedAtMs = :now',
           ConditionExpression: 'attribute_exists(pk) AND authorizedAtMs <= :event',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':reason': reason, ':event': eventAtMs, ':now': Date.now() },
@@ -127,14 +129,25 @@ function encodeToken(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/** Only a key this store could have issued: anything else would reach DynamoDB as a 500. */
 function decodeToken(token: string): Record<string, unknown> {
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof key === 'object' && key && typeof key.pk === 'string') return key;
+    key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    throw new InvalidPageTokenError();
   }
-  throw new InvalidPageTokenError();
+  const k = key as Record<string, unknown>;
+  const valid =
+    typeof key === 'object' &&
+    key !== null &&
+    Object.keys(k).sort().join() === 'gsi1pk,gsi1sk,pk,sk' &&
+    k.gsi1pk === LIST_PARTITION &&
+    k.sk === 'PROFILE' &&
+    typeof k.gsi1sk === 'string' &&
+    k.pk === `TENANT#${k.gsi1sk}`;
+  if (!valid) throw new InvalidPageTokenError();
+  return k;
 }
 
 export class InvalidPageTokenError extends Error {

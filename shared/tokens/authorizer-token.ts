@@ -66,7 +66,9 @@ export class AuthorizerTokens {
           Key: tokenKey(appid),
           UpdateExpression:
             'SET #token = :token, expiresAtMs = :expires, refreshedAtMs = :now, refreshToken = :refresh, authorizedAtMs = :at REMOVE revoked, leaseOwner, leaseUntilMs',
-          ConditionExpression: 'attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at',
+          // A later authorization wins, and so does a revocation that happened after this one.
+          ConditionExpression:
+            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(revokedAtMs) OR revokedAtMs < :at)',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: {
             ':token': tokens.accessToken,
@@ -93,7 +95,7 @@ export class AuthorizerTokens {
         new UpdateCommand({
           TableName: this.deps.table,
           Key: tokenKey(appid),
-          UpdateExpression: 'SET revoked = :true REMOVE #token, expiresAtMs',
+          UpdateExpression: 'SET revoked = :true, revokedAtMs = :event REMOVE #token, expiresAtMs',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :event)',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':true': true, ':event': eventAtMs },
@@ -143,15 +145,20 @@ export class AuthorizerTokens {
       const found = page.list.find((entry) => entry.authorizer_appid === appid);
       if (found) {
         if (!found.refresh_token || found.refresh_token === rejected) return undefined;
-        await this.deps.db.send(
-          new UpdateCommand({
-            TableName: this.deps.table,
-            Key: tokenKey(appid),
-            UpdateExpression: 'SET refreshToken = :fresh',
-            ConditionExpression: 'refreshToken = :rejected',
-            ExpressionAttributeValues: { ':fresh': found.refresh_token, ':rejected': rejected },
-          }),
-        );
+        try {
+          await this.deps.db.send(
+            new UpdateCommand({
+              TableName: this.deps.table,
+              Key: tokenKey(appid),
+              UpdateExpression: 'SET refreshToken = :fresh',
+              ConditionExpression: 'refreshToken = :rejected',
+              ExpressionAttributeValues: { ':fresh': found.refresh_token, ':rejected': rejected },
+            }),
+          );
+        } catch (error) {
+          // A concurrent refresh already stored a newer one; WeChat's list is current either way.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
         return found.refresh_token;
       }
       if (page.list.length === 0 || offset + page.list.length >= page.total_count) return undefined;
