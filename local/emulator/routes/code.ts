@@ -1,0 +1,190 @@
+/**
+ * Code upload and audit (protocol doc §4), called with an authorizer's access_token:
+ * commit, get_page, get_qrcode, get_category, submit_audit, audit status, undo, speed-up, quota.
+ */
+import { isUnderReview } from '../audits';
+import { ApiFailure, okBody } from '../errors';
+import { validateExtJson } from '../ext-json';
+import { CATEGORIES } from '../fixtures';
+import { QRCODE_JPEG } from '../qrcode-image';
+import { dayKey, monthKey } from '../state';
+import type { Audit, MiniProgram } from '../state';
+import { optionalString, requiredInteger } from './params';
+import { BinaryAnswer, callerOf } from './types';
+import type { ApiRoute } from './types';
+
+export const MAX_USER_VERSION_LENGTH = 64;
+export const MAX_AUDIT_ITEMS = 5;
+/** WeChat: at most 5 withdrawals a day and 10 a month per mini-program. */
+export const UNDO_PER_DAY = 5;
+export const UNDO_PER_MONTH = 10;
+
+function auditById(mp: MiniProgram, auditid: number): Audit {
+  const audit = mp.audits.find((a) => a.auditid === auditid);
+  if (audit === undefined) throw new ApiFailure(85012);
+  return audit;
+}
+
+function checkAuditItems(itemList: unknown): void {
+  if (itemList === undefined || itemList === null) return;
+  if (!Array.isArray(itemList)) throw new ApiFailure(47001, 'item_list must be an array');
+  if (itemList.length > MAX_AUDIT_ITEMS) throw new ApiFailure(85023);
+  itemList.forEach((item: unknown, index) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ApiFailure(85010, `item_list[${index}]`);
+  });
+}
+
+export const codeRoutes: ApiRoute[] = [
+  {
+    path: '/wxa/commit',
+    method: 'POST',
+    auth: 'authorizer',
+    handle(req, ctx) {
+      const mp = callerOf(req);
+      const { body } = req;
+      const templateId = requiredInteger(body, 'template_id', 85043);
+      const template = ctx.state.template(templateId);
+      if (template === undefined) throw new ApiFailure(85043, `template_id ${templateId} not exist`);
+      if (body.ext_json === undefined || body.ext_json === null) throw new ApiFailure(47001, 'ext_json missing');
+      if (typeof body.ext_json !== 'string') throw new ApiFailure(47001, 'ext_json must be a JSON string');
+      const userVersion = optionalString(body, 'user_version');
+      if (userVersion === undefined || userVersion === '') throw new ApiFailure(47001, 'user_version missing');
+      if (userVersion.length > MAX_USER_VERSION_LENGTH) {
+        throw new ApiFailure(47001, `user_version longer than ${MAX_USER_VERSION_LENGTH} characters`);
+      }
+      const userDesc = optionalString(body, 'user_desc') ?? '';
+      const { pages } = validateExtJson(body.ext_json, mp.appid, template);
+      mp.committed = {
+        templateId,
+        extJson: body.ext_json,
+        userVersion,
+        userDesc,
+        commitTime: ctx.state.nowSec(),
+        pages,
+      };
+      return okBody();
+    },
+  },
+  {
+    path: '/wxa/get_page',
+    method: 'GET',
+    auth: 'authorizer',
+    handle(req) {
+      return okBody({ page_list: callerOf(req).committed?.pages ?? [] });
+    },
+  },
+  {
+    path: '/wxa/get_qrcode',
+    method: 'GET',
+    auth: 'authorizer',
+    handle() {
+      return new BinaryAnswer('image/jpeg', QRCODE_JPEG);
+    },
+  },
+  {
+    path: '/wxa/get_category',
+    method: 'GET',
+    auth: 'authorizer',
+    handle() {
+      return okBody({ category_list: CATEGORIES });
+    },
+  },
+  {
+    path: '/wxa/submit_audit',
+    method: 'POST',
+    auth: 'authorizer',
+    handle(req, ctx) {
+      const mp = callerOf(req);
+      if (mp.committed === undefined) throw new ApiFailure(85086);
+      const latest = ctx.state.latestAudit(mp);
+      if (latest !== undefined && isUnderReview(latest)) throw new ApiFailure(85009);
+      checkAuditItems(req.body.item_list);
+      const quota = ctx.state.currentQuota();
+      if (quota.used >= quota.limit) throw new ApiFailure(85085);
+      quota.used++;
+      const audit = ctx.state.newAudit(mp, mp.committed);
+      ctx.audits.submit(mp, audit);
+      return okBody({ auditid: audit.auditid });
+    },
+  },
+  {
+    path: '/wxa/get_auditstatus',
+    method: 'POST',
+    auth: 'authorizer',
+    handle(req) {
+      const audit = auditById(callerOf(req), requiredInteger(req.body, 'auditid', 85012));
+      return okBody({
+        status: audit.status,
+        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+        ...(audit.screenshot === undefined ? {} : { screenshot: audit.screenshot }),
+      });
+    },
+  },
+  {
+    path: '/wxa/get_latest_auditstatus',
+    method: 'GET',
+    auth: 'authorizer',
+    handle(req, ctx) {
+      const audit = ctx.state.latestAudit(callerOf(req));
+      if (audit === undefined) throw new ApiFailure(85012, 'no audit submitted yet');
+      return okBody({
+        auditid: audit.auditid,
+        status: audit.status,
+        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+        ...(audit.screenshot === undefined ? {} : { ScreenShot: audit.screenshot }),
+        user_version: audit.version.userVersion,
+        user_desc: audit.version.userDesc,
+        submit_audit_time: audit.submitTime,
+      });
+    },
+  },
+  {
+    path: '/wxa/undocodeaudit',
+    method: 'GET',
+    auth: 'authorizer',
+    handle(req, ctx) {
+      const mp = callerOf(req);
+      const audit = ctx.state.latestAudit(mp);
+      if (audit === undefined || !isUnderReview(audit)) throw new ApiFailure(85020, 'no audit under review');
+      const now = ctx.now();
+      const quota = mp.undoQuota;
+      if (quota.day !== dayKey(now)) Object.assign(quota, { day: dayKey(now), dayCount: 0 });
+      if (quota.month !== monthKey(now)) Object.assign(quota, { month: monthKey(now), monthCount: 0 });
+      if (quota.dayCount >= UNDO_PER_DAY || quota.monthCount >= UNDO_PER_MONTH) throw new ApiFailure(87013);
+      quota.dayCount++;
+      quota.monthCount++;
+      ctx.audits.withdraw(audit);
+      return okBody();
+    },
+  },
+  {
+    path: '/wxa/speedupaudit',
+    method: 'POST',
+    auth: 'authorizer',
+    handle(req, ctx) {
+      const mp = callerOf(req);
+      const auditid = requiredInteger(req.body, 'auditid', 85012);
+      const audit = ctx.state.latestAudit(mp);
+      if (audit === undefined || audit.auditid !== auditid || !isUnderReview(audit)) throw new ApiFailure(85012);
+      const quota = ctx.state.currentQuota();
+      if (quota.speedupUsed >= quota.speedupLimit) throw new ApiFailure(45009, 'no speed-up quota left this month');
+      quota.speedupUsed++;
+      ctx.audits.speedUp(mp, audit);
+      return okBody();
+    },
+  },
+  {
+    path: '/wxa/queryquota',
+    method: 'GET',
+    auth: 'authorizer',
+    handle(_req, ctx) {
+      const quota = ctx.state.currentQuota();
+      return okBody({
+        rest: Math.max(0, quota.limit - quota.used),
+        limit: quota.limit,
+        speedup_rest: Math.max(0, quota.speedupLimit - quota.speedupUsed),
+        speedup_limit: quota.speedupLimit,
+      });
+    },
+  },
+];

@@ -1,0 +1,28 @@
+/** Every WeChat API the emulator serves, by path. */
+import { codeRoutes } from './code';
+import { componentRoutes } from './component';
+import { messageRoutes } from './message';
+import { privacyRoutes } from './privacy';
+import { releaseRoutes } from './release';
+import { settingsRoutes } from './settings';
+import { templateRoutes } from './templates';
+import type { ApiRoute } from './types';
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...componentRoutes,
+  ...templateRoutes,
+  ...codeRoutes,
+  ...releaseRoutes,
+  ...settingsRoutes,
+  ...messageRoutes,
+  ...privacyRoutes,
+];
+
+export function routeTable(routes: readonly ApiRoute[] = API_ROUTES): Map<string, ApiRoute> {
+  const table = new Map<string, ApiRoute>();
+  for (const route of routes) {
+    if (table.has(route.path)) throw new Error(`duplicate API route ${route.path}`);
+    table.set(route.path, route);
+  }
+  return table;
+}

@@ -1,0 +1,43 @@
+/**
+ * How an API route is declared: the documented method, which token it takes, and a handler that
+ * returns the JSON answer (without errcode when WeChat omits it) or binary content, or throws an
+ * ApiFailure for an errcode answer.
+ */
+import type { EmulatorContext } from '../context';
+import type { MiniProgram } from '../state';
+
+/** 'component': component_access_token (or access_token); 'authorizer': an authorizer's access_token. */
+export type AuthKind = 'none' | 'component' | 'authorizer';
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The parsed JSON body of a POST route; {} for GET routes. */
+  body: Record<string, unknown>;
+  /** The authorized mini-program on 'authorizer' routes. */
+  mp?: MiniProgram;
+}
+
+export type ApiAnswer = Record<string, unknown> | BinaryAnswer;
+
+export class BinaryAnswer {
+  constructor(
+    readonly contentType: string,
+    readonly body: Buffer,
+  ) {}
+}
+
+export interface ApiRoute {
+  path: string;
+  /** POST routes require a JSON object body (44002 when empty, 47001 when malformed). */
+  method: 'GET' | 'POST';
+  auth: AuthKind;
+  handle: (req: ApiRequest, ctx: EmulatorContext) => ApiAnswer | Promise<ApiAnswer>;
+}
+
+/** The mini-program of an authorizer route (the server always sets it there). */
+export function callerOf(req: ApiRequest): MiniProgram {
+  if (req.mp === undefined) throw new Error(`${req.path}: no authorizer on this request`);
+  return req.mp;
+}

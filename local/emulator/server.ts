@@ -1,0 +1,153 @@
+/**
+ * createEmulator: WeChat's API host, authorization pages and pushes on one local HTTP server,
+ * plus the /__admin control surface. See /work/shared/wechat-protocol.md for the contract.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MessageCrypto } from '../../shared/wechat/crypto';
+import { handleAdmin } from './admin';
+import { handleApiCall } from './api';
+import { AuditDesk } from './audits';
+import type { EmulatorContext } from './context';
+import { errorBody } from './errors';
+import type { PlatformCredentials } from './fixtures';
+import { BodyTooLargeError, readBody, redirect, sendJson } from './http-io';
+import { handleAuthPage, matchAuthPage } from './pages';
+import { pushNewTicket } from './platform-events';
+import { Pusher } from './pushes';
+import type { PushResult, PushTargets } from './pushes';
+import { routeTable } from './routes/index';
+import { resolvePlatform, resolveSettings } from './settings';
+import type { EmulatorOptions } from './settings';
+import { EmulatorState } from './state';
+
+export type { EmulatorOptions } from './settings';
+export type { PushTargets } from './pushes';
+
+export interface Emulator {
+  /** http://host:port — use as WECHAT_API_BASE and as the base of the authorization pages. */
+  url: string;
+  platform: PlatformCredentials;
+  /** The in-memory model, for tests. */
+  state: EmulatorState;
+  close(): Promise<void>;
+  /** Changes where pushes go; a new ticketUrl gets a fresh ticket shortly after. */
+  setPushTargets(targets: PushTargets): void;
+  /** Issues and pushes a new component_verify_ticket now. */
+  pushTicket(): { ticket: string; delivery: Promise<PushResult> };
+}
+
+/** Delay of the first ticket push once a ticketUrl is known, so the caller can finish starting up. */
+const INITIAL_TICKET_DELAY_MS = 100;
+
+export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const settings = resolveSettings(opts);
+  const platform = resolvePlatform(opts);
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? (() => undefined);
+  const state = new EmulatorState(platform, settings, now);
+  const crypto = new MessageCrypto({ token: platform.token, encodingAesKey: platform.encodingAesKey, appid: platform.componentAppid });
+  const pushes = new Pusher({ crypto, componentAppid: platform.componentAppid, calls: state.calls, settings, now, log });
+  const audits = new AuditDesk({ state, pushes, delayMs: () => settings.auditDelayMs, log });
+  const ctx: EmulatorContext = { state, settings, platform, crypto, pushes, audits, now, log };
+  const routes = routeTable();
+
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const scheduleTicketPush = () => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!closed) pushNewTicket(ctx);
+    }, INITIAL_TICKET_DELAY_MS);
+    timers.add(timer);
+  };
+
+  const setPushTargets = (targets: PushTargets) => {
+    const previousTicketUrl = pushes.targets.ticketUrl;
+    if ('ticketUrl' in targets) pushes.targets.ticketUrl = targets.ticketUrl;
+    if ('callbackUrlTemplate' in targets) pushes.targets.callbackUrlTemplate = targets.callbackUrlTemplate;
+    if (pushes.targets.ticketUrl !== undefined && pushes.targets.ticketUrl !== previousTicketUrl) scheduleTicketPush();
+  };
+
+  let url = '';
+  const hooks = { setPushTargets, url: () => url };
+  const server = createServer((req, res) => {
+    dispatch(req, res).catch((error: unknown) => {
+      log(`emulator: ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, errorBody(-1));
+      else res.destroy();
+    });
+  });
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const requestUrl = new URL(req.url ?? '/', 'http://emulator.invalid');
+    let rawBody = '';
+    if (method !== 'GET' && method !== 'HEAD') {
+      try {
+        rawBody = await readBody(req);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return sendJson(res, 413, errorBody(47001, { hint: error.message }));
+        throw error;
+      }
+    }
+    const path = requestUrl.pathname;
+    const route = routes.get(path);
+    if (route !== undefined) return handleApiCall(ctx, route, { method, url: requestUrl, rawBody }, res);
+    if (path === '/__admin' || path.startsWith('/__admin/')) return handleAdmin(ctx, hooks, method, requestUrl, rawBody, res);
+    const page = matchAuthPage(path);
+    if (page !== undefined) return handleAuthPage(ctx, page, method, requestUrl, rawBody, res);
+    if (path === '/') return redirect(res, '/__admin');
+    state.calls.add({ kind: 'api', method, path, errcode: 40066 });
+    sendJson(res, 404, errorBody(40066, { hint: `the emulator has no API ${path}` }));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  url = `http://${host}:${address.port}`;
+
+  if (settings.ticketIntervalMs > 0) {
+    const interval = setInterval(() => {
+      if (pushes.targets.ticketUrl !== undefined) pushNewTicket(ctx);
+    }, settings.ticketIntervalMs);
+    interval.unref();
+    timers.add(interval);
+  }
+  setPushTargets({
+    ...(opts.ticketUrl === undefined ? {} : { ticketUrl: opts.ticketUrl }),
+    ...(opts.callbackUrlTemplate === undefined ? {} : { callbackUrlTemplate: opts.callbackUrlTemplate }),
+  });
+  log(`WeChat emulator listening on ${url}`);
+
+  return {
+    url,
+    platform,
+    state,
+    setPushTargets,
+    pushTicket() {
+      const { ticket, delivery } = pushNewTicket(ctx);
+      return { ticket: ticket.value, delivery };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      audits.close();
+      await pushes.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

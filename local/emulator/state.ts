@@ -1,0 +1,438 @@
+/**
+ * The emulator's in-memory model of WeChat: the platform's tickets and codes, the seeded
+ * mini-programs with their authorization and code state, the template library, received customer
+ * messages, the call log and fault rules. Route handlers validate; this module keeps the books.
+ */
+import { CallLog } from './calls';
+import {
+  DRAFT_SEEDS,
+  FULL_NETWORK_TEST_MINI_PROGRAMS,
+  FULL_NETWORK_TEST_OFFICIAL_ACCOUNTS,
+  GRANTED_FUNC_SCOPES,
+  TEMPLATE_SEEDS,
+  TEMPLATE_SOURCE,
+  seededProfile,
+  testAccountProfile,
+} from './fixtures';
+import type { MiniProgramProfile, PlatformCredentials } from './fixtures';
+import { FaultBook } from './faults';
+import type { AuditOutcome, EmulatorSettings } from './settings';
+import { TokenStore, newSecretCode } from './tokens';
+import type { TokenRecord } from './tokens';
+
+/** 0 approved, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
+export type AuditStatus = 0 | 1 | 2 | 3 | 4;
+
+export interface CodeVersion {
+  templateId: number;
+  extJson: string;
+  userVersion: string;
+  userDesc: string;
+  /** Epoch seconds. */
+  commitTime: number;
+  pages: string[];
+}
+
+export interface Audit {
+  auditid: number;
+  status: AuditStatus;
+  reason?: string;
+  screenshot?: string;
+  submitTime: number;
+  version: CodeVersion;
+  decidedAt?: number;
+  released: boolean;
+}
+
+export interface ReleasedVersion {
+  appVersion: number;
+  userVersion: string;
+  userDesc: string;
+  commitTime: number;
+  releaseTime: number;
+  templateId: number;
+}
+
+export interface GrayPlan {
+  /** 0 none, 1 running, 2 paused, 3 finished, 4 cancelled. */
+  status: number;
+  create_timestamp: number;
+  gray_percentage: number;
+  support_debuger_first: boolean;
+  support_experiencer_first: boolean;
+}
+
+export interface Authorization {
+  refreshToken: string;
+  /** Epoch seconds. */
+  authTime: number;
+  funcInfo: number[];
+}
+
+export interface ServerDomainLists {
+  requestdomain: string[];
+  wsrequestdomain: string[];
+  uploaddomain: string[];
+  downloaddomain: string[];
+  udpdomain: string[];
+  tcpdomain: string[];
+}
+
+export interface PrivacySetting {
+  owner_setting: Record<string, unknown>;
+  setting_list: { privacy_key: string; privacy_text: string }[];
+  sdk_privacy_info_list: unknown[];
+  update_time: number;
+}
+
+export interface OutcomeSetting {
+  outcome: AuditOutcome;
+  reason?: string;
+}
+
+export interface MiniProgram extends MiniProgramProfile {
+  authorization: Authorization | undefined;
+  revokedAt?: number;
+  committed?: CodeVersion;
+  /** Every audit ever submitted, latest last. */
+  audits: Audit[];
+  released?: ReleasedVersion;
+  /** Every release in order, the current one last (revertcoderelease picks from here). */
+  releaseHistory: ReleasedVersion[];
+  gray?: GrayPlan;
+  visitStatus: 'open' | 'close';
+  undoQuota: { day: string; dayCount: number; month: string; monthCount: number };
+  domains: ServerDomainLists;
+  webviewDomains: string[];
+  /** wechatid → userstr. */
+  testers: Map<string, string>;
+  privacy: Partial<Record<1 | 2, PrivacySetting>>;
+  /** Per-appid audit outcome set through the admin API. */
+  outcome?: OutcomeSetting;
+}
+
+export interface Template {
+  template_id: number;
+  template_type: 0 | 1;
+  user_version: string;
+  user_desc: string;
+  create_time: number;
+  source_miniprogram_appid: string;
+  source_miniprogram: string;
+  developer: string;
+  pages: string[];
+}
+
+export interface Draft {
+  draft_id: number;
+  user_version: string;
+  user_desc: string;
+  create_time: number;
+  source_miniprogram_appid: string;
+  source_miniprogram: string;
+  developer: string;
+  pages: string[];
+}
+
+export interface CustomMessage {
+  time: number;
+  appid: string;
+  touser: string;
+  msgtype: string;
+  /** text.content for text messages. */
+  content?: string;
+  body: Record<string, unknown>;
+}
+
+export interface TicketRecord {
+  value: string;
+  createdAt: number;
+}
+
+interface CodeRecord {
+  createdAt: number;
+  expiresAt: number;
+  used: boolean;
+}
+
+export type CodeCheck = 'ok' | 'unknown' | 'used' | 'expired';
+
+const MAX_TICKETS_KEPT = 500;
+
+export class EmulatorState {
+  readonly miniPrograms = new Map<string, MiniProgram>();
+  /** The seeded (non-test) mini-programs in seed order. */
+  readonly seeded: MiniProgram[] = [];
+  readonly tokens: TokenStore;
+  readonly calls: CallLog;
+  readonly faults: FaultBook;
+  readonly tickets: TicketRecord[] = [];
+  readonly preAuthCodes = new Map<string, CodeRecord>();
+  readonly authCodes = new Map<string, CodeRecord & { appid: string }>();
+  readonly templates: Template[] = [];
+  readonly drafts: Draft[] = [];
+  readonly messages: CustomMessage[] = [];
+  auditOutcome: OutcomeSetting;
+  quota: { month: string; limit: number; used: number; speedupLimit: number; speedupUsed: number };
+  private nextAuditId = 420_000_001;
+  private nextAppVersion = 1;
+
+  constructor(
+    readonly platform: PlatformCredentials,
+    readonly settings: EmulatorSettings,
+    readonly now: () => number,
+  ) {
+    this.tokens = new TokenStore(now, () => this.settings.tokenGraceSec * 1000);
+    this.calls = new CallLog(now);
+    this.faults = new FaultBook(now);
+    this.auditOutcome = { outcome: settings.auditOutcome };
+    this.quota = {
+      month: monthKey(now()),
+      limit: settings.auditQuota,
+      used: 0,
+      speedupLimit: settings.speedupQuota,
+      speedupUsed: 0,
+    };
+    for (let i = 0; i < settings.miniPrograms; i++) {
+      const mp = newMiniProgram(seededProfile(i));
+      this.miniPrograms.set(mp.appid, mp);
+      this.seeded.push(mp);
+    }
+    for (const appid of [...FULL_NETWORK_TEST_MINI_PROGRAMS, ...FULL_NETWORK_TEST_OFFICIAL_ACCOUNTS]) {
+      this.miniPrograms.set(appid, newMiniProgram(testAccountProfile(appid)));
+    }
+    this.seedTemplateLibrary();
+  }
+
+  nowSec(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  get(appid: string): MiniProgram | undefined {
+    return this.miniPrograms.get(appid);
+  }
+
+  // ---- component_verify_ticket ----
+
+  issueTicket(): TicketRecord {
+    const ticket = { value: newSecretCode('ticket'), createdAt: this.now() };
+    this.tickets.push(ticket);
+    if (this.tickets.length > MAX_TICKETS_KEPT) this.tickets.splice(0, this.tickets.length - MAX_TICKETS_KEPT);
+    return ticket;
+  }
+
+  latestTicket(): TicketRecord | undefined {
+    return this.tickets.at(-1);
+  }
+
+  /** 0 when the ticket is one we pushed and still valid; 61005 expired; 61006 unknown. */
+  checkTicket(value: string): 0 | 61005 | 61006 {
+    const ticket = this.tickets.find((t) => t.value === value);
+    if (ticket === undefined) return 61006;
+    return this.now() - ticket.createdAt >= this.settings.ticketTtlSec * 1000 ? 61005 : 0;
+  }
+
+  // ---- pre_auth_code and authorization code ----
+
+  createPreAuthCode(): { code: string; expiresIn: number } {
+    const code = newSecretCode('preauthcode');
+    const now = this.now();
+    this.preAuthCodes.set(code, { createdAt: now, expiresAt: now + this.settings.preAuthCodeTtlSec * 1000, used: false });
+    return { code, expiresIn: this.settings.preAuthCodeTtlSec };
+  }
+
+  checkPreAuthCode(code: string): CodeCheck {
+    return checkCode(this.preAuthCodes.get(code), this.now());
+  }
+
+  usePreAuthCode(code: string): void {
+    const record = this.preAuthCodes.get(code);
+    if (record !== undefined) record.used = true;
+  }
+
+  createAuthCode(appid: string): { code: string; expiresAt: number } {
+    const code = newSecretCode('queryauthcode');
+    const now = this.now();
+    const expiresAt = now + this.settings.authCodeTtlSec * 1000;
+    this.authCodes.set(code, { appid, createdAt: now, expiresAt, used: false });
+    return { code, expiresAt };
+  }
+
+  /** Marks the code used and returns its appid, or says why it cannot be redeemed. */
+  redeemAuthCode(code: string): { appid: string } | { error: Exclude<CodeCheck, 'ok'> } {
+    const record = this.authCodes.get(code);
+    const check = checkCode(record, this.now());
+    if (check !== 'ok' || record === undefined) return { error: check === 'ok' ? 'unknown' : check };
+    record.used = true;
+    return { appid: record.appid };
+  }
+
+  // ---- authorization ----
+
+  /** The mini-programs a person may pick on the consent page. */
+  consentChoices(): MiniProgram[] {
+    return this.seeded;
+  }
+
+  /** Grants (or refreshes) the platform's authorization for `appid`. */
+  authorize(mp: MiniProgram): { wasAuthorized: boolean } {
+    const wasAuthorized = mp.authorization !== undefined;
+    mp.authorization = {
+      // Re-authorizing keeps the refresh token; a fresh authorization gets a new one.
+      refreshToken: mp.authorization?.refreshToken ?? newSecretCode('refreshtoken'),
+      authTime: this.nowSec(),
+      funcInfo: [...GRANTED_FUNC_SCOPES],
+    };
+    delete mp.revokedAt;
+    return { wasAuthorized };
+  }
+
+  /** Its tokens answer 61003 while revoked, and stay dead (40001) after a re-authorization. */
+  revoke(mp: MiniProgram): void {
+    mp.authorization = undefined;
+    mp.revokedAt = this.now();
+    this.tokens.invalidate('authorizer', mp.appid);
+  }
+
+  rotateRefreshToken(mp: MiniProgram): string {
+    if (mp.authorization === undefined) throw new Error(`${mp.appid} is not authorized`);
+    mp.authorization.refreshToken = newSecretCode('refreshtoken');
+    return mp.authorization.refreshToken;
+  }
+
+  authorizedMiniPrograms(): MiniProgram[] {
+    const list: MiniProgram[] = [];
+    for (const mp of this.miniPrograms.values()) if (mp.authorization !== undefined) list.push(mp);
+    return list.sort((a, b) => (a.authorization?.authTime ?? 0) - (b.authorization?.authTime ?? 0));
+  }
+
+  issueComponentToken(): TokenRecord {
+    return this.tokens.issue('component', undefined, this.settings.componentTokenTtlSec);
+  }
+
+  issueAuthorizerToken(appid: string): TokenRecord {
+    return this.tokens.issue('authorizer', appid, this.settings.authorizerTokenTtlSec);
+  }
+
+  // ---- code management helpers ----
+
+  latestAudit(mp: MiniProgram): Audit | undefined {
+    return mp.audits.at(-1);
+  }
+
+  newAudit(mp: MiniProgram, version: CodeVersion): Audit {
+    const audit: Audit = { auditid: this.nextAuditId++, status: 2, submitTime: this.nowSec(), version, released: false };
+    mp.audits.push(audit);
+    return audit;
+  }
+
+  release(mp: MiniProgram, audit: Audit): ReleasedVersion {
+    const released: ReleasedVersion = {
+      appVersion: this.nextAppVersion++,
+      userVersion: audit.version.userVersion,
+      userDesc: audit.version.userDesc,
+      commitTime: audit.version.commitTime,
+      releaseTime: this.nowSec(),
+      templateId: audit.version.templateId,
+    };
+    audit.released = true;
+    mp.released = released;
+    mp.releaseHistory.push(released);
+    return released;
+  }
+
+  /** Resets the platform quota at the start of each (emulated) month. */
+  currentQuota(): EmulatorState['quota'] {
+    const month = monthKey(this.now());
+    if (month !== this.quota.month) Object.assign(this.quota, { month, used: 0, speedupUsed: 0 });
+    return this.quota;
+  }
+
+  outcomeFor(mp: MiniProgram): OutcomeSetting {
+    return mp.outcome ?? this.auditOutcome;
+  }
+
+  // ---- template library ----
+
+  template(templateId: number): Template | undefined {
+    return this.templates.find((t) => t.template_id === templateId);
+  }
+
+  addTemplateFromDraft(draft: Draft, templateType: 0 | 1): Template {
+    const templateId = Math.max(0, ...this.templates.map((t) => t.template_id)) + 1;
+    const template: Template = {
+      template_id: templateId,
+      template_type: templateType,
+      user_version: draft.user_version,
+      user_desc: draft.user_desc,
+      create_time: this.nowSec(),
+      source_miniprogram_appid: draft.source_miniprogram_appid,
+      source_miniprogram: draft.source_miniprogram,
+      developer: draft.developer,
+      pages: [...draft.pages],
+    };
+    this.templates.push(template);
+    return template;
+  }
+
+  private seedTemplateLibrary(): void {
+    const dayMs = 86_400_000;
+    const seconds = (ageDays: number) => Math.floor((this.now() - ageDays * dayMs) / 1000);
+    const source = {
+      source_miniprogram_appid: TEMPLATE_SOURCE.appid,
+      source_miniprogram: TEMPLATE_SOURCE.nickName,
+      developer: 'emulator',
+    };
+    for (const seed of DRAFT_SEEDS) {
+      this.drafts.push({
+        draft_id: seed.draftId,
+        user_version: seed.userVersion,
+        user_desc: seed.userDesc,
+        create_time: seconds(seed.ageDays),
+        ...source,
+        pages: [...seed.pages],
+      });
+    }
+    for (const seed of TEMPLATE_SEEDS) {
+      this.templates.push({
+        template_id: seed.templateId,
+        template_type: seed.templateType,
+        user_version: seed.userVersion,
+        user_desc: seed.userDesc,
+        create_time: seconds(seed.ageDays),
+        ...source,
+        pages: [...seed.pages],
+      });
+    }
+  }
+}
+
+function newMiniProgram(profile: MiniProgramProfile): MiniProgram {
+  return {
+    ...profile,
+    authorization: undefined,
+    audits: [],
+    releaseHistory: [],
+    visitStatus: 'open',
+    undoQuota: { day: '', dayCount: 0, month: '', monthCount: 0 },
+    domains: { requestdomain: [], wsrequestdomain: [], uploaddomain: [], downloaddomain: [], udpdomain: [], tcpdomain: [] },
+    webviewDomains: [],
+    testers: new Map(),
+    privacy: {},
+  };
+}
+
+function checkCode(record: CodeRecord | undefined, now: number): CodeCheck {
+  if (record === undefined) return 'unknown';
+  if (record.used) return 'used';
+  return now >= record.expiresAt ? 'expired' : 'ok';
+}
+
+/** Quotas reset on calendar boundaries in China Standard Time, like WeChat's. */
+export function monthKey(nowMs: number): string {
+  return new Date(nowMs + 8 * 3600_000).toISOString().slice(0, 7);
+}
+
+export function dayKey(nowMs: number): string {
+  return new Date(nowMs + 8 * 3600_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,37 @@
+/** The short per-mini-program view the admin API and the dashboard show. */
+import { isUnderReview } from './audits';
+import type { EmulatorContext } from './context';
+import type { MiniProgram } from './state';
+
+export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
+  const audit = ctx.state.latestAudit(mp);
+  return {
+    appid: mp.appid,
+    userName: mp.userName,
+    nickName: mp.nickName,
+    testAccount: mp.testAccount,
+    authorized: mp.authorization !== undefined,
+    ...(mp.authorization === undefined ? {} : { authTime: mp.authorization.authTime }),
+    ...(mp.revokedAt === undefined ? {} : { revokedAt: mp.revokedAt }),
+    committed:
+      mp.committed === undefined
+        ? null
+        : { templateId: mp.committed.templateId, userVersion: mp.committed.userVersion, userDesc: mp.committed.userDesc, commitTime: mp.committed.commitTime },
+    audit:
+      audit === undefined
+        ? null
+        : {
+            auditid: audit.auditid,
+            status: audit.status,
+            underReview: isUnderReview(audit),
+            userVersion: audit.version.userVersion,
+            submitTime: audit.submitTime,
+            released: audit.released,
+            ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+          },
+    released: mp.released === undefined ? null : { appVersion: mp.released.appVersion, userVersion: mp.released.userVersion, releaseTime: mp.released.releaseTime },
+    visitStatus: mp.visitStatus,
+    gray: mp.gray ?? null,
+    outcome: mp.outcome ?? null,
+  };
+}
