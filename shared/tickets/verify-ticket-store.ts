@@ -26,6 +26,7 @@ export class VerifyTicketStore {
         new PutCommand({
           TableName: this.table,
           Item: { ...KEY, ticket, createTime, receivedAtMs },
+          // Equal CreateTime is a replay (WeChat pushes tickets minutes apart): the stored one stays.
           ConditionExpression: 'attribute_not_exists(createTime) OR createTime < :createTime',
           ExpressionAttributeValues: { ':createTime': createTime },
         }),

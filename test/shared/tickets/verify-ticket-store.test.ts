@@ -27,12 +27,13 @@ describe('VerifyTicketStore', () => {
   });
 
   it.each([
-    ['older', 1_700_000_000],
-    ['equal', 1_700_000_600],
-  ])('an %s replay is stale and changes nothing', async (_label, replayedCreateTime) => {
+    ['an older ticket', 'ticket@@@replayed', 1_700_000_000],
+    ['the same push again', 'ticket@@@current', 1_700_000_600],
+    ['another ticket of the same second', 'ticket@@@same-second', 1_700_000_600],
+  ])('%s is stale and changes nothing', async (_label, replayedTicket, replayedCreateTime) => {
     await store.save('ticket@@@current', 1_700_000_600, 10);
 
-    expect(await store.save('ticket@@@replayed', replayedCreateTime, 20)).toBe('stale');
+    expect(await store.save(replayedTicket, replayedCreateTime, 20)).toBe('stale');
 
     expect(await store.latest()).toEqual({ ticket: 'ticket@@@current', createTime: 1_700_000_600, receivedAtMs: 10 });
   });

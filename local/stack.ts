@@ -1,0 +1,164 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { DEPLOY_QUEUE, FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../infra/functions';
+import { createEmulator, type Emulator, type EmulatorOptions } from './emulator/server';
+import { startDynamo } from './runtime/dynamodb';
+import { createFunctionInvoker, type LambdaHandler } from './runtime/functions';
+import { startHttpServer } from './runtime/http-server';
+import { rateToMs, startSchedule } from './runtime/scheduler';
+import { startQueue } from './runtime/sqs';
+import { startQueuePoller } from './runtime/sqs-poller';
+
+export interface LocalStackOptions {
+  /** Defaults to PORT or 3000; 0 picks a free port. */
+  port?: number;
+  /** Where DynamoDB persists; defaults to DATA_DIR or .local/. */
+  dataDir?: string;
+  /** Environment to read configuration from (defaults to process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Options for the built-in WeChat emulator, started unless WECHAT_API_BASE is set. */
+  emulator?: EmulatorOptions;
+  /** Shorter redelivery for tests; defaults to the deploy queue's real visibility timeout. */
+  queueVisibilityTimeoutSeconds?: number;
+  /** Replace functions with test doubles (e.g. a worker that fails on purpose). */
+  functionOverrides?: Partial<Record<FunctionName, LambdaHandler>>;
+  /** Run the EventBridge stand-in timers (default true). */
+  schedules?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  operatorToken: string;
+  emulator?: Emulator;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  invoke: ReturnType<typeof createFunctionInvoker>;
+  /** Runs a scheduled function now, as its EventBridge rule would. */
+  runSchedule(name: FunctionName): Promise<void>;
+  close(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const TABLE_NAME = 'mpfleet';
+
+/**
+ * Starts the whole platform in this process: API Gateway, Lambda, DynamoDB, SQS and EventBridge
+ * stand-ins wired from the same route table and function catalogue as the CDK stack, plus the
+ * WeChat emulator. Handlers see the same environment variables they would on AWS.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => undefined);
+  const port = options.port ?? Number(env.PORT ?? 3000);
+  const dataDir = path.resolve(options.dataDir ?? env.DATA_DIR ?? '.local');
+  const savedEnv = { ...process.env };
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne().catch((error) => log(`close failed: ${String(error)}`));
+    process.env = savedEnv;
+  };
+
+  try {
+    const dynamo = await startDynamo({ dataDir: path.join(dataDir, 'dynamodb'), tableName: TABLE_NAME, region: REGION });
+    closers.push(dynamo.close);
+    const queue = await startQueue({
+      name: 'mpfleet-deploy',
+      region: REGION,
+      visibilityTimeoutSeconds: options.queueVisibilityTimeoutSeconds ?? DEPLOY_QUEUE.visibilityTimeoutSeconds,
+      maxReceiveCount: DEPLOY_QUEUE.maxReceiveCount,
+      deadLetterRetentionSeconds: DEPLOY_QUEUE.dlqRetentionDays * 86_400,
+    });
+    closers.push(queue.close);
+
+    const invoke = createFunctionInvoker(options.functionOverrides);
+    const http = await startHttpServer({ port, invoke, onError: (error) => log(`handler error: ${String(error)}`) });
+    closers.push(http.close);
+    const publicBaseUrl = env.PUBLIC_BASE_URL ?? http.url;
+
+    let emulator: Emulator | undefined;
+    if (!env.WECHAT_API_BASE) {
+      // Push targets are set once the handlers' environment is ready (below): the emulator pushes
+      // its first ticket as soon as it knows where to.
+      emulator = await createEmulator(options.emulator);
+      closers.push(emulator.close);
+    }
+
+    const operatorToken = env.OPERATOR_TOKEN ?? randomBytes(24).toString('base64url');
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: queue.endpoint,
+      TABLE_NAME,
+      DEPLOY_QUEUE_URL: queue.queueUrl,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      OPERATOR_TOKEN: operatorToken,
+      POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      ...(emulator
+        ? {
+            WECHAT_API_BASE: emulator.url,
+            WECHAT_MP_BASE: env.WECHAT_MP_BASE ?? emulator.url,
+            WECHAT_OPEN_BASE: env.WECHAT_OPEN_BASE ?? emulator.url,
+            WECHAT_COMPONENT_APPID: env.WECHAT_COMPONENT_APPID ?? emulator.platform.componentAppid,
+            WECHAT_COMPONENT_SECRET: env.WECHAT_COMPONENT_SECRET ?? emulator.platform.componentSecret,
+            WECHAT_TOKEN: env.WECHAT_TOKEN ?? emulator.platform.token,
+            WECHAT_ENCODING_AES_KEY: env.WECHAT_ENCODING_AES_KEY ?? emulator.platform.encodingAesKey,
+          }
+        : {}),
+    });
+
+    emulator?.setPushTargets({ ticketUrl: `${http.url}/wechat/ticket`, callbackUrlTemplate: `${http.url}/wechat/callback/$APPID$` });
+
+    const queueArn = (
+      await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes!.QueueArn!;
+    for (const name of FUNCTION_NAMES.filter((n) => FUNCTIONS[n].consumesDeployQueue)) {
+      const poller = startQueuePoller({
+        client: queue.client,
+        queueUrl: queue.queueUrl,
+        queueArn,
+        batchSize: DEPLOY_QUEUE.batchSize,
+        maxConcurrency: DEPLOY_QUEUE.maxConcurrency,
+        handler: (event: SQSEvent) => invoke<SQSBatchResponse | void>(name, event),
+        onError: (error) => log(`${name} batch failed: ${String(error)}`),
+      });
+      closers.push(poller.stop);
+    }
+
+    const schedules = new Map<FunctionName, ReturnType<typeof startSchedule>>();
+    for (const name of FUNCTION_NAMES) {
+      const expression = FUNCTIONS[name].schedule;
+      if (!expression) continue;
+      const schedule = startSchedule({
+        name,
+        everyMs: options.schedules === false ? 2 ** 31 - 1 : rateToMs(expression),
+        run: (event) => invoke(name, event),
+        onError: (error) => log(`${name} run failed: ${String(error)}`),
+      });
+      schedules.set(name, schedule);
+      closers.push(schedule.stop);
+    }
+
+    return {
+      url: http.url,
+      operatorToken,
+      emulator,
+      queueUrl: queue.queueUrl,
+      deadLetterQueueUrl: queue.deadLetterQueueUrl,
+      invoke,
+      runSchedule: async (name) => {
+        const schedule = schedules.get(name);
+        if (!schedule) throw new Error(`${name} has no schedule`);
+        await schedule.trigger();
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platform } from '../../shared/platform';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack();
+  await t.admin('/push-ticket', {});
+  await t.until(async () => platform().tickets.latest());
+});
+afterAll(() => t?.close());
+
+/** Reads the hidden inputs and the first offered mini-program of the emulator's consent form. */
+function consentForm(html: string): { action: string; fields: Record<string, string> } {
+  const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
+  if (!form) throw new Error('no consent form');
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of form[2]!.matchAll(/<input type="(?:hidden|radio)" name="([^"]+)" value="([^"]*)"/g)) {
+    fields[name!] ??= value!.replace(/&amp;/g, '&');
+  }
+  return { action: form[1]!, fields };
+}
+
+async function consentAsAPerson(platformKind: 'pc' | 'mobile'): Promise<{ callback: string; appid: string }> {
+  const start = await t.api(`/authorize?platform=${platformKind}`);
+  expect(start.status).toBe(302);
+  const consentUrl = new URL(start.headers.get('location')!);
+  expect(consentUrl.pathname).toBe(platformKind === 'pc' ? '/cgi-bin/componentloginpage' : '/wxaopen/safe/bindcomponent');
+  const page = await fetch(consentUrl);
+  expect(page.status).toBe(200);
+  const { action, fields } = consentForm(await page.text());
+  const confirm = await fetch(new URL(action, consentUrl), {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
+  expect(confirm.status).toBe(302);
+  return { callback: confirm.headers.get('location')!, appid: fields.authorizer_appid! };
+}
+
+describe('a merchant authorizes on the consent page', () => {
+  it('shows the landing page with both actions', async () => {
+    const response = await t.api('/authorize');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('/authorize?platform=pc');
+    expect(html).toContain('/authorize?platform=mobile');
+  });
+
+  it('ends as an active tenant with working tokens, named on the result page', async () => {
+    const { callback, appid } = await consentAsAPerson('pc');
+    const callbackUrl = new URL(callback);
+    expect(callbackUrl.pathname).toBe('/auth/callback');
+    const result = await t.api(`${callbackUrl.pathname}${callbackUrl.search}`);
+    expect(result.status).toBe(200);
+    const html = await result.text();
+    const tenant = await platform().tenants.get(appid);
+    expect(tenant).toMatchObject({ appid, status: 'active' });
+    expect(html).toContain(tenant!.nickName!);
+    expect(html).toContain(appid);
+
+    // The tokens work: an authorizer API call through the token service succeeds.
+    const categories = await platform().authorizerTokens.forTenant(appid).use((token) => platform().authorizerApi.getCategory(token));
+    expect(Array.isArray(categories.category_list)).toBe(true);
+    // The OAuth redirect and the authorized push carried the same code: exchanged once.
+    await t.until(async () => (await t.calls({ kind: 'push' })).some((c) => c.type === 'authorized'));
+    expect(await t.calls({ path: '/cgi-bin/component/api_query_auth' })).toHaveLength(1);
+  });
+
+  it('works from the in-WeChat page too', async () => {
+    const { callback } = await consentAsAPerson('mobile');
+    const url = new URL(callback);
+    expect((await t.api(`${url.pathname}${url.search}`)).status).toBe(200);
+  });
+
+  it('a reused code shows the already-authorized page; a forged one an error and stores nothing', async () => {
+    const { callback } = await consentAsAPerson('pc');
+    const url = new URL(callback);
+    expect((await t.api(`${url.pathname}${url.search}`)).status).toBe(200);
+    const again = await t.api(`${url.pathname}${url.search}`);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('Already authorized');
+
+    const before = await t.snapshot();
+    const forged = await t.api('/auth/callback?auth_code=queryauthcode@@@forged&expires_in=600');
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('Invalid or expired code');
+    const after = await t.snapshot();
+    // Only the claim recording the refusal is new: no tenant, no token.
+    expect(after.filter((item) => !String(item.pk).startsWith('AUTHCODE#'))).toEqual(before.filter((item) => !String(item.pk).startsWith('AUTHCODE#')));
+    expect((await t.api('/auth/callback')).status).toBe(400);
+  });
+
+  it('rejects a bad platform, auth_type or biz_appid with a 400 page', async () => {
+    expect((await t.api('/authorize?platform=tv')).status).toBe(400);
+    expect((await t.api('/authorize?platform=pc&auth_type=9')).status).toBe(400);
+    expect((await t.api('/authorize?platform=pc&biz_appid=nope')).status).toBe(400);
+  });
+
+  it('passes biz_appid and auth_type through to WeChat', async () => {
+    const appid = (await t.seededAppids())[3]!;
+    const response = await t.api(`/authorize?platform=pc&auth_type=3&biz_appid=${appid}`);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.searchParams.get('auth_type')).toBe('3');
+    expect(location.searchParams.get('biz_appid')).toBe(appid);
+    expect(location.searchParams.get('redirect_uri')).toBe(`${t.stack.url}/auth/callback`);
+  });
+});

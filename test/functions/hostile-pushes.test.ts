@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platform } from '../../shared/platform';
+import { MessageCrypto } from '../../shared/wechat/crypto';
+import { sealPush } from '../../shared/wechat/envelope';
+import { buildXml } from '../../shared/wechat/xml';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let t: TestStack;
+let componentAppid: string;
+beforeAll(async () => {
+  t = await startTestStack();
+  componentAppid = t.stack.emulator!.platform.componentAppid;
+  // Let the emulator's start-up ticket push land first, so snapshots compare a settled table.
+  await t.until(async () => platform().tickets.latest());
+});
+afterAll(() => t?.close());
+
+const ticket = () =>
+  buildXml({ AppId: componentAppid, CreateTime: Math.floor(Date.now() / 1000) + 3600, InfoType: 'component_verify_ticket', ComponentVerifyTicket: 'ticket@@@hostile' });
+
+async function post(route: string, query: Record<string, string>, body: string | Buffer) {
+  return t.api(`${route}?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+}
+
+type Case = { name: string; status: number; code?: string; componentOnly?: boolean; send: (route: string) => Promise<Response> };
+
+const cases: Case[] = [
+  {
+    name: 'bad msg_signature',
+    status: 401,
+    code: 'invalid_signature',
+    send: (route) => {
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: ticket() });
+      return post(route, { ...sealed.query, msg_signature: '0'.repeat(40) }, sealed.body);
+    },
+  },
+  {
+    name: 'missing signature',
+    status: 401,
+    send: (route) => {
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: ticket() });
+      const { msg_signature: _drop, ...query } = sealed.query;
+      return post(route, query, sealed.body);
+    },
+  },
+  {
+    name: 'tampered ciphertext (re-signed by someone who knows the token only)',
+    status: 400,
+    send: (route) => {
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: ticket() });
+      const encrypt = /<Encrypt><!\[CDATA\[([^\]]+)\]\]>/.exec(sealed.body)![1]!;
+      const flipped = Buffer.from(encrypt, 'base64');
+      flipped[20] = flipped[20]! ^ 0xff;
+      const tampered = flipped.toString('base64');
+      const query = { ...sealed.query, msg_signature: t.crypto.msgSignature(sealed.query.timestamp!, sealed.query.nonce!, tampered) };
+      return post(route, query, sealed.body.replace(encrypt, tampered));
+    },
+  },
+  {
+    name: 'encrypted for another appid',
+    status: 400,
+    code: 'appid_mismatch',
+    send: (route) => {
+      const other = new MessageCrypto({ token: t.stack.emulator!.platform.token, encodingAesKey: t.stack.emulator!.platform.encodingAesKey, appid: 'wx9999999999999999' });
+      const sealed = sealPush(other, { outer: { AppId: componentAppid }, innerXml: ticket() });
+      return post(route, sealed.query, sealed.body);
+    },
+  },
+  {
+    name: 'inner AppId of another platform',
+    componentOnly: true,
+    status: 400,
+    code: 'appid_mismatch',
+    send: (route) => {
+      const inner = buildXml({ AppId: 'wx9999999999999999', CreateTime: 1, InfoType: 'component_verify_ticket', ComponentVerifyTicket: 'x' });
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: inner });
+      return post(route, sealed.query, sealed.body);
+    },
+  },
+  { name: 'malformed outer XML', status: 400, send: (route) => post(route, { timestamp: '1', nonce: '1', msg_signature: 'x' }, '<xml><Encrypt>') },
+  {
+    name: 'DOCTYPE with entity expansion',
+    status: 400,
+    code: 'xml_doctype',
+    send: (route) =>
+      post(
+        route,
+        { timestamp: '1', nonce: '1', msg_signature: 'x' },
+        '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>',
+      ),
+  },
+  {
+    name: 'DOCTYPE inside the encrypted payload',
+    status: 400,
+    code: 'xml_doctype',
+    send: (route) => {
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: `<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>${ticket()}` });
+      return post(route, sealed.query, sealed.body);
+    },
+  },
+  { name: '2 MB body', status: 413, send: (route) => post(route, { timestamp: '1', nonce: '1', msg_signature: 'x' }, Buffer.alloc(2 * 1024 * 1024, 'a')) },
+  {
+    name: 'unknown InfoType',
+    componentOnly: true,
+    status: 400,
+    code: 'unknown_info_type',
+    send: (route) => {
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: buildXml({ AppId: componentAppid, CreateTime: 1, InfoType: 'surprise' }) });
+      return post(route, sealed.query, sealed.body);
+    },
+  },
+  {
+    name: 'ticket push missing its ticket',
+    componentOnly: true,
+    status: 400,
+    code: 'xml_missing_field',
+    send: (route) => {
+      const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: buildXml({ AppId: componentAppid, CreateTime: 1, InfoType: 'component_verify_ticket' }) });
+      return post(route, sealed.query, sealed.body);
+    },
+  },
+];
+
+describe('hostile pushes to /wechat/ticket and /wechat/callback/{appid}', () => {
+  for (const route of ['/wechat/ticket', '/wechat/callback/wx0123456789abcdef']) {
+    describe(route, () => {
+      for (const c of cases) {
+        if (route !== '/wechat/ticket' && c.componentOnly) continue;
+        it(`${c.name} → ${c.status}, nothing changes`, async () => {
+          const before = await t.snapshot();
+          const response = await c.send(route);
+          expect(response.status).toBe(c.status);
+          const body = (await response.json()) as { error: { code: string } };
+          expect(body.error.code).toBeTypeOf('string');
+          if (c.code) expect(body.error.code).toBe(c.code);
+          expect(await t.snapshot()).toEqual(before);
+        });
+      }
+    });
+  }
+});
