@@ -50,6 +50,12 @@ const FUNCTION_SPECS = {
   'token-refresher': {
     secrets: ['componentSecret'],
     callsWeChat: true,
+    schedule: 'rate(5 minutes)',
+    timeoutSeconds: 300,
+  },
+  'audit-reconciler': {
+    secrets: ['componentSecret'],
+    callsWeChat: true,
     sendsToDeployQueue: true,
     schedule: 'rate(5 minutes)',
     timeoutSeconds: 300,

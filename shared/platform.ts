@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type AppConfig } from './config';
+import { DeployQueue } from './deployments/deploy-queue';
+import { DeploymentStore } from './deployments/deployment-store';
 import { dynamo, tableName } from './db/client';
 import { getSecret } from './secrets';
 import { TenantStore } from './tenants/tenant-store';
@@ -21,6 +23,8 @@ export interface Platform {
   authorizerApi: AuthorizerApi;
   tickets: VerifyTicketStore;
   tenants: TenantStore;
+  deployments: DeploymentStore;
+  deployQueue: DeployQueue;
   componentToken: LeasedToken;
   authorizerTokens: AuthorizerTokens;
   /** The platform's message crypto (token + EncodingAESKey + component appid). */
@@ -46,6 +50,8 @@ export function createPlatform(env: NodeJS.ProcessEnv = process.env, db: DynamoD
     authorizerApi: new AuthorizerApi(http),
     tickets,
     tenants,
+    deployments: new DeploymentStore(db, table),
+    deployQueue: new DeployQueue(config.deployQueueUrl),
     componentToken: platformToken,
     authorizerTokens: new AuthorizerTokens({
       db,
@@ -69,7 +75,7 @@ export function createPlatform(env: NodeJS.ProcessEnv = process.env, db: DynamoD
 
 let shared: { platform: Platform; builtFrom: string } | undefined;
 
-const WIRING_ENV = ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'WECHAT_API_BASE', 'WECHAT_COMPONENT_APPID', 'PUBLIC_BASE_URL'];
+const WIRING_ENV = ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'WECHAT_API_BASE', 'WECHAT_COMPONENT_APPID', 'PUBLIC_BASE_URL', 'DEPLOY_QUEUE_URL'];
 
 /**
  * The container's platform, built on first use so it sees the environment the runtime set. (On

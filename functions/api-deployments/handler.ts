@@ -1,10 +1,77 @@
+import { z } from 'zod';
+import { createDeployment } from '../../shared/deployments/create-deployment';
+import { deploymentStatus } from '../../shared/deployments/deployment';
+import { InvalidNextTokenError } from '../../shared/deployments/deployment-store';
+import { deploymentSummary, targetView } from '../../shared/deployments/deployment-view';
+import { requestAction, type BulkAction } from '../../shared/deployments/operator-actions';
+import { byRouteKey } from '../../shared/http/dispatch';
+import { badRequest, notFound } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
-import { HttpError } from '../../shared/http/errors';
+import { bodyJson, queryParams } from '../../shared/http/request';
+import { json } from '../../shared/http/responses';
+import { parseOr400 } from '../../shared/http/validation';
+import { platform, type Platform } from '../../shared/platform';
 
-// Placeholder until the fan-out deploy lands: answers a clear 501 instead of pretending to work.
+const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), nextToken: z.string().max(4096).optional() });
+const ReleaseBody = z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict();
+const ACTIONS: readonly BulkAction[] = ['retry', 'release', 'rollback', 'cancel'];
+
+async function loadDeployment(p: Platform, id: string | undefined) {
+  const deployment = id && /^d-[a-z0-9]+-[0-9a-f]{8}$/.test(id) ? await p.deployments.get(id) : undefined;
+  if (!deployment) throw notFound('deployment_not_found', `no deployment ${String(id).slice(0, 64)}`);
+  return deployment;
+}
+
+async function paged<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidNextTokenError) throw badRequest('invalid_next_token', error.message);
+    throw error;
+  }
+}
+
 export const handler = httpHandler(
-  async () => {
-    throw new HttpError(501, 'not_implemented', 'this route arrives with the fan-out deploy');
-  },
+  byRouteKey({
+    'POST /api/deployments': async (event) => {
+      const deployment = await createDeployment(platform(), bodyJson(event, 1024 * 1024));
+      return json(202, { id: deployment.id });
+    },
+    'GET /api/deployments': async (event) => {
+      const p = platform();
+      const query = parseOr400(PageQuery, queryParams(event));
+      const page = await paged(() => p.deployments.list(query.limit ?? 20, query.nextToken));
+      const deployments = await Promise.all(
+        page.deployments.map(async (d) => {
+          const counts = await p.deployments.counts(d.id);
+          return deploymentSummary(d, deploymentStatus(d, counts), counts);
+        }),
+      );
+      return json(200, { deployments, ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+    },
+    'GET /api/deployments/{id}': async (event) => {
+      const p = platform();
+      const deployment = await loadDeployment(p, event.pathParameters?.id);
+      const query = parseOr400(PageQuery, queryParams(event));
+      const [counts, page] = await Promise.all([
+        p.deployments.counts(deployment.id),
+        paged(() => p.deployments.listTargets(deployment.id, query.limit ?? 100, query.nextToken)),
+      ]);
+      return json(200, {
+        ...deploymentSummary(deployment, deploymentStatus(deployment, counts), counts),
+        targets: page.targets.map(targetView),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      });
+    },
+    'POST /api/deployments/{id}/{action}': async (event) => {
+      const p = platform();
+      const action = event.pathParameters?.action as BulkAction;
+      if (!ACTIONS.includes(action)) throw notFound('unknown_action', `actions are ${ACTIONS.join(', ')}`);
+      const deployment = await loadDeployment(p, event.pathParameters?.id);
+      const options = action === 'release' && event.body ? parseOr400(ReleaseBody, bodyJson(event)) : {};
+      await requestAction(p, deployment, action, options);
+      return json(202, { id: deployment.id, action });
+    },
+  }),
   { operatorOnly: true },
 );

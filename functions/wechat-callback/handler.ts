@@ -1,3 +1,4 @@
+import { applyAuditPush } from '../../shared/deployments/audit-results';
 import { httpHandler } from '../../shared/http/handler';
 import { bodyText, queryParams } from '../../shared/http/request';
 import { text } from '../../shared/http/responses';
@@ -12,6 +13,7 @@ export const handler = httpHandler(async (event) => {
     event.pathParameters?.appid ?? '',
     queryParams(event),
     bodyText(event, MAX_XML_BYTES),
+    applyAuditPush,
   );
   if (reply.kind === 'encrypted') return text(200, reply.xml, 'application/xml; charset=utf-8');
   return text(200, reply.kind === 'success' ? 'success' : '');

@@ -96,6 +96,33 @@ export class TenantStore {
     );
   }
 
+  /** Points the tenant at its deployments: the latest one, the one auditing, the released version. */
+  async recordDeployment(appid: string, fields: { lastDeployment?: string; auditingDeployment?: string; releasedVersion?: string }): Promise<void> {
+    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = entries.map(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /**
    * Moves an authorized tenant to revoked / needs_reauth because of something that happened at
    * `eventAtMs`; a re-authorization after that moment wins, so a late push cannot undo it.

@@ -22,6 +22,8 @@ export interface Tenant extends TenantProfile {
   config?: Record<string, unknown>;
   releasedVersion?: string;
   lastDeployment?: string;
+  /** The deployment whose audit WeChat is reviewing: audit pushes for this tenant belong to it. */
+  auditingDeployment?: string;
 }
 
 /** WeChat appids: `wx` and 16 lowercase hex digits. */

@@ -1,0 +1,11 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
+import { reconcileAudits, type ReconcileReport } from '../../shared/deployments/reconcile-audits';
+import { logger } from '../../shared/logger';
+import { platform } from '../../shared/platform';
+
+/** EventBridge, every 5 minutes: polls audits whose result push has not arrived. */
+export const handler = middy<ScheduledEvent, ReconcileReport>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(() => reconcileAudits(platform()));

@@ -1,0 +1,308 @@
+import { logger } from '../logger';
+import type { Platform } from '../platform';
+import { ExtJsonError, buildExtJson } from '../tenant-config/ext-json';
+import { TenantUnusableError } from '../tokens/errors';
+import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
+import type { Deployment, Target, TargetError, TargetState } from './deployment';
+import { auditIndexKey, AUDITING_PARTITION } from './deployment-store';
+
+/** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
+export const STALE_STEP_MS = 2 * 60_000;
+/** Retryable WeChat errors (-1, 45011, network, quota 45009) are retried this many times. */
+export const MAX_ATTEMPTS = 5;
+const BACKOFF_BASE_SECONDS = Number(process.env.DEPLOY_BACKOFF_BASE_SECONDS ?? 2);
+/** The code privacy scan (61039) takes minutes: wait longer, and longer still before giving up. */
+const PRIVACY_SCAN_WAIT_SECONDS = 60;
+const MAX_PRIVACY_SCAN_WAITS = 20;
+
+type CallResult = { set?: Record<string, unknown>; remove?: string[] };
+
+interface Step {
+  /** Where the step starts, the in-flight state while WeChat is called, and where it ends. */
+  from: TargetState;
+  via: TargetState;
+  to: TargetState;
+  call: (platform: Platform, deployment: Deployment, target: Target, token: string) => Promise<CallResult>;
+  /** Errors this step understands better than the generic error classes. */
+  recover?: (platform: Platform, deployment: Deployment, target: Target, error: WeChatApiError, startedAtMs: number) => Promise<Target | undefined | 'unhandled'>;
+}
+
+/**
+ * Runs the next step(s) of one target, whatever state it is in. Each step is claimed by a
+ * conditional transition into its in-flight state, so a duplicate or redelivered message finds
+ * the target already moved and does nothing: no WeChat call is repeated once it succeeded.
+ */
+export async function advanceTarget(platform: Platform, deploymentId: string, appid: string): Promise<void> {
+  const deployment = await platform.deployments.get(deploymentId);
+  let target = await platform.deployments.getTarget(deploymentId, appid);
+  if (!deployment || !target) return;
+  // Successive steps run inline (commit, then submit): fewer queue hops, same guarantees.
+  while (target) {
+    const step = nextStep(deployment, target);
+    if (!step) return;
+    target = await runStep(platform, deployment, target, step.step, step.takeover);
+  }
+}
+
+function nextStep(deployment: Deployment, target: Target): { step: Step; takeover: boolean } | undefined {
+  const stale = typeof target.stepStartedAtMs === 'number' && Date.now() - target.stepStartedAtMs > STALE_STEP_MS;
+  switch (target.state) {
+    case 'queued':
+      return deployment.cancelRequested ? undefined : { step: COMMIT, takeover: false };
+    case 'committed':
+      return deployment.submitAudit && !deployment.pausedReason && !deployment.cancelRequested ? { step: SUBMIT, takeover: false } : undefined;
+    case 'approved':
+      return deployment.release === 'auto' || deployment.releaseRequested ? { step: RELEASE, takeover: false } : undefined;
+    case 'released':
+      return deployment.rollbackRequested ? { step: ROLLBACK, takeover: false } : undefined;
+    case 'committing':
+      return stale ? { step: COMMIT, takeover: true } : undefined;
+    case 'submitting':
+      return stale ? { step: SUBMIT, takeover: true } : undefined;
+    case 'releasing':
+      return stale ? { step: RELEASE, takeover: true } : undefined;
+    case 'rolling_back':
+      return stale ? { step: ROLLBACK, takeover: true } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+async function runStep(platform: Platform, deployment: Deployment, target: Target, step: Step, takeover: boolean): Promise<Target | undefined> {
+  const store = platform.deployments;
+  const startedAtMs = Date.now();
+  const claimed = takeover
+    ? await store.transition(deployment.id, target.appid, {
+        from: [step.via],
+        to: step.via,
+        set: { stepStartedAtMs: startedAtMs },
+        condition: 'stepStartedAtMs = :abandoned',
+        values: { ':abandoned': target.stepStartedAtMs },
+      })
+    : await store.transition(deployment.id, target.appid, { from: [step.from], to: step.via, set: { stepStartedAtMs: startedAtMs } });
+  if (!claimed) return undefined; // another delivery owns this step
+
+  let result: CallResult;
+  try {
+    result = await platform.authorizerTokens.forTenant(target.appid).use((token) => step.call(platform, deployment, claimed, token));
+  } catch (error) {
+    return handleFailure(platform, deployment, claimed, step, error, startedAtMs);
+  }
+  const done = await store.transition(deployment.id, target.appid, {
+    from: [step.via],
+    to: step.to,
+    set: { ...result.set, attempts: 0 },
+    remove: ['error', 'stepStartedAtMs', ...(result.remove ?? [])],
+    condition: 'stepStartedAtMs = :mine',
+    values: { ':mine': startedAtMs },
+  });
+  if (done) await afterStep(platform, deployment, done);
+  return done;
+}
+
+/** Tenant-level bookkeeping once a step has landed. */
+async function afterStep(platform: Platform, deployment: Deployment, target: Target): Promise<void> {
+  if (target.state === 'auditing') await platform.tenants.recordDeployment(target.appid, { auditingDeployment: deployment.id });
+  if (target.state === 'released') await platform.tenants.recordDeployment(target.appid, { releasedVersion: deployment.userVersion });
+  logger.info('target advanced', { deploymentId: deployment.id, appid: target.appid, state: target.state });
+}
+
+const COMMIT: Step = {
+  from: 'queued',
+  via: 'committing',
+  to: 'committed',
+  call: async (platform, deployment, target, token) => {
+    const api = platform.authorizerApi;
+    if (deployment.domains) await api.modifyDomain(token, { action: 'set', ...deployment.domains });
+    if (deployment.webviewDomains) await api.setWebviewDomain(token, { action: 'set', webviewdomain: deployment.webviewDomains });
+    const tenant = await platform.tenants.get(target.appid);
+    const { extJson } = buildExtJson({
+      appid: target.appid,
+      templateType: deployment.templateType,
+      deployDefaults: deployment.ext,
+      tenantConfig: tenant?.config as never,
+      tenant: { nickName: tenant?.nickName, principalName: tenant?.principalName, userName: tenant?.userName },
+    });
+    await api.commit(token, {
+      template_id: deployment.templateId,
+      ext_json: extJson,
+      user_version: deployment.userVersion,
+      user_desc: deployment.userDesc,
+    });
+    return { set: { committedAtMs: Date.now() } };
+  },
+};
+
+const SUBMIT: Step = {
+  from: 'committed',
+  via: 'submitting',
+  to: 'auditing',
+  call: async (platform, deployment, target, token) => {
+    const { auditid } = await platform.authorizerApi.submitAudit(token, {
+      ...(deployment.auditItems?.length ? { item_list: deployment.auditItems } : {}),
+      version_desc: deployment.versionDesc ?? deployment.userDesc,
+      ...(deployment.privacyApiNotUse !== undefined ? { privacy_api_not_use: deployment.privacyApiNotUse } : {}),
+    });
+    return auditingFields(deployment, target, auditid);
+  },
+  recover: async (platform, deployment, target, error, startedAtMs) => {
+    const store = platform.deployments;
+    if (error.code === 61039) {
+      // WeChat's privacy scan of the new code is not done yet: try again in a minute.
+      const waits = target.attempts + 1;
+      if (waits > MAX_PRIVACY_SCAN_WAITS) return 'unhandled';
+      return revert(platform, deployment, target, 'committed', startedAtMs, errorOf(error), waits, PRIVACY_SCAN_WAIT_SECONDS);
+    }
+    if (error.code === 85086) {
+      // WeChat has no commit for this version (e.g. replaced meanwhile): commit again.
+      return revert(platform, deployment, target, 'queued', startedAtMs, errorOf(error), target.attempts + 1, 0);
+    }
+    if (error.code === 85009) {
+      // A version is already under audit — typically ours, submitted before a crash: adopt it.
+      const latest = await platform.authorizerTokens.forTenant(target.appid).use((token) => platform.authorizerApi.getLatestAuditStatus(token));
+      if (latest.status === 2 || latest.status === 4) {
+        const adopted = await store.transition(deployment.id, target.appid, {
+          from: ['submitting'],
+          to: 'auditing',
+          set: { ...auditingFields(deployment, target, latest.auditid).set, auditDelayed: latest.status === 4 },
+          remove: ['error', 'stepStartedAtMs'],
+          condition: 'stepStartedAtMs = :mine',
+          values: { ':mine': startedAtMs },
+        });
+        if (adopted) await afterStep(platform, deployment, adopted);
+        return adopted;
+      }
+    }
+    if (error.code === 85085) {
+      // Monthly audit quota used up: stop submitting for the whole deployment and say why.
+      await store.update(deployment.id, { pausedReason: `WeChat refused further audit submissions this month (85085): ${error.errmsg}` });
+      return revert(platform, deployment, target, 'committed', startedAtMs, errorOf(error), target.attempts, undefined);
+    }
+    return 'unhandled';
+  },
+};
+
+const RELEASE: Step = {
+  from: 'approved',
+  via: 'releasing',
+  to: 'released',
+  call: async (platform, deployment, _target, token) => {
+    const gray = deployment.releaseRequested?.grayPercentage;
+    if (gray !== undefined) await platform.authorizerApi.grayRelease(token, { gray_percentage: gray });
+    else await platform.authorizerApi.release(token);
+    return { set: { releasedAtMs: Date.now(), ...(gray !== undefined ? { grayPercentage: gray } : {}) } };
+  },
+  recover: async (platform, deployment, target, error, startedAtMs) => {
+    // 85052: already released — our release landed before a crash.
+    if (error.code !== 85052) return 'unhandled';
+    const done = await platform.deployments.transition(deployment.id, target.appid, {
+      from: ['releasing'],
+      to: 'released',
+      set: { releasedAtMs: Date.now() },
+      remove: ['error', 'stepStartedAtMs'],
+      condition: 'stepStartedAtMs = :mine',
+      values: { ':mine': startedAtMs },
+    });
+    if (done) await afterStep(platform, deployment, done);
+    return done;
+  },
+};
+
+const ROLLBACK: Step = {
+  from: 'released',
+  via: 'rolling_back',
+  to: 'rolled_back',
+  call: async (platform, _deployment, _target, token) => {
+    await platform.authorizerApi.revertCodeRelease(token);
+    return { set: { rolledBackAtMs: Date.now() } };
+  },
+};
+
+function auditingFields(deployment: Deployment, target: Target, auditId: number): CallResult {
+  const submittedAtMs = Date.now();
+  return {
+    set: {
+      auditId,
+      submittedAtMs,
+      // Indexed while auditing, so the reconciler finds audits whose push never came.
+      gsi1pk: AUDITING_PARTITION,
+      gsi1sk: auditIndexKey(submittedAtMs, deployment.id, target.appid),
+    },
+  };
+}
+
+function errorOf(error: WeChatApiError): TargetError {
+  return { code: error.network ? 'network' : error.code, message: error.errmsg };
+}
+
+/** Puts the target back before the step (optionally re-enqueued after a delay) so it runs again. */
+async function revert(
+  platform: Platform,
+  deployment: Deployment,
+  target: Target,
+  to: TargetState,
+  startedAtMs: number,
+  error: TargetError,
+  attempts: number,
+  retryInSeconds: number | undefined,
+): Promise<undefined> {
+  const reverted = await platform.deployments.transition(deployment.id, target.appid, {
+    from: [target.state],
+    to,
+    set: { attempts, error },
+    remove: ['stepStartedAtMs'],
+    condition: 'stepStartedAtMs = :mine',
+    values: { ':mine': startedAtMs },
+  });
+  if (reverted && retryInSeconds !== undefined) {
+    await platform.deployQueue.send([{ kind: 'advance', deploymentId: deployment.id, appid: target.appid }], retryInSeconds);
+  }
+  return undefined;
+}
+
+async function finish(platform: Platform, deployment: Deployment, target: Target, to: 'failed' | 'skipped', error: TargetError, startedAtMs: number) {
+  logger.warn('target stopped', { deploymentId: deployment.id, appid: target.appid, state: to, error });
+  return platform.deployments.transition(deployment.id, target.appid, {
+    from: [target.state],
+    to,
+    set: { error },
+    remove: ['stepStartedAtMs', 'gsi1pk', 'gsi1sk'],
+    condition: 'stepStartedAtMs = :mine',
+    values: { ':mine': startedAtMs },
+  });
+}
+
+/** Decides what a failed step means for the target, by WeChat's error class (protocol doc §4). */
+async function handleFailure(platform: Platform, deployment: Deployment, target: Target, step: Step, error: unknown, startedAtMs: number): Promise<Target | undefined> {
+  if (error instanceof TenantUnusableError) {
+    const to = error.reason === 'revoked' ? 'skipped' : 'failed';
+    return finish(platform, deployment, target, to, { code: `tenant_${error.reason}`, message: error.message }, startedAtMs);
+  }
+  if (error instanceof ExtJsonError) {
+    return finish(platform, deployment, target, 'failed', { code: 'invalid_ext_json', message: error.message }, startedAtMs);
+  }
+  if (!isWeChatApiError(error)) throw error; // our own trouble (e.g. DynamoDB): SQS redelivers, the stale step is taken over
+
+  const recovered = step.recover ? await step.recover(platform, deployment, target, error, startedAtMs) : 'unhandled';
+  if (recovered !== 'unhandled') return recovered;
+
+  switch (error.errorClass) {
+    case 'tenant_revoked':
+      await platform.tenants.markUnusable(target.appid, 'revoked', `WeChat answered ${error.code}: authorization revoked`);
+      return finish(platform, deployment, target, 'skipped', errorOf(error), startedAtMs);
+    case 'needs_reauth':
+      await platform.tenants.markUnusable(target.appid, 'needs_reauth', `WeChat answered ${error.code}: ${error.errmsg}`);
+      return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
+    case 'retryable':
+    case 'token_invalid':
+    case 'quota': {
+      const attempts = target.attempts + 1;
+      if (attempts >= MAX_ATTEMPTS) return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
+      // Exponential backoff; quota and frequency limits wait longer.
+      const base = error.errorClass === 'quota' ? BACKOFF_BASE_SECONDS * 8 : BACKOFF_BASE_SECONDS;
+      return revert(platform, deployment, target, step.from, startedAtMs, errorOf(error), attempts, base * 2 ** (attempts - 1));
+    }
+    default:
+      return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
+  }
+}

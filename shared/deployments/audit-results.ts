@@ -1,0 +1,68 @@
+import { logger } from '../logger';
+import type { Platform } from '../platform';
+import type { XmlFields } from '../wechat/xml';
+import type { Target } from './deployment';
+
+export type AuditOutcome =
+  | { status: 'approved' }
+  | { status: 'rejected'; reason: string; screenshot?: string }
+  | { status: 'delayed'; reason?: string }
+  | { status: 'withdrawn' };
+
+const LEAVE_AUDIT_INDEX = ['gsi1pk', 'gsi1sk', 'auditDelayed'];
+
+/**
+ * Applies an audit result to the target that is auditing. Pushes, their retries and the
+ * reconciler may all report the same result: only the first moves the target.
+ */
+export async function applyAuditOutcome(platform: Platform, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  const store = platform.deployments;
+  let moved: Target | undefined;
+  switch (outcome.status) {
+    case 'approved':
+      moved = await store.transition(deploymentId, appid, { from: ['auditing'], to: 'approved', set: { approvedAtMs: Date.now() }, remove: LEAVE_AUDIT_INDEX });
+      // Releasing is a step of its own (auto mode, or when the operator asks): through the queue.
+      if (moved) await platform.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
+      break;
+    case 'rejected':
+      moved = await store.transition(deploymentId, appid, {
+        from: ['auditing'],
+        to: 'rejected',
+        set: { reason: outcome.reason, screenshot: outcome.screenshot, error: { code: 'audit_rejected', message: outcome.reason } },
+        remove: LEAVE_AUDIT_INDEX,
+      });
+      break;
+    case 'delayed':
+      moved = await store.transition(deploymentId, appid, { from: ['auditing'], to: 'auditing', set: { auditDelayed: true, delayReason: outcome.reason } });
+      break;
+    case 'withdrawn':
+      moved = await store.transition(deploymentId, appid, {
+        from: ['auditing'],
+        to: 'failed',
+        set: { error: { code: 'audit_withdrawn', message: 'the audit was withdrawn' } },
+        remove: LEAVE_AUDIT_INDEX,
+      });
+      break;
+  }
+  if (moved) logger.info('audit result applied', { deploymentId, appid, status: outcome.status });
+  return moved;
+}
+
+/** An audit push (weapp_audit_success / fail / delay) for a tenant: applied to its auditing deployment. */
+export async function applyAuditPush(platform: Platform, appid: string, fields: XmlFields): Promise<void> {
+  const tenant = await platform.tenants.get(appid);
+  if (!tenant?.auditingDeployment) {
+    logger.info('audit push for a tenant with no deployment under audit', { appid });
+    return;
+  }
+  const str = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
+  const outcome: AuditOutcome | undefined =
+    fields.Event === 'weapp_audit_success'
+      ? { status: 'approved' }
+      : fields.Event === 'weapp_audit_fail'
+        ? { status: 'rejected', reason: str('Reason') ?? 'rejected by WeChat', screenshot: str('ScreenShot') }
+        : fields.Event === 'weapp_audit_delay'
+          ? { status: 'delayed', reason: str('Reason') }
+          : undefined;
+  if (outcome) await applyAuditOutcome(platform, tenant.auditingDeployment, appid, outcome);
+}

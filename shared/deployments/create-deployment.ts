@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { badRequest, notFound } from '../http/errors';
+import { parseOr400 } from '../http/validation';
+import type { Platform } from '../platform';
+import { parseTenantConfig } from '../tenant-config/schema';
+import { APPID_PATTERN } from '../tenants/tenant';
+import type { Deployment } from './deployment';
+
+const httpsDomain = z.string().regex(/^(https|wss|udp|tcp):\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be scheme://host');
+
+export const CreateDeploymentRequest = z
+  .object({
+    templateId: z.coerce.number().int().nonnegative(),
+    userVersion: z.string().min(1).max(64),
+    userDesc: z.string().min(1).max(512),
+    tenants: z.array(z.string().regex(APPID_PATTERN, 'must be an appid')).min(1).max(10_000).optional(),
+    ext: z.unknown().optional(),
+    submitAudit: z.boolean().default(true),
+    release: z.enum(['auto', 'manual']).default('auto'),
+    auditItems: z.array(z.record(z.string(), z.union([z.string(), z.number()]))).max(5).optional(),
+    versionDesc: z.string().max(512).optional(),
+    privacyApiNotUse: z.boolean().optional(),
+    domains: z
+      .object({
+        requestdomain: z.array(httpsDomain).max(200).optional(),
+        wsrequestdomain: z.array(httpsDomain).max(200).optional(),
+        uploaddomain: z.array(httpsDomain).max(200).optional(),
+        downloaddomain: z.array(httpsDomain).max(200).optional(),
+        udpdomain: z.array(httpsDomain).max(200).optional(),
+        tcpdomain: z.array(httpsDomain).max(200).optional(),
+      })
+      .strict()
+      .optional(),
+    webviewDomains: z.array(z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be https://host')).max(200).optional(),
+  })
+  .strict();
+
+/** Sortable by creation time, unguessable enough for an operator API. */
+function newDeploymentId(now: number): string {
+  return `d-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Validates the request, records the deployment and enqueues its fan-out. Answers in
+ * milliseconds whatever the fleet size: targets are recorded by the queue worker.
+ */
+export async function createDeployment(platform: Platform, body: unknown, now = Date.now()): Promise<Deployment> {
+  const request = parseOr400(CreateDeploymentRequest, body);
+  const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
+  if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw badRequest('duplicate_tenants', 'tenants lists an appid twice');
+
+  const templates = await platform.componentToken.use((token) => platform.componentApi.getTemplateList(token));
+  const template = templates.template_list.find((t) => Number(t.template_id) === request.templateId);
+  if (!template) throw notFound('template_not_found', `no template ${request.templateId} in the template library`);
+
+  const deployment: Deployment = {
+    id: newDeploymentId(now),
+    templateId: request.templateId,
+    templateType: template.template_type === 1 ? 1 : 0,
+    userVersion: request.userVersion,
+    userDesc: request.userDesc,
+    ...(request.tenants ? { tenants: request.tenants } : {}),
+    ...(ext ? { ext } : {}),
+    submitAudit: request.submitAudit,
+    release: request.release,
+    ...(request.auditItems ? { auditItems: request.auditItems } : {}),
+    ...(request.versionDesc ? { versionDesc: request.versionDesc } : {}),
+    ...(request.privacyApiNotUse !== undefined ? { privacyApiNotUse: request.privacyApiNotUse } : {}),
+    ...(request.domains ? { domains: request.domains } : {}),
+    ...(request.webviewDomains ? { webviewDomains: request.webviewDomains } : {}),
+    createdAtMs: now,
+    updatedAtMs: now,
+    fanOutDone: false,
+  };
+  await platform.deployments.create(deployment);
+  await platform.deployQueue.send([{ kind: 'fan-out', deploymentId: deployment.id }]);
+  return deployment;
+}

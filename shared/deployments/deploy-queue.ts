@@ -1,0 +1,41 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+
+/** Messages of the deploy queue. Every one may arrive twice: handlers act through conditional transitions. */
+export const DeployMessageSchema = z.discriminatedUnion('kind', [
+  /** Record the deployment's targets page by page and enqueue their first step. */
+  z.object({ kind: z.literal('fan-out'), deploymentId: z.string(), cursor: z.string().optional() }),
+  /** Run the next step of one target, whatever state it is in. */
+  z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
+  /** An operator action over every target it applies to. */
+  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(['retry', 'release', 'rollback', 'cancel']) }),
+]);
+
+export type DeployMessage = z.infer<typeof DeployMessageSchema>;
+
+/** SQS caps a delay at 15 minutes. */
+const MAX_DELAY_SECONDS = 900;
+const SQS_BATCH = 10;
+
+export class DeployQueue {
+  private client?: SQSClient;
+
+  constructor(private readonly queueUrl: string) {}
+
+  async send(messages: DeployMessage[], delaySeconds = 0): Promise<void> {
+    if (!this.queueUrl) throw new Error('DEPLOY_QUEUE_URL is not set');
+    this.client ??= new SQSClient({});
+    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds)));
+    for (let start = 0; start < messages.length; start += SQS_BATCH) {
+      const batch = messages.slice(start, start + SQS_BATCH);
+      const { Failed } = await this.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message), DelaySeconds: delay })),
+        }),
+      );
+      // A message SQS refused must not vanish silently: the caller's redelivery will send it again.
+      if (Failed?.length) throw new Error(`SQS refused ${Failed.length} of ${batch.length} deploy messages: ${Failed[0]!.Message}`);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { Deployment, DeploymentStatus, Target, TargetState } from './deployment';
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function deploymentSummary(deployment: Deployment, status: DeploymentStatus, counts: Partial<Record<TargetState, number>>) {
+  return {
+    id: deployment.id,
+    status,
+    templateId: deployment.templateId,
+    userVersion: deployment.userVersion,
+    userDesc: deployment.userDesc,
+    submitAudit: deployment.submitAudit,
+    release: deployment.release,
+    ...(deployment.pausedReason ? { pausedReason: deployment.pausedReason } : {}),
+    counts,
+    total: Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0),
+    createdAt: iso(deployment.createdAtMs),
+    updatedAt: iso(deployment.updatedAtMs),
+  };
+}
+
+export function targetView(target: Target) {
+  return {
+    appid: target.appid,
+    state: target.state,
+    ...(target.auditId !== undefined ? { auditId: target.auditId } : {}),
+    ...(target.auditDelayed ? { auditDelayed: true } : {}),
+    ...(target.error ? { error: target.error } : {}),
+    ...(target.reason ? { reason: target.reason } : {}),
+    attempts: target.attempts,
+    updatedAt: iso(target.updatedAtMs),
+  };
+}

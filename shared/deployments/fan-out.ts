@@ -1,0 +1,67 @@
+import { forEachConcurrently } from '../concurrency';
+import { logger } from '../logger';
+import type { Platform } from '../platform';
+import type { Tenant } from '../tenants/tenant';
+import type { DeployMessage } from './deploy-queue';
+import type { Deployment, Target } from './deployment';
+
+/** Tenants recorded per fan-out message: one page, then the next page is its own message. */
+export const FAN_OUT_PAGE = 500;
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * Records one page of a deployment's targets and enqueues their first step, then hands the next
+ * page to a new message — durable at any size, resumable after a crash. Re-running a page (SQS
+ * redelivery) adds nothing twice and re-enqueues steps that are harmless to repeat.
+ */
+export async function fanOutPage(platform: Platform, deploymentId: string, cursor?: string): Promise<void> {
+  const deployment = await platform.deployments.get(deploymentId);
+  if (!deployment || deployment.fanOutDone) return;
+
+  const { tenants, next } = await pageOfTenants(platform, deployment, cursor);
+  const advance: DeployMessage[] = [];
+  await forEachConcurrently(tenants, WRITE_CONCURRENCY, async ({ appid, tenant }) => {
+    const target = initialTarget(deployment, appid, tenant);
+    await platform.deployments.addTarget(target);
+    if (target.state === 'queued') {
+      advance.push({ kind: 'advance', deploymentId, appid });
+      await platform.tenants.recordDeployment(appid, { lastDeployment: deploymentId });
+    }
+  });
+  await platform.deployQueue.send(advance);
+
+  if (next !== undefined) {
+    await platform.deployments.update(deploymentId, { fanOutCursor: next });
+    await platform.deployQueue.send([{ kind: 'fan-out', deploymentId, cursor: next }]);
+  } else {
+    await platform.deployments.update(deploymentId, { fanOutDone: true }, ['fanOutCursor']);
+    logger.info('deployment fanned out', { deploymentId });
+  }
+}
+
+async function pageOfTenants(
+  platform: Platform,
+  deployment: Deployment,
+  cursor: string | undefined,
+): Promise<{ tenants: { appid: string; tenant?: Tenant }[]; next?: string }> {
+  if (deployment.tenants) {
+    const offset = Number(cursor ?? 0);
+    const appids = deployment.tenants.slice(offset, offset + FAN_OUT_PAGE);
+    const tenants = await Promise.all(appids.map(async (appid) => ({ appid, tenant: await platform.tenants.get(appid) })));
+    const end = offset + appids.length;
+    return { tenants, ...(end < deployment.tenants.length ? { next: String(end) } : {}) };
+  }
+  const page = await platform.tenants.list({ limit: FAN_OUT_PAGE, nextToken: cursor });
+  return { tenants: page.tenants.map((tenant) => ({ appid: tenant.appid, tenant })), ...(page.nextToken ? { next: page.nextToken } : {}) };
+}
+
+/** Active tenants are queued; the others are skipped with the reason, so the operator sees them. */
+function initialTarget(deployment: Deployment, appid: string, tenant: Tenant | undefined): Target {
+  const now = Date.now();
+  const base = { deploymentId: deployment.id, appid, attempts: 0, createdAtMs: now, updatedAtMs: now };
+  if (!tenant) return { ...base, state: 'skipped', error: { code: 'tenant_not_found', message: 'no such tenant' } };
+  if (tenant.status !== 'active') {
+    return { ...base, state: 'skipped', error: { code: `tenant_${tenant.status}`, message: tenant.statusReason ?? `tenant is ${tenant.status}` } };
+  }
+  return { ...base, state: 'queued' };
+}

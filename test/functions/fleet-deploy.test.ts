@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcileAudits } from '../../shared/deployments/reconcile-audits';
+import { platform } from '../../shared/platform';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let t: TestStack;
+let appids: string[];
+
+interface DeploymentView {
+  id: string;
+  status: string;
+  counts: Record<string, number>;
+  pausedReason?: string;
+  targets: { appid: string; state: string; auditId?: number; error?: { code: number | string; message: string }; reason?: string }[];
+}
+
+beforeAll(async () => {
+  process.env.DEPLOY_BACKOFF_BASE_SECONDS = '1';
+  t = await startTestStack({ emulator: { miniPrograms: 8, auditDelayMs: 200 } });
+  await t.until(async () => platform().tickets.latest());
+  appids = (await t.seededAppids()).slice(0, 6);
+  for (const appid of appids) await t.admin('/authorize', { appid });
+  await t.until(async () => (await platform().tenants.list()).tenants.length === appids.length || undefined);
+}, 60_000);
+afterAll(() => t?.close());
+
+async function deploy(body: Record<string, unknown>): Promise<string> {
+  const response = await t.operator('/api/deployments', { method: 'POST', body: JSON.stringify({ templateId: 1, userDesc: 'fleet test', ...body }) });
+  expect(response.status, await response.clone().text()).toBe(202);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function view(id: string): Promise<DeploymentView> {
+  return (await (await t.operator(`/api/deployments/${id}`)).json()) as DeploymentView;
+}
+
+async function settle(id: string, done: (v: DeploymentView) => boolean, timeoutMs = 30_000): Promise<DeploymentView> {
+  return t.until(async () => {
+    const current = await view(id);
+    return done(current) ? current : undefined;
+  }, timeoutMs);
+}
+
+const successful = async (path: string, appid?: string) =>
+  (await t.calls({ path })).filter((c) => c.kind === 'api' && c.errcode === 0 && (!appid || c.appid === appid));
+
+const committedExtJson = (appid: string) => t.stack.emulator!.state.get(appid)!.committed!.extJson;
+
+describe('fleet deploy: commit → audit → release', () => {
+  it('commits each tenant its own ext_json once, submits once, and releases once on audit success', async () => {
+    const fleet = appids.slice(0, 3);
+    for (const [i, appid] of fleet.entries()) {
+      const put = await t.operator(`/api/tenants/${appid}/config`, { method: 'PUT', body: JSON.stringify({ ext: { shopId: `shop-${i}`, name: '{{nickName}}' } }) });
+      expect(put.status).toBe(200);
+    }
+    await t.admin('/calls', undefined, 'DELETE');
+    const id = await deploy({ userVersion: '2.0.0', tenants: fleet, ext: { ext: { theme: 'dark', shopId: 'default' } } });
+    const done = await settle(id, (v) => v.counts.released === 3);
+    expect(done.status).toBe('completed');
+
+    for (const [i, appid] of fleet.entries()) {
+      expect(await successful('/wxa/commit', appid)).toHaveLength(1);
+      expect(await successful('/wxa/submit_audit', appid)).toHaveLength(1);
+      expect(await successful('/wxa/release', appid)).toHaveLength(1);
+      const ext = JSON.parse(committedExtJson(appid));
+      expect(ext.extAppid).toBe(appid);
+      expect(ext.ext).toMatchObject({ shopId: `shop-${i}`, theme: 'dark' });
+      expect(ext.ext.name).toBe((await platform().tenants.get(appid))!.nickName);
+      expect((await platform().tenants.get(appid))!.releasedVersion).toBe('2.0.0');
+    }
+
+    // WeChat retries the audit push: nothing is released twice.
+    const appid = fleet[0]!;
+    const userName = (await platform().tenants.get(appid))!.userName!;
+    const push = { ToUserName: userName, FromUserName: 'o-wechat', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'weapp_audit_success', SuccTime: 1 };
+    expect(await (await t.push(`/wechat/callback/${appid}`, push, { ToUserName: userName })).text()).toBe('success');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await successful('/wxa/release', appid)).toHaveLength(1);
+  });
+
+  it('keeps the rejection reason when the audit fails', async () => {
+    const appid = appids[3]!;
+    await t.admin('/audit-outcome', { appid, outcome: 'reject', reason: '页面内容不完整 / incomplete pages' });
+    const id = await deploy({ userVersion: '2.0.1', tenants: [appid] });
+    const done = await settle(id, (v) => v.counts.rejected === 1);
+    expect(done.targets[0]).toMatchObject({ appid, state: 'rejected', reason: '页面内容不完整 / incomplete pages' });
+    await t.admin('/audit-outcome', { appid, outcome: 'approve' });
+  });
+
+  it('stops at committed without audit, and at approved until the operator releases (manual)', async () => {
+    const [a, b] = [appids[4]!, appids[5]!];
+    const commitOnly = await deploy({ userVersion: '2.1.0', tenants: [a], submitAudit: false });
+    expect((await settle(commitOnly, (v) => v.status === 'completed')).targets[0]!.state).toBe('committed');
+
+    const manual = await deploy({ userVersion: '2.1.1', tenants: [b], release: 'manual' });
+    await settle(manual, (v) => v.counts.approved === 1 && v.status === 'completed');
+    await t.admin('/calls', undefined, 'DELETE');
+    expect((await t.operator(`/api/deployments/${manual}/release`, { method: 'POST' })).status).toBe(202);
+    await settle(manual, (v) => v.counts.released === 1);
+    expect(await successful('/wxa/release', b)).toHaveLength(1);
+  });
+});
+
+describe('fleet deploy under WeChat faults', () => {
+  it('retries -1 and 45011 on commit and still commits every tenant exactly once', async () => {
+    const fleet = appids.slice(0, 3);
+    await t.admin('/faults', { path: '/wxa/commit', appid: fleet[0], errcode: -1, times: 2 });
+    await t.admin('/faults', { path: '/wxa/commit', appid: fleet[1], errcode: 45011, times: 1 });
+    await t.admin('/calls', undefined, 'DELETE');
+    const id = await deploy({ userVersion: '3.0.0', tenants: fleet, submitAudit: false });
+    const done = await settle(id, (v) => v.counts.committed === 3);
+    expect(done.status).toBe('completed');
+    for (const appid of fleet) expect(await successful('/wxa/commit', appid)).toHaveLength(1);
+    const refused = (await t.calls({ path: '/wxa/commit' })).filter((c) => c.errcode !== 0);
+    expect(refused.map((c) => `${c.appid}:${c.errcode}`).sort()).toEqual([`${fleet[0]}:-1`, `${fleet[0]}:-1`, `${fleet[1]}:45011`].sort());
+  });
+
+  it('fails only the tenant WeChat refuses (85013) with code and message; retry completes it', async () => {
+    const fleet = appids.slice(0, 3);
+    const victim = fleet[1]!;
+    const fault = await t.admin<{ id: string }>('/faults', { path: '/wxa/commit', appid: victim, errcode: 85013, errmsg: 'invalid ext_json' });
+    const id = await deploy({ userVersion: '3.0.1', tenants: fleet, submitAudit: false });
+    const done = await settle(id, (v) => v.status === 'completed');
+    expect(done.counts).toMatchObject({ committed: 2, failed: 1 });
+    expect(done.targets.find((x) => x.appid === victim)!.error).toMatchObject({ code: 85013, message: expect.stringContaining('invalid ext_json') });
+
+    await t.admin(`/faults/${fault.id}`, undefined, 'DELETE');
+    expect((await t.operator(`/api/deployments/${id}/retry`, { method: 'POST' })).status).toBe(202);
+    const retried = await settle(id, (v) => v.counts.committed === 3);
+    expect(retried.targets.find((x) => x.appid === victim)).not.toHaveProperty('error');
+  });
+
+  it('recovers a lost audit push with the reconciler', async () => {
+    const appid = appids[2]!;
+    await t.admin('/audit-outcome', { appid, outcome: 'silent' });
+    const id = await deploy({ userVersion: '3.1.0', tenants: [appid] });
+    await settle(id, (v) => v.targets[0]?.state === 'auditing');
+    // The emulator decides (approves) but never pushes.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await view(id)).targets[0]?.state).toBe('auditing');
+    const report = await reconcileAudits(platform(), { olderThanMs: 0 });
+    expect(report.resolved).toBeGreaterThanOrEqual(1);
+    await settle(id, (v) => v.counts.released === 1);
+    await t.admin('/audit-outcome', { appid, outcome: 'approve' });
+  });
+
+  it('skips revoked tenants with the reason when deploying to everyone', async () => {
+    const revoked = appids[5]!;
+    await t.admin('/revoke', { appid: revoked });
+    await t.until(async () => (await platform().tenants.get(revoked))?.status === 'revoked');
+    const id = await deploy({ userVersion: '4.0.0', submitAudit: false });
+    const done = await settle(id, (v) => v.status === 'completed');
+    expect(done.counts).toMatchObject({ committed: appids.length - 1, skipped: 1 });
+    expect(done.targets.find((x) => x.appid === revoked)).toMatchObject({ state: 'skipped', error: { code: 'tenant_revoked' } });
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { deploymentStatus, isActive, type Deployment } from '../../../shared/deployments/deployment';
+
+const deployment = (over: Partial<Deployment> = {}): Deployment => ({
+  id: 'd-1-00000000',
+  templateId: 1,
+  templateType: 0,
+  userVersion: '1.0.0',
+  userDesc: 'x',
+  submitAudit: true,
+  release: 'auto',
+  createdAtMs: 0,
+  updatedAtMs: 0,
+  fanOutDone: true,
+  ...over,
+});
+
+describe('deployment status (derived from target counts)', () => {
+  it('is preparing until every target is recorded', () => {
+    expect(deploymentStatus(deployment({ fanOutDone: false }), { released: 3 })).toBe('preparing');
+  });
+
+  it('is running while any target has work left or waits on WeChat', () => {
+    for (const state of ['queued', 'committing', 'submitting', 'auditing', 'releasing'] as const) {
+      expect(deploymentStatus(deployment(), { released: 2, [state]: 1 }), state).toBe('running');
+    }
+  });
+
+  it('ends at committed without audit, and at approved until a manual release is asked for', () => {
+    expect(deploymentStatus(deployment({ submitAudit: false }), { committed: 3 })).toBe('completed');
+    expect(deploymentStatus(deployment(), { committed: 3 })).toBe('running');
+    expect(deploymentStatus(deployment({ release: 'manual' }), { approved: 3 })).toBe('completed');
+    expect(deploymentStatus(deployment({ release: 'manual', releaseRequested: { atMs: 1 } }), { approved: 1, released: 2 })).toBe('running');
+  });
+
+  it('reports a paused deployment whatever its targets do, and a cancelled one once settled', () => {
+    expect(deploymentStatus(deployment({ pausedReason: '85085' }), { committed: 3 })).toBe('paused');
+    expect(deploymentStatus(deployment({ cancelRequested: true }), { cancelled: 2, committed: 1 })).toBe('cancelled');
+  });
+
+  it('treats terminal states as done', () => {
+    expect(deploymentStatus(deployment(), { released: 1, failed: 1, rejected: 1, skipped: 1, cancelled: 1 })).toBe('completed');
+    expect(isActive({ state: 'failed' }, deployment())).toBe(false);
+    expect(isActive({ state: 'released' }, deployment({ rollbackRequested: true }))).toBe(true);
+  });
+});
