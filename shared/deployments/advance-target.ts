@@ -3,6 +3,7 @@ import type { Platform } from '../platform';
 import { ExtJsonError, buildExtJson } from '../tenant-config/ext-json';
 import { TenantUnusableError } from '../tokens/errors';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
+import { applyAuditOutcome } from './audit-results';
 import type { Deployment, Target, TargetError, TargetState } from './deployment';
 import { auditIndexKey, AUDITING_PARTITION } from './deployment-store';
 
@@ -23,6 +24,8 @@ interface Step {
   via: TargetState;
   to: TargetState;
   call: (platform: Platform, deployment: Deployment, target: Target, token: string) => Promise<CallResult>;
+  /** Bookkeeping that must be in place before WeChat hears of the step. */
+  beforeCall?: (platform: Platform, deployment: Deployment, target: Target) => Promise<void>;
   /** Errors this step understands better than the generic error classes. */
   recover?: (platform: Platform, deployment: Deployment, target: Target, error: WeChatApiError, startedAtMs: number) => Promise<Target | undefined | 'unhandled'>;
 }
@@ -84,6 +87,7 @@ async function runStep(platform: Platform, deployment: Deployment, target: Targe
 
   let result: CallResult;
   try {
+    await step.beforeCall?.(platform, deployment, claimed);
     result = await platform.authorizerTokens.forTenant(target.appid).use((token) => step.call(platform, deployment, claimed, token));
   } catch (error) {
     return handleFailure(platform, deployment, claimed, step, error, startedAtMs);
@@ -102,7 +106,8 @@ async function runStep(platform: Platform, deployment: Deployment, target: Targe
 
 /** Tenant-level bookkeeping once a step has landed. */
 async function afterStep(platform: Platform, deployment: Deployment, target: Target): Promise<void> {
-  if (target.state === 'auditing') await platform.tenants.recordDeployment(target.appid, { auditingDeployment: deployment.id });
+  // The audit result may have been pushed while submit_audit was still answering.
+  if (target.state === 'auditing' && target.earlyAuditOutcome) await applyAuditOutcome(platform, deployment.id, target.appid, target.earlyAuditOutcome);
   if (target.state === 'released') await platform.tenants.recordDeployment(target.appid, { releasedVersion: deployment.userVersion });
   logger.info('target advanced', { deploymentId: deployment.id, appid: target.appid, state: target.state });
 }
@@ -137,6 +142,8 @@ const SUBMIT: Step = {
   from: 'committed',
   via: 'submitting',
   to: 'auditing',
+  // Audit pushes find the deployment through the tenant: point it there before WeChat can push.
+  beforeCall: (platform, deployment, target) => platform.tenants.recordDeployment(target.appid, { auditingDeployment: deployment.id }),
   call: async (platform, deployment, target, token) => {
     const { auditid } = await platform.authorizerApi.submitAudit(token, {
       ...(deployment.auditItems?.length ? { item_list: deployment.auditItems } : {}),

@@ -9,13 +9,27 @@ export type AuditOutcome =
   | { status: 'delayed'; reason?: string }
   | { status: 'withdrawn' };
 
-const LEAVE_AUDIT_INDEX = ['gsi1pk', 'gsi1sk', 'auditDelayed'];
+const LEAVE_AUDIT_INDEX = ['gsi1pk', 'gsi1sk', 'auditDelayed', 'earlyAuditOutcome'];
 
 /**
  * Applies an audit result to the target that is auditing. Pushes, their retries and the
- * reconciler may all report the same result: only the first moves the target.
+ * reconciler may all report the same result: only the first moves the target. A result that
+ * arrives while submit_audit is still answering is parked on the target and applied as soon as
+ * the target is auditing, so it is never lost.
  */
 export async function applyAuditOutcome(platform: Platform, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  const moved = await moveAuditingTarget(platform, deploymentId, appid, outcome);
+  if (moved) return moved;
+  const parked = await platform.deployments.transition(deploymentId, appid, { from: ['submitting'], to: 'submitting', set: { earlyAuditOutcome: outcome } });
+  if (parked) {
+    logger.info('audit result arrived before submit_audit answered; parked', { deploymentId, appid, status: outcome.status });
+    return undefined;
+  }
+  // The submit landed between the two writes above: the target is auditing now.
+  return moveAuditingTarget(platform, deploymentId, appid, outcome);
+}
+
+async function moveAuditingTarget(platform: Platform, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
   const store = platform.deployments;
   let moved: Target | undefined;
   switch (outcome.status) {

@@ -1,4 +1,5 @@
 import type { TenantConfig } from '../tenant-config/schema';
+import type { AuditOutcome } from './audit-results';
 
 /**
  * A fleet deploy: one template version committed (and optionally audited and released) to many
@@ -111,6 +112,8 @@ export interface Target {
   reason?: string;
   screenshot?: string;
   error?: TargetError;
+  /** An audit result pushed before submit_audit answered, applied once the target is auditing. */
+  earlyAuditOutcome?: AuditOutcome;
   stepStartedAtMs?: number;
   createdAtMs: number;
   updatedAtMs: number;
