@@ -1,4 +1,28 @@
-import type { TenantConfig } from './schema';
+/**
+ * The ext_json committed with a template for one tenant (protocol doc §7), built from deploy-wide
+ * defaults and the tenant's own fragment:
+ *
+ * 1. Both fragments are validated again (a stored fragment may predate today's schema).
+ * 2. The tenant's values go over the defaults. Objects (`ext`, `window`, `tabBar`, `extPages`,
+ *    `networkTimeout`, `plugins`) merge one level, key by key; everything else — arrays such as
+ *    `pages`, `subpackages`, `requiredPrivateInfos`, and scalars — is replaced. `tabBar.list` sits
+ *    one level down, so a tenant's list replaces the defaults' list whole, as WeChat replaces the
+ *    template's.
+ * 3. Placeholders are filled in string values (see placeholders.ts).
+ * 4. `extAppid` is always the tenant's appid; `extEnable` is always `true` for a normal template.
+ *    A standard template (template_type 1) accepts only `extAppid, ext, window`, so there
+ *    `extEnable` is left out and any other key is an error naming it.
+ */
+import { HttpError } from '../http/errors';
+import { isAppid } from '../tenants/tenant';
+import { isPlainObject } from './json-values';
+import { fillPlaceholders, type PlaceholderValues } from './placeholders';
+import { parseTenantConfig, type TenantConfig } from './schema';
+
+/** Limit of the committed ext_json: two full fragments plus what placeholders add. */
+export const MAX_EXT_JSON_BYTES = 64 * 1024;
+/** What WeChat accepts in the ext_json of a standard template. */
+export const STANDARD_TEMPLATE_KEYS: readonly string[] = ['extAppid', 'ext', 'window'];
 
 export interface ExtJsonInput {
   appid: string;
@@ -9,7 +33,7 @@ export interface ExtJsonInput {
   tenant: { nickName?: string; principalName?: string; userName?: string };
 }
 
-/** The merged ext_json cannot be committed (e.g. keys a standard template does not accept). */
+/** The merged ext_json cannot be committed; the message says why. */
 export class ExtJsonError extends Error {
   constructor(message: string) {
     super(message);
@@ -17,58 +41,56 @@ export class ExtJsonError extends Error {
   }
 }
 
-/** A standard template (template_type 1) accepts only these keys. */
-const STANDARD_TEMPLATE_KEYS = new Set(['extAppid', 'ext', 'window', 'extEnable']);
-/** These replace the template's (and the defaults') value outright (protocol doc §7). */
-const REPLACED = new Set(['pages']);
-
-/**
- * The ext_json committed for one tenant: deploy-wide defaults under the tenant's own values,
- * `pages` and `tabBar.list` replaced rather than merged, other objects merged one level deep,
- * `{{appid}}`, `{{nickName}}`, `{{principalName}}`, `{{userName}}` filled in every string (an
- * unknown placeholder stays as written; a known one without a value becomes empty), and always
- * `extEnable: true, extAppid: <the tenant's appid>`.
- */
 export function buildExtJson(input: ExtJsonInput): { value: Record<string, unknown>; extJson: string } {
-  const merged: Record<string, unknown> = {};
-  for (const layer of [input.deployDefaults ?? {}, input.tenantConfig ?? {}] as Record<string, unknown>[]) {
-    for (const [key, value] of Object.entries(layer)) {
-      merged[key] = mergeKey(key, merged[key], value);
-    }
-  }
-  const value = fillPlaceholders({ extEnable: true, ...merged, extAppid: input.appid }, placeholderValues(input)) as Record<string, unknown>;
+  if (!isAppid(input.appid)) throw new ExtJsonError(`"${String(input.appid)}" is not an appid`);
+  if (input.templateType !== 0 && input.templateType !== 1) throw new ExtJsonError(`template type ${String(input.templateType)} is neither 0 (normal) nor 1 (standard)`);
+  const defaults = validFragment('deploy defaults', input.deployDefaults);
+  const own = validFragment('tenant config', input.tenantConfig);
+
+  const { extEnable: _alwaysTrue, ...merged } = fillPlaceholders(mergeConfigs(defaults, own), placeholderValues(input));
+  let value: Record<string, unknown>;
   if (input.templateType === 1) {
-    const refused = Object.keys(value).filter((key) => !STANDARD_TEMPLATE_KEYS.has(key));
-    if (refused.length) throw new ExtJsonError(`a standard template accepts only extAppid, ext and window; remove ${refused.join(', ')}`);
+    const refused = Object.keys(merged).filter((key) => !STANDARD_TEMPLATE_KEYS.includes(key));
+    if (refused.length > 0) {
+      throw new ExtJsonError(`a standard template (template_type 1) accepts only extAppid, ext and window; the configuration also sets ${refused.join(', ')}`);
+    }
+    value = { extAppid: input.appid, ...merged };
+  } else {
+    value = { extEnable: true, extAppid: input.appid, ...merged };
   }
-  return { value, extJson: JSON.stringify(value) };
+
+  const extJson = JSON.stringify(value);
+  const bytes = Buffer.byteLength(extJson, 'utf8');
+  if (bytes > MAX_EXT_JSON_BYTES) throw new ExtJsonError(`ext_json would be ${bytes} bytes; the limit is ${MAX_EXT_JSON_BYTES}`);
+  return { value, extJson };
 }
 
-function mergeKey(key: string, under: unknown, over: unknown): unknown {
-  if (REPLACED.has(key) || !isObject(under) || !isObject(over)) return over;
-  if (key === 'tabBar') {
-    // tabBar.list replaces; the rest of tabBar merges.
-    return { ...under, ...over, ...(over.list !== undefined ? { list: over.list } : {}) };
+/** `over` on top of `under`: plain objects merge one level, anything else replaces. */
+export function mergeConfigs(under: TenantConfig, over: TenantConfig): TenantConfig {
+  const merged: Record<string, unknown> = { ...under };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const base = merged[key];
+    merged[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
   }
-  return { ...under, ...over };
+  return merged as TenantConfig;
 }
 
-function placeholderValues(input: ExtJsonInput): Record<string, string> {
+function validFragment(label: string, fragment: TenantConfig | undefined): TenantConfig {
+  if (fragment === undefined || fragment === null) return {};
+  try {
+    return parseTenantConfig(fragment);
+  } catch (error) {
+    if (error instanceof HttpError) throw new ExtJsonError(`${label}: ${error.message}`);
+    throw error;
+  }
+}
+
+function placeholderValues(input: ExtJsonInput): PlaceholderValues {
   return {
     appid: input.appid,
-    nickName: input.tenant.nickName ?? '',
-    principalName: input.tenant.principalName ?? '',
-    userName: input.tenant.userName ?? '',
+    nickName: input.tenant.nickName,
+    principalName: input.tenant.principalName,
+    userName: input.tenant.userName,
   };
-}
-
-function fillPlaceholders(value: unknown, values: Record<string, string>): unknown {
-  if (typeof value === 'string') return value.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole));
-  if (Array.isArray(value)) return value.map((item) => fillPlaceholders(item, values));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, values)]));
-  return value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

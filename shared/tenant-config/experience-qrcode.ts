@@ -1,0 +1,24 @@
+/**
+ * The experience (trial) version's QR code of one tenant, for the operator to scan before release.
+ * Lives beside the configuration use cases: both serve the operator's per-tenant routes.
+ */
+import { HttpError } from '../http/errors';
+import type { Platform } from '../platform';
+import { TenantUnusableError } from '../tokens/errors';
+import type { WeChatBinaryResponse } from '../wechat/http';
+import { existingTenant } from './tenant-config-use-cases';
+
+export async function experienceQrcode(
+  p: Pick<Platform, 'tenants' | 'authorizerTokens' | 'authorizerApi'>,
+  appid: string,
+  path?: string,
+): Promise<WeChatBinaryResponse> {
+  const tenant = await existingTenant(p, appid);
+  // Another container may still hold a cached token of a tenant that left: do not even try.
+  if (tenant.status !== 'active') throw new TenantUnusableError(appid, tenant.status);
+  const image = await p.authorizerTokens.forTenant(appid).use((token) => p.authorizerApi.getQrcode(token, path));
+  if (!image.contentType.startsWith('image/')) {
+    throw new HttpError(502, 'wechat_unexpected_answer', `WeChat answered get_qrcode with ${image.contentType || 'no content type'}, not an image`);
+  }
+  return image;
+}

@@ -1,0 +1,59 @@
+/**
+ * What the operator API does with a tenant's configuration: read it, replace it (validated first,
+ * so a rejected fragment stores nothing), and preview the exact ext_json a template would get.
+ */
+import { HttpError, notFound } from '../http/errors';
+import type { Platform } from '../platform';
+import { findTemplate } from '../templates/template-library';
+import type { Tenant } from '../tenants/tenant';
+import { saveTenantConfig } from './config-store';
+import { buildExtJson, ExtJsonError } from './ext-json';
+import { parseTenantConfig, type TenantConfig } from './schema';
+
+export interface ExtJsonPreview {
+  templateId: number;
+  templateType: 0 | 1;
+  /** The string `wxa/commit` would receive. */
+  extJson: string;
+  value: Record<string, unknown>;
+}
+
+export async function existingTenant(p: Pick<Platform, 'tenants'>, appid: string): Promise<Tenant> {
+  const tenant = await p.tenants.get(appid);
+  if (!tenant) throw notFound('tenant_not_found', `no tenant ${appid}`);
+  return tenant;
+}
+
+/** The stored fragment, `{}` when the tenant has none. */
+export async function getTenantConfig(p: Pick<Platform, 'tenants'>, appid: string): Promise<TenantConfig> {
+  return ((await existingTenant(p, appid)).config ?? {}) as TenantConfig;
+}
+
+/** Replaces the whole fragment with `body` once it passes the schema; returns what was stored. */
+export async function replaceTenantConfig(p: Pick<Platform, 'tenants' | 'db' | 'table'>, appid: string, body: unknown): Promise<TenantConfig> {
+  await existingTenant(p, appid);
+  const config = parseTenantConfig(body);
+  // The condition catches a tenant that vanished between the read and the write.
+  if (!(await saveTenantConfig(p.db, p.table, appid, config))) throw notFound('tenant_not_found', `no tenant ${appid}`);
+  return config;
+}
+
+/** Exactly what a deploy of `templateId` without deploy-wide defaults would commit for the tenant. */
+export async function previewExtJson(p: Pick<Platform, 'tenants' | 'componentApi' | 'componentToken'>, appid: string, templateId: number): Promise<ExtJsonPreview> {
+  const tenant = await existingTenant(p, appid);
+  const template = await findTemplate(p, templateId);
+  const templateType = template.template_type === 1 ? 1 : 0;
+  try {
+    const { value, extJson } = buildExtJson({
+      appid,
+      templateType,
+      tenantConfig: tenant.config as TenantConfig | undefined,
+      tenant: { nickName: tenant.nickName, principalName: tenant.principalName, userName: tenant.userName },
+    });
+    return { templateId, templateType, extJson, value };
+  } catch (error) {
+    // The request is fine; the stored configuration does not suit this template.
+    if (error instanceof ExtJsonError) throw new HttpError(422, 'invalid_ext_json', error.message);
+    throw error;
+  }
+}
