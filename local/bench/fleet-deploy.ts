@@ -45,19 +45,19 @@ try {
   while (!(await platform().tickets.latest())) await sleep(50);
   const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
   let t0 = Date.now();
+  // Like merchants consenting one after another: each slot waits until its tenant is active.
   await forEachConcurrently(appids, 16, async (appid) => {
     await admin('/authorize', { appid });
+    const deadline = Date.now() + 60_000;
+    while ((await platform().tenants.get(appid))?.status !== 'active' && Date.now() < deadline) await sleep(50);
   });
-  // Authorization pushes land asynchronously; wait until the count stops growing.
   let active = 0;
-  for (let still = 0; active < tenants && still < 25; ) {
-    await sleep(200);
-    let count = 0;
-    for await (const _ of platform().tenants.all('active')) count += 1;
-    still = count === active ? still + 1 : 0;
-    active = count;
-  }
+  for await (const _ of platform().tenants.all('active')) active += 1;
   console.log(`authorized ${active} of ${tenants} tenants in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const undelivered = ((await admin('/calls')).calls as { kind: string; delivered?: boolean; status?: number; responseBody?: string; error?: string }[]).filter(
+    (c) => c.kind === 'push' && c.delivered === false,
+  );
+  if (undelivered.length) console.log(`undelivered push attempts: ${undelivered.length}, e.g. ${JSON.stringify(undelivered[0])}`);
 
   await admin('/calls', undefined, 'DELETE');
   t0 = Date.now();
