@@ -154,3 +154,58 @@ describe('fleet deploy under WeChat faults', () => {
     expect(done.targets.find((x) => x.appid === revoked)).toMatchObject({ state: 'skipped', error: { code: 'tenant_revoked' } });
   });
 });
+
+describe('operator actions', () => {
+  it('rolls released targets back to the previous version', async () => {
+    const appid = appids[0]!;
+    const id = await deploy({ userVersion: '5.0.0', tenants: [appid] });
+    await settle(id, (v) => v.counts.released === 1);
+    await t.admin('/calls', undefined, 'DELETE');
+    expect((await t.operator(`/api/deployments/${id}/rollback`, { method: 'POST' })).status).toBe(202);
+    await settle(id, (v) => v.counts.rolled_back === 1);
+    expect(await successful('/wxa/revertcoderelease', appid)).toHaveLength(1);
+  });
+
+  it('gray-releases approved targets when the operator asks for a percentage', async () => {
+    const appid = appids[1]!;
+    const id = await deploy({ userVersion: '5.1.0', tenants: [appid], release: 'manual' });
+    await settle(id, (v) => v.counts.approved === 1);
+    const response = await t.operator(`/api/deployments/${id}/release`, { method: 'POST', body: JSON.stringify({ grayPercentage: 10 }) });
+    expect(response.status).toBe(202);
+    await settle(id, (v) => v.counts.released === 1);
+    expect(await successful('/wxa/grayrelease', appid)).toHaveLength(1);
+    const bad = await t.operator(`/api/deployments/${id}/release`, { method: 'POST', body: JSON.stringify({ grayPercentage: 101 }) });
+    expect(bad.status).toBe(400);
+  });
+
+  it('cancels targets not yet submitted', async () => {
+    const appid = appids[2]!;
+    // Hold the commit long enough to cancel behind it.
+    await t.admin('/faults', { path: '/wxa/commit', appid, errcode: -1, times: 1 });
+    const id = await deploy({ userVersion: '5.2.0', tenants: [appid] });
+    await settle(id, (v) => v.targets[0]?.state === 'queued' && (v.targets[0].error?.code === -1));
+    expect((await t.operator(`/api/deployments/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    const done = await settle(id, (v) => v.status === 'cancelled');
+    expect(done.counts).toEqual({ cancelled: 1 });
+  });
+
+  it('pauses audit submissions fleet-wide on 85085 and resumes on retry', async () => {
+    const fleet = appids.slice(0, 2);
+    await t.admin('/faults', { path: '/wxa/submit_audit', errcode: 85085, times: 1 });
+    const id = await deploy({ userVersion: '5.3.0', tenants: fleet });
+    const paused = await settle(id, (v) => v.status === 'paused');
+    expect(paused.pausedReason).toContain('85085');
+    expect((await t.operator(`/api/deployments/${id}/retry`, { method: 'POST' })).status).toBe(202);
+    await settle(id, (v) => v.counts.released === 2);
+  });
+
+  it('answers 404 for an unknown deployment or action, 400 for a bad body', async () => {
+    expect((await t.operator('/api/deployments/d-nope-00000000')).status).toBe(404);
+    const id = await deploy({ userVersion: '5.4.0', tenants: [appids[0]!], submitAudit: false });
+    expect((await t.operator(`/api/deployments/${id}/explode`, { method: 'POST' })).status).toBe(404);
+    for (const body of [{}, { templateId: 999, userVersion: '1', userDesc: 'x' }, { templateId: 1, userVersion: 'x'.repeat(65), userDesc: 'x' }, { templateId: 1, userVersion: '1', userDesc: 'x', tenants: ['nope'] }]) {
+      const response = await t.operator('/api/deployments', { method: 'POST', body: JSON.stringify(body) });
+      expect([400, 404], JSON.stringify(body)).toContain(response.status);
+    }
+  });
+});
