@@ -93,6 +93,8 @@ export interface Deployment extends DeploymentSpec {
   releaseRequested?: { atMs: number; grayPercentage?: number };
   cancelRequested?: boolean;
   rollbackRequested?: boolean;
+  /** An operator action the queue has not finished applying yet: the deployment is not settled. */
+  pendingAction?: string;
 }
 
 export interface TargetError {
@@ -146,6 +148,7 @@ export function isActive(target: Pick<Target, 'state'>, deployment: Deployment):
 export function deploymentStatus(deployment: Deployment, counts: Partial<Record<TargetState, number>>): DeploymentStatus {
   if (!deployment.fanOutDone) return 'preparing';
   if (deployment.pausedReason) return 'paused';
+  if (deployment.pendingAction) return 'running';
   const active = (Object.entries(counts) as [TargetState, number][]).some(([state, n]) => n > 0 && isActive({ state }, deployment));
   if (active) return 'running';
   return deployment.cancelRequested ? 'cancelled' : 'completed';

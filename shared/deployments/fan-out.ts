@@ -28,12 +28,13 @@ export async function fanOutPage(platform: Platform, deploymentId: string, curso
       await platform.tenants.recordDeployment(appid, { lastDeployment: deploymentId });
     }
   });
-  await platform.deployQueue.send(advance);
-
+  // The next page goes first, so recording the fleet is not queued behind this page's steps.
   if (next !== undefined) {
     await platform.deployments.update(deploymentId, { fanOutCursor: next });
     await platform.deployQueue.send([{ kind: 'fan-out', deploymentId, cursor: next }]);
-  } else {
+  }
+  await platform.deployQueue.send(advance);
+  if (next === undefined) {
     await platform.deployments.update(deploymentId, { fanOutDone: true }, ['fanOutCursor']);
     logger.info('deployment fanned out', { deploymentId });
   }

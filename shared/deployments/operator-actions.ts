@@ -30,6 +30,7 @@ export async function requestAction(platform: Platform, deployment: Deployment, 
       await store.update(deployment.id, {}, ['pausedReason']);
       break;
   }
+  await store.update(deployment.id, { pendingAction: action });
   await platform.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action }]);
 }
 
@@ -42,6 +43,7 @@ export async function runBulkAction(platform: Platform, deploymentId: string, ac
     if (await applyToTarget(platform, deployment, action, target)) advance.push({ kind: 'advance', deploymentId, appid: target.appid });
   });
   await platform.deployQueue.send(advance);
+  await platform.deployments.update(deploymentId, {}, ['pendingAction']);
 }
 
 /** Whether the target now has a step to run. */

@@ -126,6 +126,8 @@ describe('fleet deploy under WeChat faults', () => {
 
     await t.admin(`/faults/${fault.id}`, undefined, 'DELETE');
     expect((await t.operator(`/api/deployments/${id}/retry`, { method: 'POST' })).status).toBe(202);
+    // Until the queue has re-queued the failed target, the deployment must not look settled.
+    expect((await view(id)).status).toBe('running');
     const retried = await settle(id, (v) => v.counts.committed === 3);
     expect(retried.targets.find((x) => x.appid === victim)).not.toHaveProperty('error');
   });

@@ -1,0 +1,53 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Draft, Template } from '../api-types';
+import type { CliContext } from '../context';
+import { table } from '../format';
+
+export function parseNonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
+export function registerTemplates(program: Command, ctx: CliContext): void {
+  const templates = program
+    .command('templates')
+    .description('list the code templates in the template library (subcommands: drafts, add)')
+    .action(async (_options: unknown, command: Command) => {
+      const body = await ctx.client(command).get<{ templates: Template[] }>('/api/templates');
+      ctx.output(command, body, () =>
+        table(
+          ['ID', 'VERSION', 'TYPE', 'CREATED', 'DESCRIPTION'],
+          body.templates.map((t) => [t.templateId, t.userVersion, t.templateType === 1 ? 'standard' : 'normal', day(t.createdAt), t.userDesc]),
+        ),
+      );
+    });
+
+  templates
+    .command('drafts')
+    .description('list the drafts uploaded from the developer tool')
+    .action(async (_options: unknown, command: Command) => {
+      const body = await ctx.client(command).get<{ drafts: Draft[] }>('/api/templates/drafts');
+      ctx.output(command, body, () =>
+        table(
+          ['DRAFT', 'VERSION', 'CREATED', 'DESCRIPTION'],
+          body.drafts.map((d) => [d.draftId, d.userVersion, day(d.createdAt), d.userDesc]),
+        ),
+      );
+    });
+
+  templates
+    .command('add')
+    .description('add a draft to the template library')
+    .argument('<draftId>', 'the draft to add', parseNonNegativeInteger)
+    .option('--standard', 'add it as a standard template (ext_json limited to extAppid, ext, window)')
+    .action(async (draftId: number, options: { standard?: boolean }, command: Command) => {
+      const added = await ctx
+        .client(command)
+        .post<Partial<Template> & { draftId?: number }>('/api/templates', { draftId, ...(options.standard ? { templateType: 1 } : {}) });
+      ctx.output(command, added, () =>
+        added.templateId === undefined ? `added draft ${draftId} to the template library` : `added draft ${draftId} as template ${added.templateId}`,
+      );
+    });
+}

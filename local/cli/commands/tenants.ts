@@ -1,0 +1,27 @@
+import { Option, type Command } from 'commander';
+import type { Tenant, TenantPage } from '../api-types';
+import type { CliContext } from '../context';
+import { table } from '../format';
+
+/** The API's largest page: --all fetches the fleet in as few requests as possible. */
+const ALL_PAGE_SIZE = 500;
+
+export function registerTenants(program: Command, ctx: CliContext): void {
+  program
+    .command('tenants')
+    .description('list the mini-programs that authorized mpfleet')
+    .addOption(new Option('--status <status>', 'only tenants in this status').choices(['active', 'revoked', 'needs_reauth']))
+    .option('--all', 'follow every page instead of showing the first one')
+    .action(async (options: { status?: string; all?: boolean }, command: Command) => {
+      const client = ctx.client(command);
+      const page: TenantPage = options.all
+        ? { tenants: await client.all<Tenant>('/api/tenants', 'tenants', { limit: ALL_PAGE_SIZE, status: options.status }) }
+        : await client.get<TenantPage>('/api/tenants', { status: options.status });
+      ctx.output(command, page, () => {
+        const rows = page.tenants.map((t) => [t.appid, t.nickName, t.status, t.releasedVersion, t.lastDeployment]);
+        const lines = [table(['APPID', 'NAME', 'STATUS', 'RELEASED', 'LAST DEPLOYMENT'], rows)];
+        if (page.nextToken) lines.push('… more tenants: add --all to list every page');
+        return lines.join('\n');
+      });
+    });
+}

@@ -1,0 +1,98 @@
+import type { DeploymentSummary, Target } from './api-types';
+
+/** Target states in lifecycle order, so counts read top to bottom as a deploy progresses. */
+const STATE_ORDER = [
+  'queued',
+  'committing',
+  'committed',
+  'submitting',
+  'auditing',
+  'approved',
+  'releasing',
+  'released',
+  'rolling_back',
+  'rolled_back',
+  'failed',
+  'rejected',
+  'skipped',
+  'cancelled',
+];
+
+/** Targets in these states need the operator's attention: --watch exits 3 when any remain. */
+export const FAILED_STATES: readonly string[] = ['failed', 'rejected'];
+
+/** Columns a terminal draws two cells wide (CJK, full-width forms, most emoji): WeChat nicknames are often Chinese. */
+function cellWidth(codePoint: number): number {
+  const wide =
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0xa4cf) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1faff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += cellWidth(char.codePointAt(0)!);
+  return width;
+}
+
+const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+
+/** Left-aligned columns separated by two spaces, with a header row. Empty cells print as `-`. */
+export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
+  const cells = rows.map((row) => headers.map((_, i) => (row[i] === undefined || row[i] === null || row[i] === '' ? '-' : String(row[i]))));
+  const widths = headers.map((header, i) => Math.max(displayWidth(header), ...cells.map((row) => displayWidth(row[i]!))));
+  return [headers, ...cells].map((row) => row.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** States with a non-zero count, in lifecycle order (unknown states last, as the API may add some). */
+export function orderedCounts(counts: Record<string, number>): [string, number][] {
+  const rank = (state: string) => (STATE_ORDER.includes(state) ? STATE_ORDER.indexOf(state) : STATE_ORDER.length);
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** `committed 2, failed 1`: the counts on one line, for tables and plain progress output. */
+export function countsInline(counts: Record<string, number>): string {
+  return orderedCounts(counts).map(([state, n]) => `${state} ${n}`).join(', ') || 'no targets yet';
+}
+
+export function failedCount(counts: Record<string, number>): number {
+  return FAILED_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+}
+
+export function summaryLine(d: DeploymentSummary): string {
+  const targets = `${d.total} target${d.total === 1 ? '' : 's'}`;
+  return `deployment ${d.id}  ${d.status}  template ${d.templateId}  version ${d.userVersion}  ${targets}`;
+}
+
+/** One line per state with targets in it, counts right-aligned. */
+export function countsBlock(counts: Record<string, number>): string {
+  const entries = orderedCounts(counts);
+  if (entries.length === 0) return '  no targets yet';
+  const stateWidth = Math.max(...entries.map(([state]) => state.length));
+  const countWidth = Math.max(...entries.map(([, n]) => String(n).length));
+  return entries.map(([state, n]) => `  ${state.padEnd(stateWidth)}  ${String(n).padStart(countWidth)}`).join('\n');
+}
+
+/** The ERROR column: WeChat's errcode and message, or an audit's rejection reason. */
+export function targetProblem(target: Target): string | undefined {
+  if (target.error) return `${target.error.code}: ${target.error.message}`;
+  return target.reason;
+}
+
+export function targetsTable(targets: Target[]): string {
+  return table(
+    ['APPID', 'STATE', 'AUDIT', 'ERROR'],
+    targets.map((t) => [t.appid, t.state, t.auditId, targetProblem(t)]),
+  );
+}
+
+export const json = (value: unknown) => JSON.stringify(value, null, 2);

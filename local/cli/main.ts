@@ -1,0 +1,97 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ApiError } from './api-client';
+import { registerAuthLink } from './commands/auth-link';
+import { registerConfig } from './commands/config';
+import { registerDeploy } from './commands/deploy';
+import { registerDeployments } from './commands/deployments';
+import { registerStatus } from './commands/status';
+import { registerTemplates } from './commands/templates';
+import { registerTenants } from './commands/tenants';
+import { CliContext, DEFAULT_URL, UsageError } from './context';
+import { processIo, type CliIo } from './io';
+
+export const EXIT_OK = 0;
+export const EXIT_API_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+const HELP_FOOTER = `
+Configuration:
+  MPFLEET_URL    the mpfleet API (default ${DEFAULT_URL}, the stack \`npm start\` runs); --url overrides
+  MPFLEET_TOKEN  the operator token (\`npm start\` prints it); --token overrides
+
+retry, release, rollback and cancel answer at once: follow with \`mpfleet status <id> --watch\`.
+
+Exit codes:
+  0  done
+  1  the API answered an error, or could not be reached (stderr: "error: <code>: <message>")
+  2  usage error: unknown command or option, bad value, unreadable or non-JSON file
+  3  status --watch / deploy --watch: the deployment settled with failed or rejected targets`;
+
+function buildProgram(ctx: CliContext): Command {
+  const program = new Command('mpfleet')
+    .description('operate an mpfleet platform: tenants, their configuration, templates and fleet deployments')
+    .option('--url <url>', 'mpfleet API base URL')
+    .option('--token <token>', 'operator bearer token')
+    .option('--json', 'print the raw JSON answer (for scripts)')
+    // In-process: commander must throw instead of exiting, and write where the caller says.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout.write(text),
+      writeErr: (text) => ctx.io.stderr.write(text),
+      getOutHelpWidth: () => ctx.io.stdout.columns ?? 80,
+      getErrHelpWidth: () => ctx.io.stderr.columns ?? 80,
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', HELP_FOOTER);
+
+  registerAuthLink(program, ctx);
+  registerTenants(program, ctx);
+  registerConfig(program, ctx);
+  registerTemplates(program, ctx);
+  registerDeploy(program, ctx);
+  registerStatus(program, ctx);
+  registerDeployments(program, ctx);
+  return program;
+}
+
+/** Runs one CLI invocation (`argv` without node and the script) and resolves to its exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const ctx = new CliContext(io);
+  try {
+    await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already wrote its message (or the help) to the chosen stream.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ApiError) {
+      io.stderr.write(`error: ${error.code}: ${oneLine(error.message)}\n`);
+      return EXIT_API_ERROR;
+    }
+    io.stderr.write(`error: internal: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    return EXIT_API_ERROR;
+  }
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
+/** The process entry point, for `npm run cli` and the `mpfleet` bin. */
+export async function main(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2), processIo());
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) await main();

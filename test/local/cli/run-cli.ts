@@ -1,0 +1,44 @@
+import { run } from '../../../local/cli/main';
+import type { CliIo, OutputStream } from '../../../local/cli/io';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: string;
+  /** Pretend stdout is a terminal (live bars) rather than a pipe (plain lines). */
+  tty?: boolean;
+}
+
+function capture(isTTY: boolean): OutputStream & { text: string } {
+  return {
+    text: '',
+    isTTY,
+    columns: 100,
+    write(chunk: string) {
+      this.text += chunk;
+      return true;
+    },
+  };
+}
+
+/** Runs the CLI in this process with captured output, as a shell would with the given env and stdin. */
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<CliResult> {
+  const stdout = capture(options.tty ?? false);
+  const stderr = capture(false);
+  const io: CliIo = {
+    stdout,
+    stderr,
+    stdin: (async function* () {
+      if (options.stdin !== undefined) yield options.stdin;
+    })(),
+    env: options.env ?? {},
+    pollIntervalMs: 100,
+  };
+  const code = await run(argv, io);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
