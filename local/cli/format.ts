@@ -1,22 +1,8 @@
+import { TARGET_STATES } from '../../shared/deployments/deployment';
 import type { DeploymentSummary, Target } from './api-types';
 
 /** Target states in lifecycle order, so counts read top to bottom as a deploy progresses. */
-const STATE_ORDER = [
-  'queued',
-  'committing',
-  'committed',
-  'submitting',
-  'auditing',
-  'approved',
-  'releasing',
-  'released',
-  'rolling_back',
-  'rolled_back',
-  'failed',
-  'rejected',
-  'skipped',
-  'cancelled',
-];
+const STATE_ORDER: readonly string[] = TARGET_STATES;
 
 /** Targets in these states need the operator's attention: --watch exits 3 when any remain. */
 export const FAILED_STATES: readonly string[] = ['failed', 'rejected'];

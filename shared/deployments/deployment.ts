@@ -1,4 +1,5 @@
 import type { TenantConfig } from '../tenant-config/schema';
+import type { AuditItem } from '../wechat/types';
 import type { AuditOutcome } from './audit-results';
 
 /**
@@ -43,17 +44,6 @@ export const IN_FLIGHT: ReadonlySet<TargetState> = new Set(['committing', 'submi
 
 export type ReleaseMode = 'auto' | 'manual';
 
-export interface AuditItem {
-  address?: string;
-  tag?: string;
-  first_class?: string;
-  second_class?: string;
-  third_class?: string;
-  first_id?: number;
-  second_id?: number;
-  third_id?: number;
-  title?: string;
-}
 
 export interface DeploymentSpec {
   templateId: number;
