@@ -1,0 +1,55 @@
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FUNCTION_NAMES } from '../../infra/functions';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface BundleResult {
+  name: string;
+  bytes: number;
+  initMs: number;
+}
+
+/**
+ * Builds every function as the CDK stack does (ESM, minified, node22, AWS SDK external) and
+ * measures its init: importing the bundle in a fresh Node process, median of 3.
+ */
+export async function benchBundles(outDir: string): Promise<BundleResult[]> {
+  const results: BundleResult[] = [];
+  for (const name of FUNCTION_NAMES) {
+    const dir = path.join(outDir, name);
+    mkdirSync(dir, { recursive: true });
+    const outfile = path.join(dir, 'index.mjs');
+    const result = await build({
+      entryPoints: [path.join(ROOT, 'functions', name, 'handler.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      outfile,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+    const script = `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});console.log(performance.now()-t)`;
+    const samples = [0, 1, 2].map(() =>
+      Number(
+        execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+        })
+          .toString()
+          .trim(),
+      ),
+    );
+    results.push({ name, bytes, initMs: samples.sort((a, b) => a - b)[1]! });
+  }
+  return results;
+}

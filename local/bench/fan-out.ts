@@ -1,0 +1,100 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { forEachConcurrently } from '../../shared/concurrency';
+import { platform } from '../../shared/platform';
+import { AuthorizerApi } from '../../shared/wechat/authorizer-api';
+import { ComponentApi } from '../../shared/wechat/component-api';
+import { WeChatHttp } from '../../shared/wechat/http';
+import { DEPLOY_QUEUE } from '../../infra/functions';
+import type { LocalStack } from '../stack';
+
+export interface FanOutResult {
+  tenants: number;
+  latencyMs: number;
+  mpfleetSeconds: number;
+  naiveSeconds: number;
+  speedup: number;
+  floorSeconds: number;
+  distanceFromFloor: number;
+  mpfleetCallsPerTenant: number;
+  mpfleetTokenFetches: number;
+  naiveTokenFetches: number;
+  acceptedMs: number;
+}
+
+type Call = { kind: string; path: string; errcode?: number };
+const TOKEN_PATHS = new Set(['/cgi-bin/component/api_component_token', '/cgi-bin/component/api_authorizer_token']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * mpfleet's fan-out (commit + submit_audit for every tenant) against the way most platforms do it
+ * today — one loop: refresh the token, commit, submit, next tenant — on the same emulator with
+ * the same per-call latency, in the same run.
+ */
+export async function benchFanOut(stack: LocalStack, tenants: number, latencyMs: number): Promise<FanOutResult> {
+  const emulator = stack.emulator!;
+  const admin = async (p: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') =>
+    (await fetch(`${emulator.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
+  const operator = async (p: string, init?: RequestInit) =>
+    (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
+  const calls = async () => ((await admin('/calls')).calls as Call[]).filter((c) => c.kind === 'api');
+
+  while (!(await platform().tickets.latest())) await sleep(50);
+  const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
+  await admin('/faults', {}, 'DELETE');
+  await forEachConcurrently(appids, 16, async (appid) => {
+    await admin('/authorize', { appid });
+    while ((await platform().tenants.get(appid))?.status !== 'active') await sleep(50);
+  });
+  // Audits approve quickly and silently, so the naive loop can submit again right after mpfleet.
+  await admin('/audit-outcome', { outcome: 'silent' });
+  await admin('/faults', { latencyMs });
+
+  // mpfleet: one call, then watch until every target is submitted.
+  await admin('/calls', undefined, 'DELETE');
+  let start = Date.now();
+  const { id } = await operator('/api/deployments', { method: 'POST', body: JSON.stringify({ templateId: 1, userVersion: '8.0.0', userDesc: 'bench', release: 'manual' }) });
+  const acceptedMs = Date.now() - start;
+  for (;;) {
+    const view = await operator(`/api/deployments/${id}?limit=1`);
+    const counts = view.counts as Record<string, number>;
+    if ((counts.auditing ?? 0) + (counts.approved ?? 0) >= tenants || view.status === 'completed') break;
+    await sleep(100);
+  }
+  const mpfleetSeconds = (Date.now() - start) / 1000;
+  const mpfleetCalls = await calls();
+
+  // The naive loop, with its own clients, tokens refreshed per tenant as such loops do.
+  const p = platform();
+  const http = new WeChatHttp({ apiBase: emulator.url });
+  const component = new ComponentApi(http, emulator.platform.componentAppid);
+  const authorizer = new AuthorizerApi(http);
+  await admin('/calls', undefined, 'DELETE');
+  start = Date.now();
+  const componentToken = await p.componentToken.get();
+  for (const appid of appids) {
+    const { Item } = await p.db.send(new GetCommand({ TableName: p.table, Key: { pk: `TENANT#${appid}`, sk: 'AUTHORIZER_TOKEN' } }));
+    const { authorizer_access_token: token } = await component.authorizerToken(componentToken, appid, Item!.refreshToken as string);
+    await authorizer.commit(token, { template_id: 1, ext_json: JSON.stringify({ extAppid: appid }), user_version: '8.0.1', user_desc: 'naive' });
+    await authorizer.submitAudit(token, { version_desc: 'naive' });
+  }
+  const naiveSeconds = (Date.now() - start) / 1000;
+  const naiveCalls = await calls();
+  await admin('/faults', {}, 'DELETE');
+  await admin('/audit-outcome', { outcome: 'approve' });
+
+  const workCalls = tenants * 2; // commit + submit_audit
+  const floorSeconds = (workCalls * latencyMs) / 1000 / (DEPLOY_QUEUE.maxConcurrency * DEPLOY_QUEUE.batchSize);
+  return {
+    tenants,
+    latencyMs,
+    mpfleetSeconds,
+    naiveSeconds,
+    speedup: naiveSeconds / mpfleetSeconds,
+    floorSeconds,
+    distanceFromFloor: mpfleetSeconds / floorSeconds,
+    mpfleetCallsPerTenant: mpfleetCalls.length / tenants,
+    mpfleetTokenFetches: mpfleetCalls.filter((c) => TOKEN_PATHS.has(c.path)).length,
+    naiveTokenFetches: naiveCalls.filter((c) => TOKEN_PATHS.has(c.path)).length,
+    acceptedMs,
+  };
+}

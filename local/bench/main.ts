@@ -1,0 +1,85 @@
+/**
+ * `npm run bench`: the measurements behind mpfleet's claims, as ratios from one run.
+ *   --tenants 1000  --latency 50  --webhook-requests 2000  --skip fanout,webhooks,crypto,bundles
+ * Prints a table and writes local/bench/results/bench-<time>.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startLocalStack } from '../stack';
+import { benchBundles } from './bundles';
+import { benchCrypto } from './crypto';
+import { benchFanOut } from './fan-out';
+import { benchWebhooks } from './webhooks';
+
+const { values } = parseArgs({
+  options: {
+    tenants: { type: 'string', default: '1000' },
+    latency: { type: 'string', default: '50' },
+    'webhook-requests': { type: 'string', default: '2000' },
+    skip: { type: 'string', default: '' },
+  },
+});
+const skip = new Set(values.skip.split(',').filter(Boolean));
+const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+mkdirSync(resultsDir, { recursive: true });
+const report: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+const lines: string[] = [];
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+if (!skip.has('fanout') || !skip.has('webhooks')) {
+  const tenants = Number(values.tenants);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mpfleet-bench-'));
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    schedules: false,
+    env: { OPERATOR_TOKEN: 'bench' },
+    emulator: { miniPrograms: Math.max(tenants, 1), auditDelayMs: 1, ticketIntervalMs: 0 },
+  });
+  try {
+    if (!skip.has('fanout')) {
+      console.error(`fan-out: ${tenants} tenants, ${values.latency} ms per WeChat call…`);
+      const fan = await benchFanOut(stack, tenants, Number(values.latency));
+      report.fanOut = fan;
+      lines.push(
+        `fan-out (commit+submit, ${fan.tenants} tenants, ${fan.latencyMs} ms/call) | mpfleet ${fmt(fan.mpfleetSeconds)} s vs naive loop ${fmt(fan.naiveSeconds)} s | ${fmt(fan.speedup)}x faster`,
+        `  floor (calls x latency / concurrency) | ${fmt(fan.floorSeconds, 2)} s | mpfleet at ${fmt(fan.distanceFromFloor)}x the floor; 202 in ${fan.acceptedMs} ms`,
+        `WeChat calls per tenant (mpfleet) | ${fmt(fan.mpfleetCallsPerTenant, 2)} | token fetches: mpfleet ${fan.mpfleetTokenFetches}, naive ${fan.naiveTokenFetches}`,
+      );
+    }
+    if (!skip.has('webhooks')) {
+      console.error('webhooks: 200 concurrent senders…');
+      const appid = ((await (await fetch(`${stack.emulator!.url}/__admin/state`)).json()) as { miniPrograms: { appid: string }[] }).miniPrograms[0]!.appid;
+      const hooks = await benchWebhooks(stack, appid, { requests: Number(values['webhook-requests']) });
+      report.webhooks = hooks;
+      for (const h of hooks) lines.push(`webhook ${h.route} (${h.requests} pushes, ${h.concurrency} concurrent) | p50 ${fmt(h.p50Ms)} ms, p99 ${fmt(h.p99Ms)} ms | ${h.errors} errors`);
+    }
+  } finally {
+    await stack.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (!skip.has('crypto')) {
+  console.error('crypto: decrypt + verify…');
+  const c = benchCrypto();
+  report.crypto = c;
+  lines.push(`crypto decrypt+verify | ours ${c.oursOpsPerSec.toLocaleString('en')} ops/s vs wechat-crypto ${c.theirsOpsPerSec.toLocaleString('en')} ops/s | ${fmt(c.ratio, 2)}x`);
+}
+
+if (!skip.has('bundles')) {
+  console.error('bundles: building and cold-loading every function…');
+  const bundles = await benchBundles(path.join(resultsDir, 'bundles'));
+  report.bundles = bundles;
+  for (const b of bundles) lines.push(`bundle ${b.name} | ${fmt(b.bytes / 1024)} KiB minified | init ${fmt(b.initMs)} ms (fresh process)`);
+}
+
+const file = path.join(resultsDir, `bench-${report.at as string}.json`.replace(/:/g, '-'));
+writeFileSync(file, JSON.stringify(report, null, 2));
+const rows = lines.map((line) => line.split(' | '));
+const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+console.log('\n' + rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n'));
+console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
