@@ -13,7 +13,7 @@ export const STALE_STEP_MS = 2 * 60_000;
 export const MAX_ATTEMPTS = 5;
 const BACKOFF_BASE_SECONDS = Number(process.env.DEPLOY_BACKOFF_BASE_SECONDS ?? 2);
 /** The code privacy scan (61039) takes minutes: wait longer, and longer still before giving up. */
-const PRIVACY_SCAN_WAIT_SECONDS = 60;
+const PRIVACY_SCAN_WAIT_SECONDS = Number(process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS ?? 60);
 const MAX_PRIVACY_SCAN_WAITS = 20;
 
 type CallResult = { set?: Record<string, unknown>; remove?: string[] };
@@ -165,9 +165,14 @@ const SUBMIT: Step = {
       return revert(platform, deployment, target, 'queued', startedAtMs, errorOf(error), target.attempts + 1, 0);
     }
     if (error.code === 85009) {
-      // A version is already under audit — typically ours, submitted before a crash: adopt it.
+      // A version is already under audit — ours if its version matches (submitted before a crash
+      // or a timed-out answer): adopt it. Someone else's is the operator's call: fail and say so.
       const latest = await platform.authorizerTokens.forTenant(target.appid).use((token) => platform.authorizerApi.getLatestAuditStatus(token));
-      if (latest.status === 2 || latest.status === 4) {
+      const underReview = latest.status === 2 || latest.status === 4;
+      if (underReview && latest.user_version !== deployment.userVersion) {
+        return finish(platform, deployment, target, 'failed', { code: 85009, message: `version ${latest.user_version ?? '?'} is already under audit (auditid ${latest.auditid})` }, startedAtMs);
+      }
+      if (underReview) {
         const adopted = await store.transition(deployment.id, target.appid, {
           from: ['submitting'],
           to: 'auditing',

@@ -16,6 +16,7 @@ interface DeploymentView {
 
 beforeAll(async () => {
   process.env.DEPLOY_BACKOFF_BASE_SECONDS = '1';
+  process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS = '1';
   t = await startTestStack({ emulator: { miniPrograms: 8, auditDelayMs: 200 } });
   await t.until(async () => platform().tickets.latest());
   appids = (await t.seededAppids()).slice(0, 6);
@@ -130,6 +131,32 @@ describe('fleet deploy under WeChat faults', () => {
     expect((await view(id)).status).toBe('running');
     const retried = await settle(id, (v) => v.counts.committed === 3);
     expect(retried.targets.find((x) => x.appid === victim)).not.toHaveProperty('error');
+  });
+
+  it('waits for the privacy scan (61039) and then submits once', async () => {
+    const appid = appids[4]!;
+    await t.admin('/faults', { path: '/wxa/submit_audit', appid, errcode: 61039, times: 2 });
+    const id = await deploy({ userVersion: '3.0.2', tenants: [appid], release: 'manual' });
+    const done = await settle(id, (v) => v.counts.approved === 1);
+    expect(done.targets[0]).not.toHaveProperty('error');
+    expect(await successful('/wxa/submit_audit', appid)).toHaveLength(1);
+  });
+
+  it('sets server and web-view domains before committing', async () => {
+    const appid = appids[3]!;
+    await t.admin('/calls', undefined, 'DELETE');
+    const id = await deploy({
+      userVersion: '3.0.3',
+      tenants: [appid],
+      submitAudit: false,
+      domains: { requestdomain: ['https://api.shop.example'], uploaddomain: ['https://upload.shop.example'] },
+      webviewDomains: ['https://h5.shop.example'],
+    });
+    await settle(id, (v) => v.counts.committed === 1);
+    expect(await successful('/wxa/modify_domain', appid)).toHaveLength(1);
+    expect(await successful('/wxa/setwebviewdomain', appid)).toHaveLength(1);
+    const domains = await platform().authorizerTokens.forTenant(appid).use((token) => platform().authorizerApi.modifyDomain(token, { action: 'get' }));
+    expect(domains.requestdomain).toEqual(['https://api.shop.example']);
   });
 
   it('recovers a lost audit push with the reconciler', async () => {
