@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { advanceTarget } from '../../shared/deployments/advance-target';
-import { DeployMessageSchema } from '../../shared/deployments/deploy-queue';
+import { DeployMessageSchema } from '../../shared/deployments/deploy-messages';
 import { fanOutPage } from '../../shared/deployments/fan-out';
 import { runBulkAction } from '../../shared/deployments/operator-actions';
 import { logger } from '../../shared/logger';

@@ -1,17 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import type { DeployMessage } from './deploy-messages';
 
-/** Messages of the deploy queue. Every one may arrive twice: handlers act through conditional transitions. */
-export const DeployMessageSchema = z.discriminatedUnion('kind', [
-  /** Record the deployment's targets page by page and enqueue their first step. */
-  z.object({ kind: z.literal('fan-out'), deploymentId: z.string(), cursor: z.string().optional() }),
-  /** Run the next step of one target, whatever state it is in. */
-  z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
-  /** An operator action over every target it applies to. */
-  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(['retry', 'release', 'rollback', 'cancel']) }),
-]);
-
-export type DeployMessage = z.infer<typeof DeployMessageSchema>;
+export type { DeployMessage } from './deploy-messages';
 
 /** SQS caps a delay at 15 minutes. */
 const MAX_DELAY_SECONDS = 900;

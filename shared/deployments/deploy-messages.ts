@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * Messages of the deploy queue. Every one may arrive twice: handlers act through conditional
+ * transitions. (Kept apart from the queue adapter so only the worker bundles the schema library.)
+ */
+export const DeployMessageSchema = z.discriminatedUnion('kind', [
+  /** Record the deployment's targets page by page and enqueue their first step. */
+  z.object({ kind: z.literal('fan-out'), deploymentId: z.string(), cursor: z.string().optional() }),
+  /** Run the next step of one target, whatever state it is in. */
+  z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
+  /** An operator action over every target it applies to. */
+  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(['retry', 'release', 'rollback', 'cancel']) }),
+]);
+
+export type DeployMessage = z.infer<typeof DeployMessageSchema>;
