@@ -15,6 +15,8 @@ const BACKOFF_BASE_SECONDS = Number(process.env.DEPLOY_BACKOFF_BASE_SECONDS ?? 2
 /** The code privacy scan (61039) takes minutes: wait longer, and longer still before giving up. */
 const PRIVACY_SCAN_WAIT_SECONDS = Number(process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS ?? 60);
 const MAX_PRIVACY_SCAN_WAITS = 20;
+/** 85086 (nothing committed) sends the target back to commit; this often and no more. */
+const MAX_RECOMMITS = 3;
 
 type CallResult = { set?: Record<string, unknown>; remove?: string[] };
 
@@ -40,6 +42,11 @@ export async function advanceTarget(platform: Platform, deploymentId: string, ap
   let target = await platform.deployments.getTarget(deploymentId, appid);
   if (!deployment || !target) return;
   // Successive steps run inline (commit, then submit): fewer queue hops, same guarantees.
+  if (deployment.cancelRequested && (target.state === 'queued' || target.state === 'committed')) {
+    // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it queued.
+    await platform.deployments.transition(deploymentId, appid, { from: ['queued', 'committed'], to: 'cancelled' });
+    return;
+  }
   while (target) {
     const step = nextStep(deployment, target);
     if (!step) return;
@@ -143,7 +150,11 @@ const SUBMIT: Step = {
   via: 'submitting',
   to: 'auditing',
   // Audit pushes find the deployment through the tenant: point it there before WeChat can push.
-  beforeCall: (platform, deployment, target) => platform.tenants.recordDeployment(target.appid, { auditingDeployment: deployment.id }),
+  beforeCall: async (platform, deployment, target) => {
+    const tenant = await platform.tenants.get(target.appid);
+    const previous = tenant?.auditingDeployment !== deployment.id ? tenant?.auditingDeployment : undefined;
+    await platform.tenants.recordDeployment(target.appid, { auditingDeployment: deployment.id, previousAuditingDeployment: previous });
+  },
   call: async (platform, deployment, target, token) => {
     const { auditid } = await platform.authorizerApi.submitAudit(token, {
       ...(deployment.auditItems?.length ? { item_list: deployment.auditItems } : {}),
@@ -161,8 +172,11 @@ const SUBMIT: Step = {
       return revert(platform, deployment, target, 'committed', startedAtMs, errorOf(error), waits, PRIVACY_SCAN_WAIT_SECONDS);
     }
     if (error.code === 85086) {
-      // WeChat has no commit for this version (e.g. replaced meanwhile): commit again.
-      return revert(platform, deployment, target, 'queued', startedAtMs, errorOf(error), target.attempts + 1, 0);
+      // WeChat has no commit for this version (e.g. replaced meanwhile): commit again, a few times.
+      const recommits = (target.recommits ?? 0) + 1;
+      if (recommits > MAX_RECOMMITS) return 'unhandled';
+      await platform.deployments.transition(deployment.id, target.appid, { from: ['submitting'], to: 'submitting', set: { recommits } });
+      return revert(platform, deployment, target, 'queued', startedAtMs, errorOf(error), target.attempts, 0);
     }
     if (error.code === 85009) {
       // A version is already under audit — ours if its version matches (submitted before a crash
@@ -272,12 +286,15 @@ async function revert(
   return undefined;
 }
 
+/** Where a failed target resumes on retry: the start of the step that failed, never an earlier one. */
+const RESUME_FROM: Partial<Record<TargetState, TargetState>> = { committing: 'queued', submitting: 'committed', releasing: 'approved', rolling_back: 'released' };
+
 async function finish(platform: Platform, deployment: Deployment, target: Target, to: 'failed' | 'skipped', error: TargetError, startedAtMs: number) {
   logger.warn('target stopped', { deploymentId: deployment.id, appid: target.appid, state: to, error });
   return platform.deployments.transition(deployment.id, target.appid, {
     from: [target.state],
     to,
-    set: { error },
+    set: { error, resumeFrom: RESUME_FROM[target.state] ?? 'queued' },
     remove: ['stepStartedAtMs', 'gsi1pk', 'gsi1sk'],
     condition: 'stepStartedAtMs = :mine',
     values: { ':mine': startedAtMs },
@@ -293,7 +310,13 @@ async function handleFailure(platform: Platform, deployment: Deployment, target:
   if (error instanceof ExtJsonError) {
     return finish(platform, deployment, target, 'failed', { code: 'invalid_ext_json', message: error.message }, startedAtMs);
   }
-  if (!isWeChatApiError(error)) throw error; // our own trouble (e.g. DynamoDB): SQS redelivers, the stale step is taken over
+  if (!isWeChatApiError(error)) {
+    // Our own trouble (DynamoDB, a lease wait, no ticket yet): put the target back where the step
+    // starts, so the redelivered message runs it again — and if the message dead-letters, a retry
+    // finds it there instead of stuck in flight.
+    await revert(platform, deployment, target, step.from, startedAtMs, { code: 'internal', message: error instanceof Error ? error.message : String(error) }, target.attempts, undefined).catch(() => undefined);
+    throw error;
+  }
 
   const recovered = step.recover ? await step.recover(platform, deployment, target, error, startedAtMs) : 'unhandled';
   if (recovered !== 'unhandled') return recovered;

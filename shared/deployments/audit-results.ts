@@ -36,7 +36,11 @@ async function moveAuditingTarget(platform: Platform, deploymentId: string, appi
     case 'approved':
       moved = await store.transition(deploymentId, appid, { from: ['auditing'], to: 'approved', set: { approvedAtMs: Date.now() }, remove: LEAVE_AUDIT_INDEX });
       // Releasing is a step of its own (auto mode, or when the operator asks): through the queue.
-      if (moved) await platform.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
+      // Sent again when a repeat finds the target already approved — an earlier send may have
+      // failed after the transition, and a duplicate step message is harmless.
+      if (moved || (await store.getTarget(deploymentId, appid))?.state === 'approved') {
+        await platform.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
+      }
       break;
     case 'rejected':
       moved = await store.transition(deploymentId, appid, {
@@ -78,5 +82,8 @@ export async function applyAuditPush(platform: Platform, appid: string, fields: 
         : fields.Event === 'weapp_audit_delay'
           ? { status: 'delayed', reason: str('Reason') }
           : undefined;
-  if (outcome) await applyAuditOutcome(platform, tenant.auditingDeployment, appid, outcome);
+  if (!outcome) return;
+  const moved = await applyAuditOutcome(platform, tenant.auditingDeployment, appid, outcome);
+  // A newer deployment's submit may have been refused (85009) while this audit was under review.
+  if (!moved && tenant.previousAuditingDeployment) await applyAuditOutcome(platform, tenant.previousAuditingDeployment, appid, outcome);
 }

@@ -75,6 +75,23 @@ export class DeploymentStore {
     );
   }
 
+  /** Clears the pending operator action, unless a newer one has replaced it meanwhile. */
+  async clearPendingAction(id: string, action: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deploymentKey(id),
+          UpdateExpression: 'REMOVE pendingAction SET updatedAtMs = :now',
+          ConditionExpression: 'pendingAction = :action',
+          ExpressionAttributeValues: { ':action': action, ':now': this.now() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /** Records a target once; a repeated fan-out (SQS redelivery) leaves an existing one alone. */
   async addTarget(target: Target): Promise<boolean> {
     try {
@@ -171,18 +188,22 @@ export class DeploymentStore {
     }
   }
 
-  /** Targets waiting on an audit submitted before `beforeMs` (for the reconciler). */
-  async auditingSince(beforeMs: number, limit: number): Promise<{ deploymentId: string; appid: string; auditId?: number }[]> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :auditing AND gsi1sk < :before',
-        ExpressionAttributeValues: { ':auditing': AUDITING_PARTITION, ':before': auditIndexKey(beforeMs, '', '') },
-        Limit: limit,
-      }),
-    );
-    return (Items ?? []).map((item) => ({ deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId }));
+  /** Every target waiting on an audit submitted before `beforeMs`, oldest first (for the reconciler). */
+  async *auditingSince(beforeMs: number): AsyncGenerator<{ deploymentId: string; appid: string; auditId?: number }> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :auditing AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':auditing': AUDITING_PARTITION, ':before': auditIndexKey(beforeMs, '', '') },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) yield { deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId };
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
 }
 

@@ -107,6 +107,9 @@ export interface Target {
   /** An audit result pushed before submit_audit answered, applied once the target is auditing. */
   earlyAuditOutcome?: AuditOutcome;
   stepStartedAtMs?: number;
+  /** Set when the target failed: the state a retry puts it back to (the failed step's start). */
+  resumeFrom?: TargetState;
+  recommits?: number;
   createdAtMs: number;
   updatedAtMs: number;
 }

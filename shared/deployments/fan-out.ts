@@ -16,18 +16,25 @@ const WRITE_CONCURRENCY = 16;
  */
 export async function fanOutPage(platform: Platform, deploymentId: string, cursor?: string): Promise<void> {
   const deployment = await platform.deployments.get(deploymentId);
-  if (!deployment || deployment.fanOutDone) return;
+  if (!deployment) return;
 
+  // A redelivered page runs even after the last page finished: its steps may never have been sent.
   const { tenants, next } = await pageOfTenants(platform, deployment, cursor);
   const advance: DeployMessage[] = [];
   await forEachConcurrently(tenants, WRITE_CONCURRENCY, async ({ appid, tenant }) => {
-    const target = initialTarget(deployment, appid, tenant);
-    await platform.deployments.addTarget(target);
-    if (target.state === 'queued') {
+    const fresh = initialTarget(deployment, appid, tenant);
+    const added = await platform.deployments.addTarget(fresh);
+    // Decide from what is stored: a target recorded by an earlier delivery keeps its own state.
+    const state = added ? fresh.state : (await platform.deployments.getTarget(deploymentId, appid))?.state;
+    if (state === 'queued') {
       advance.push({ kind: 'advance', deploymentId, appid });
       await platform.tenants.recordDeployment(appid, { lastDeployment: deploymentId });
     }
   });
+  if (deployment.fanOutDone) {
+    await platform.deployQueue.send(advance);
+    return;
+  }
   // The next page goes first, so recording the fleet is not queued behind this page's steps.
   if (next !== undefined) {
     await platform.deployments.update(deploymentId, { fanOutCursor: next });

@@ -2,7 +2,7 @@ import { forEachConcurrently } from '../concurrency';
 import { conflict } from '../http/errors';
 import type { Platform } from '../platform';
 import type { DeployMessage } from './deploy-queue';
-import type { Deployment, Target } from './deployment';
+import { isActive, type Deployment, type Target } from './deployment';
 
 export type BulkAction = 'retry' | 'release' | 'rollback' | 'cancel';
 
@@ -26,6 +26,7 @@ export async function requestAction(platform: Platform, deployment: Deployment, 
       await store.update(deployment.id, { cancelRequested: true });
       break;
     case 'retry':
+      if (deployment.cancelRequested) throw conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
       // Retrying also lifts an audit-quota pause: the operator says the quota is back.
       await store.update(deployment.id, {}, ['pausedReason']);
       break;
@@ -34,34 +35,42 @@ export async function requestAction(platform: Platform, deployment: Deployment, 
   await platform.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action }]);
 }
 
-/** The queue side of an operator action: visits every target once. */
+/**
+ * The queue side of an operator action: visits every target once and re-drives each that has a
+ * step to run — whatever state an earlier, interrupted run of this action left it in.
+ */
 export async function runBulkAction(platform: Platform, deploymentId: string, action: BulkAction): Promise<void> {
   const deployment = await platform.deployments.get(deploymentId);
   if (!deployment) return;
-  const advance: DeployMessage[] = [];
+  let advance: DeployMessage[] = [];
+  const flush = async () => {
+    const batch = advance;
+    advance = [];
+    await platform.deployQueue.send(batch);
+  };
   await forEachConcurrently(platform.deployments.allTargets(deploymentId), 16, async (target) => {
-    if (await applyToTarget(platform, deployment, action, target)) advance.push({ kind: 'advance', deploymentId, appid: target.appid });
+    const current = await applyToTarget(platform, deployment, action, target);
+    if (current && isActive(current, deployment)) advance.push({ kind: 'advance', deploymentId, appid: target.appid });
+    // Sent as it goes, so a crash part-way loses nothing that was already moved.
+    if (advance.length >= 100) await flush();
   });
-  await platform.deployQueue.send(advance);
-  await platform.deployments.update(deploymentId, {}, ['pendingAction']);
+  await flush();
+  await platform.deployments.clearPendingAction(deploymentId, action);
 }
 
-/** Whether the target now has a step to run. */
-async function applyToTarget(platform: Platform, deployment: Deployment, action: BulkAction, target: Target): Promise<boolean> {
+/** Applies the action to one target and returns it as it now stands. */
+async function applyToTarget(platform: Platform, deployment: Deployment, action: BulkAction, target: Target): Promise<Target | undefined> {
   const store = platform.deployments;
   switch (action) {
     case 'retry':
-      if (target.state === 'failed') {
-        return !!(await store.transition(deployment.id, target.appid, { from: ['failed'], to: 'queued', set: { attempts: 0 }, remove: ['error'] }));
-      }
-      return target.state === 'committed' && deployment.submitAudit;
+      if (target.state !== 'failed') return target;
+      // Back to the start of the step that failed: a failed release is released again, not rebuilt.
+      return store.transition(deployment.id, target.appid, { from: ['failed'], to: target.resumeFrom ?? 'queued', set: { attempts: 0 }, remove: ['error', 'resumeFrom'] });
     case 'release':
-      return target.state === 'approved';
     case 'rollback':
-      return target.state === 'released';
+      return target;
     case 'cancel':
       // Only what has not been submitted to WeChat's audit yet; in-flight steps finish first.
-      await store.transition(deployment.id, target.appid, { from: ['queued', 'committed'], to: 'cancelled' });
-      return false;
+      return (await store.transition(deployment.id, target.appid, { from: ['queued', 'committed'], to: 'cancelled' })) ?? target;
   }
 }

@@ -12,11 +12,13 @@ export interface ReconcileReport {
  * Polls get_auditstatus for targets auditing longer than `olderThanMs`, so a lost audit push
  * never strands a tenant.
  */
-export async function reconcileAudits(platform: Platform, options: { olderThanMs?: number; limit?: number } = {}): Promise<ReconcileReport> {
-  const waiting = await platform.deployments.auditingSince(Date.now() - (options.olderThanMs ?? 10 * 60_000), options.limit ?? 500);
+export async function reconcileAudits(platform: Platform, options: { olderThanMs?: number; budgetMs?: number } = {}): Promise<ReconcileReport> {
+  const waiting = platform.deployments.auditingSince(Date.now() - (options.olderThanMs ?? 10 * 60_000));
+  // Stay inside the function's timeout; the oldest audits come first and the next run continues.
+  const deadline = Date.now() + (options.budgetMs ?? 4 * 60_000);
   const report: ReconcileReport = { checked: 0, resolved: 0 };
   await forEachConcurrently(waiting, 8, async ({ deploymentId, appid, auditId }) => {
-    if (auditId === undefined) return;
+    if (auditId === undefined || Date.now() > deadline) return;
     report.checked += 1;
     try {
       const status = await platform.authorizerTokens.forTenant(appid).use((token) => platform.authorizerApi.getAuditStatus(token, auditId));

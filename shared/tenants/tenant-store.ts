@@ -97,7 +97,10 @@ export class TenantStore {
   }
 
   /** Points the tenant at its deployments: the latest one, the one auditing, the released version. */
-  async recordDeployment(appid: string, fields: { lastDeployment?: string; auditingDeployment?: string; releasedVersion?: string }): Promise<void> {
+  async recordDeployment(
+    appid: string,
+    fields: { lastDeployment?: string; auditingDeployment?: string; previousAuditingDeployment?: string; releasedVersion?: string },
+  ): Promise<void> {
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
     const names: Record<string, string> = {};

@@ -24,6 +24,8 @@ export interface Tenant extends TenantProfile {
   lastDeployment?: string;
   /** The deployment whose audit WeChat is reviewing: audit pushes for this tenant belong to it. */
   auditingDeployment?: string;
+  /** The one before: its audit may still be under review when a new submit is refused. */
+  previousAuditingDeployment?: string;
 }
 
 /** WeChat appids: `wx` and 16 lowercase hex digits. */

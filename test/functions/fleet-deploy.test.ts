@@ -218,6 +218,16 @@ describe('operator actions', () => {
     expect(done.counts).toEqual({ cancelled: 1 });
   });
 
+  it('cancelling right away settles every target, and a cancelled deployment cannot be retried', async () => {
+    const id = await deploy({ userVersion: '5.2.1', tenants: appids.slice(0, 3) });
+    expect((await t.operator(`/api/deployments/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    const done = await settle(id, (v) => v.status === 'cancelled' || v.status === 'completed');
+    expect(done.status).toBe('cancelled');
+    expect(done.counts.queued ?? 0).toBe(0);
+    const retry = await t.operator(`/api/deployments/${id}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(409);
+  });
+
   it('pauses audit submissions fleet-wide on 85085 and resumes on retry', async () => {
     const fleet = appids.slice(0, 2);
     await t.admin('/faults', { path: '/wxa/submit_audit', errcode: 85085, times: 1 });
