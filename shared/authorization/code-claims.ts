@@ -6,7 +6,15 @@ const CLAIM_TTL_SECONDS = 24 * 3600;
 
 const claimKey = (code: string) => ({ pk: `AUTHCODE#${code}`, sk: 'CLAIM' });
 
-export type ClaimState = { state: 'exchanging' } | { state: 'done'; appid: string } | { state: 'failed'; reason: string };
+import type { QueryAuthResponse } from '../wechat/types';
+
+export type Authorization = QueryAuthResponse['authorization_info'];
+
+export type ClaimState =
+  | { state: 'exchanging'; claimedAtMs: number }
+  | { state: 'exchanged'; claimedAtMs: number; authorization: Authorization; authorizedAtMs: number }
+  | { state: 'done'; appid: string }
+  | { state: 'failed'; reason: string };
 
 /**
  * The same authorization code reaches us twice — the merchant's OAuth redirect and the
@@ -42,7 +50,43 @@ export class CodeClaims {
     if (!Item) return undefined;
     if (Item.state === 'done') return { state: 'done', appid: Item.appid };
     if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
-    return { state: 'exchanging' };
+    if (Item.state === 'exchanged') return { state: 'exchanged', claimedAtMs: Item.claimedAtMs, authorization: Item.authorization, authorizedAtMs: Item.authorizedAtMs };
+    return { state: 'exchanging', claimedAtMs: Item.claimedAtMs };
+  }
+
+  /**
+   * Keeps WeChat's answer before anything else is written: the code is single use, so if this
+   * invocation dies now, a later arrival of the same code can still finish from the answer.
+   */
+  async saveAnswer(code: string, authorization: Authorization, authorizedAtMs: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: claimKey(code),
+        UpdateExpression: 'SET #state = :exchanged, #authorization = :authorization, authorizedAtMs = :at',
+        ExpressionAttributeNames: { '#state': 'state', '#authorization': 'authorization' },
+        ExpressionAttributeValues: { ':exchanged': 'exchanged', ':authorization': authorization, ':at': authorizedAtMs },
+      }),
+    );
+  }
+
+  /** Takes over a claim whose holder went quiet (its invocation died); true if this caller won. */
+  async takeOver(code: string, claimedAtMs: number, nowMs = Date.now()): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: claimKey(code),
+          UpdateExpression: 'SET claimedAtMs = :now',
+          ConditionExpression: 'claimedAtMs = :old',
+          ExpressionAttributeValues: { ':now': nowMs, ':old': claimedAtMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async complete(code: string, appid: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Platform } from '../platform';
 import type { TenantProfile } from '../tenants/tenant';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
 import type { AuthorizerInfoResponse } from '../wechat/types';
-import { CodeClaims } from './code-claims';
+import { CodeClaims, type Authorization } from './code-claims';
 
 export type ExchangeResult =
   | { outcome: 'authorized'; appid: string }
@@ -21,7 +21,7 @@ const DUPLICATE_WAIT_MS = 3_000;
  */
 export async function exchangeAuthorizationCode(platform: Platform, code: string, nowMs = Date.now()): Promise<ExchangeResult> {
   const claims = new CodeClaims(platform.db, platform.table);
-  if (!(await claims.claim(code, nowMs))) return waitForFirstArrival(claims, code);
+  if (!(await claims.claim(code, nowMs))) return waitForFirstArrival(platform, claims, code);
 
   let authorization;
   try {
@@ -36,6 +36,12 @@ export async function exchangeAuthorizationCode(platform: Platform, code: string
     throw error;
   }
 
+  await claims.saveAnswer(code, authorization, nowMs);
+  return completeAuthorization(platform, claims, code, authorization, nowMs);
+}
+
+/** Stores what api_query_auth answered: tokens first, then the tenant, then its profile. */
+async function completeAuthorization(platform: Platform, claims: CodeClaims, code: string, authorization: Authorization, authorizedAtMs: number): Promise<ExchangeResult> {
   const appid = authorization.authorizer_appid;
   await platform.authorizerTokens.storeAuthorization(
     appid,
@@ -44,10 +50,10 @@ export async function exchangeAuthorizationCode(platform: Platform, code: string
       expiresInSeconds: authorization.expires_in,
       refreshToken: authorization.authorizer_refresh_token,
     },
-    nowMs,
+    authorizedAtMs,
   );
   const permissions = (authorization.func_info ?? []).map((f) => f.funcscope_category.id);
-  await platform.tenants.saveAuthorization(appid, permissions, nowMs);
+  await platform.tenants.saveAuthorization(appid, permissions, authorizedAtMs);
   await claims.complete(code, appid);
   await refreshProfile(platform, appid);
   return { outcome: 'authorized', appid };
@@ -75,12 +81,19 @@ function toProfile(info: AuthorizerInfoResponse): TenantProfile {
   };
 }
 
-async function waitForFirstArrival(claims: CodeClaims, code: string): Promise<ExchangeResult> {
+/** A claim untouched this long belongs to an invocation that died (Lambda's timeout is far shorter). */
+const ABANDONED_AFTER_MS = 60_000;
+
+async function waitForFirstArrival(platform: Platform, claims: CodeClaims, code: string): Promise<ExchangeResult> {
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
   for (;;) {
     const claim = await claims.get(code);
     if (claim?.state === 'done') return { outcome: 'duplicate', appid: claim.appid };
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
+    if (claim?.state === 'exchanged' && Date.now() - claim.claimedAtMs > ABANDONED_AFTER_MS && (await claims.takeOver(code, claim.claimedAtMs))) {
+      // The first arrival got WeChat's answer and died before storing it: finish its work.
+      return completeAuthorization(platform, claims, code, claim.authorization, claim.authorizedAtMs);
+    }
     if (Date.now() > deadline) return { outcome: 'duplicate' };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
