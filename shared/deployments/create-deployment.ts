@@ -11,7 +11,7 @@ const httpsDomain = z.string().regex(/^(https|wss|udp|tcp):\/\/[a-z0-9.-]+(:\d+)
 
 export const CreateDeploymentRequest = z
   .object({
-    templateId: z.coerce.number().int().nonnegative(),
+    templateId: z.number().int().nonnegative(),
     userVersion: z.string().min(1).max(64),
     userDesc: z.string().min(1).max(512),
     tenants: z.array(z.string().regex(APPID_PATTERN, 'must be an appid')).min(1).max(10_000).optional(),

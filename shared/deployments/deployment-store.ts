@@ -51,7 +51,9 @@ export class DeploymentStore {
         ExpressionAttributeValues: { ':list': LIST_PARTITION },
         ScanIndexForward: false,
         Limit: limit,
-        ...(nextToken ? { ExclusiveStartKey: decodeKey(nextToken, (k) => k.gsi1pk === LIST_PARTITION && k.sk === 'META') } : {}),
+        ...(nextToken
+          ? { ExclusiveStartKey: decodeKey(nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], (k) => k.gsi1pk === LIST_PARTITION && k.sk === 'META' && String(k.pk).startsWith('DEPLOY#')) }
+          : {}),
       }),
     );
     return {
@@ -121,7 +123,7 @@ export class DeploymentStore {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
         ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
         Limit: limit,
-        ...(nextToken ? { ExclusiveStartKey: decodeKey(nextToken, (k) => k.pk === `DEPLOY#${id}` && String(k.sk).startsWith('TARGET#')) } : {}),
+        ...(nextToken ? { ExclusiveStartKey: decodeKey(nextToken, ['pk', 'sk'], (k) => k.pk === `DEPLOY#${id}` && String(k.sk).startsWith('TARGET#')) } : {}),
       }),
     );
     return {
@@ -246,10 +248,12 @@ export class InvalidNextTokenError extends Error {
   }
 }
 
-function decodeKey(token: string, valid: (key: Record<string, unknown>) => boolean): Record<string, unknown> {
+/** Only a key this store could have issued (exactly these attributes): anything else would reach DynamoDB as a 500. */
+function decodeKey(token: string, attributes: string[], valid: (key: Record<string, unknown>) => boolean): Record<string, unknown> {
   try {
     const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key && typeof key === 'object' && Object.values(key).every((v) => typeof v === 'string') && valid(key)) return key;
+    const exact = key && typeof key === 'object' && !Array.isArray(key) && Object.keys(key).sort().join() === [...attributes].sort().join();
+    if (exact && Object.values(key).every((v) => typeof v === 'string') && valid(key)) return key;
   } catch {
     // fall through
   }

@@ -59,8 +59,16 @@ export async function receiveComponentPush(platform: Platform, query: PushQuery,
   }
 }
 
-function createTimeMs(fields: XmlFields): number {
+/** How far WeChat's clock may run ahead of ours. */
+const MAX_CLOCK_SKEW_MS = 60 * 60_000;
+
+/**
+ * A push's CreateTime in ms. One from the future is refused: newest-wins would let it shadow
+ * every real ticket WeChat pushes afterwards.
+ */
+function createTimeMs(fields: XmlFields, nowMs = Date.now()): number {
   const createTime = Number(requireString(fields, 'CreateTime'));
   if (!Number.isSafeInteger(createTime) || createTime <= 0) throw badRequest('invalid_create_time', 'CreateTime must be epoch seconds');
+  if (createTime * 1000 > nowMs + MAX_CLOCK_SKEW_MS) throw badRequest('invalid_create_time', 'CreateTime is in the future');
   return createTime * 1000;
 }

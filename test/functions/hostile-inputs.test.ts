@@ -1,0 +1,761 @@
+/**
+ * Hostile input against every public route, driven by the route table: a new operator route gets
+ * the authentication, body and path-parameter cases without anyone writing them. Every refusal
+ * must be a 4xx with `{error:{code,message}}` (an HTML page on merchant routes) and must leave the
+ * table exactly as it was; where a record is the documented outcome, exactly that record appears.
+ *
+ * Bad signatures, ciphertext, XML, DOCTYPE and oversized bodies on the two push routes are in
+ * hostile-pushes.test.ts and not repeated here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, type Route } from '../../infra/routes';
+import { platform } from '../../shared/platform';
+import { sealPush } from '../../shared/wechat/envelope';
+import { buildXml } from '../../shared/wechat/xml';
+import {
+  around,
+  changedItems,
+  expectGatewayRefusal,
+  expectJsonError,
+  expectNoRawMarkup,
+  fillPath,
+  hugeJson,
+  pageToken,
+  pathParams,
+  postSealed,
+  removedItems,
+  replay,
+  routeKey,
+  settled,
+  XSS_PAYLOADS,
+  type Item,
+} from '../support/hostile';
+import { startTestStack, type TestStack } from '../support/stack';
+
+let t: TestStack;
+let componentAppid: string;
+/** The one authorized tenant: tenant-scoped routes address it, so a request that slipped through would show. */
+let tenant: string;
+/** Seeded in the emulator, never authorized. */
+let stranger: string;
+/** The tenant's gh_ id (ToUserName of its message pushes). */
+let userName: string;
+/** The authorization code that made `tenant` (already exchanged). */
+let usedAuthCode: string;
+/** A settled deployment (committed, release: manual) for the `{id}` routes. */
+let deploymentId: string;
+let token: string;
+/** nextTokens the paged routes really issued, to tamper with. */
+const issuedTokens = new Map<string, string>();
+
+const UNKNOWN_APPID = 'wx0000000000000000';
+const UNKNOWN_DEPLOYMENT = 'd-zzzzzzzz-00000000';
+/** Well-formed but absent from the library: a slipped-through DELETE could not remove a real template. */
+const UNKNOWN_TEMPLATE = '9999999999';
+const PAGED_ROUTES = ['GET /api/tenants', 'GET /api/deployments', 'GET /api/deployments/{id}'];
+
+beforeAll(async () => {
+  t = await startTestStack();
+  componentAppid = t.stack.emulator!.platform.componentAppid;
+  token = t.stack.operatorToken;
+  await t.until(async () => platform().tickets.latest());
+  [tenant, stranger] = (await t.seededAppids()) as [string, string];
+  usedAuthCode = (await t.admin<{ auth_code: string }>('/authorize', { appid: tenant })).auth_code;
+  userName = await t.until(async () => (await platform().tenants.get(tenant))?.userName);
+
+  const created = await t.operator('/api/deployments', {
+    method: 'POST',
+    body: JSON.stringify({ templateId: 1, userVersion: '1.0.0', userDesc: 'hostile-inputs target', tenants: [tenant], submitAudit: false, release: 'manual' }),
+  });
+  deploymentId = ((await created.json()) as { id: string }).id;
+  await t.until(async () => {
+    const view = (await (await t.operator(`/api/deployments/${deploymentId}`)).json()) as { status: string; counts: Record<string, number> };
+    return view.status === 'completed' && view.counts.committed === 1;
+  });
+  await settled(t);
+
+  for (const path of ['/api/tenants', '/api/deployments', `/api/deployments/${deploymentId}`]) {
+    const page = (await (await t.operator(`${path}?limit=1`)).json()) as { nextToken?: string };
+    if (page.nextToken) issuedTokens.set(path, page.nextToken);
+  }
+}, 30_000);
+afterAll(() => t?.close());
+
+// ---------------------------------------------------------------------------------------------
+// The route table, and what each route needs to be addressed for real.
+
+const OPERATOR_ROUTES = ROUTES.filter((route) => route.caller === 'operator');
+const BODY_ROUTES = OPERATOR_ROUTES.filter((route) => route.method === 'POST' || route.method === 'PUT');
+const PARAM_ROUTES = ROUTES.filter((route) => pathParams(route.path).length > 0 && route.caller !== 'merchant');
+
+/** Path parameters addressing real things (the action is the one that reads a body). */
+const realParams = (): Record<string, string> => ({ appid: tenant, id: deploymentId, templateId: UNKNOWN_TEMPLATE, action: 'release' });
+/** Path parameters that are well-formed but address nothing: a harmless probe. */
+const unknownParams = (): Record<string, string> => ({ appid: UNKNOWN_APPID, id: UNKNOWN_DEPLOYMENT, templateId: UNKNOWN_TEMPLATE, action: 'release' });
+
+/** A body each write route would accept: sent where a refusal must come from something else. */
+const VALID_BODIES: Record<string, () => unknown> = {
+  'POST /api/auth-links': () => ({ authType: 2 }),
+  'PUT /api/tenants/{appid}/config': () => ({ ext: { slippedThrough: true } }),
+  'POST /api/templates': () => ({ draftId: 1 }),
+  'POST /api/deployments': () => ({ templateId: 1, userVersion: '9.9.9', userDesc: 'must never be created', tenants: [tenant], submitAudit: false }),
+  'POST /api/deployments/{id}/{action}': () => ({ grayPercentage: 10 }),
+};
+const REQUIRED_QUERY: Record<string, string> = { 'GET /api/tenants/{appid}/ext-json': 'templateId=1' };
+
+const validBody = (route: Route) => (VALID_BODIES[routeKey(route)] ? JSON.stringify(VALID_BODIES[routeKey(route)]!()) : undefined);
+
+function send(route: Route, params: Record<string, string>, options: { headers?: Record<string, string>; body?: string; query?: string } = {}): Promise<Response> {
+  const query = [REQUIRED_QUERY[routeKey(route)], options.query].filter(Boolean).join('&');
+  return t.api(`${fillPath(route.path, params)}${query ? `?${query}` : ''}`, {
+    method: route.method,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    ...(options.body !== undefined && route.method !== 'GET' ? { body: options.body } : {}),
+  });
+}
+const asOperator = (route: Route, params: Record<string, string>, options: { body?: string; query?: string } = {}) =>
+  send(route, params, { ...options, headers: { authorization: `Bearer ${token}` } });
+
+/** Sends, then asserts a JSON refusal and an untouched table. */
+async function expectRefused(request: () => Promise<Response>, status: number, code?: string): Promise<{ code: string; message: string }> {
+  const { response, before, after } = await around(t, request);
+  const error = await expectJsonError(response, status, code);
+  expect(await after()).toEqual(before);
+  return error;
+}
+
+const byKey = (key: string) => {
+  const route = ROUTES.find((r) => routeKey(r) === key);
+  if (!route) throw new Error(`${key} is no longer in ROUTES: update this suite`);
+  return route;
+};
+
+describe('the route table is covered', () => {
+  it('has real and unknown values for every path parameter and a valid body for every write route', () => {
+    for (const route of ROUTES) {
+      for (const name of pathParams(route.path)) expect(Object.keys(INVALID_PARAM), `${routeKey(route)} {${name}}`).toContain(name);
+    }
+    expect(BODY_ROUTES.map(routeKey).sort()).toEqual(Object.keys(VALID_BODIES).sort());
+    for (const key of [...Object.keys(SCHEMA_CASES), ...PAGED_ROUTES]) expect(() => byKey(key)).not.toThrow();
+  });
+
+  it('has hand-written cases for every WeChat, merchant and public route', () => {
+    const handWritten = ROUTES.filter((route) => route.caller !== 'operator').map(routeKey).sort();
+    expect(handWritten).toEqual(['GET /auth/callback', 'GET /authorize', 'GET /health', 'POST /wechat/callback/{appid}', 'POST /wechat/ticket']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operator authentication. The code matches the scheme case-insensitively (RFC 6750 § 2.1 via
+// RFC 9110 § 11.1) and ignores surrounding whitespace, which HTTP strips from header values anyway
+// (a trailing newline never reaches the function): every such variant must behave exactly like the
+// canonical header, and everything else must be a 401 before any work.
+
+const flipLast = (value: string) => value.slice(0, -1) + (value.endsWith('a') ? 'b' : 'a');
+
+const REFUSED_AUTH: [string, () => { headers?: Record<string, string>; query?: string }][] = [
+  ['no Authorization header', () => ({})],
+  ['a wrong token of the same length', () => ({ headers: { authorization: `Bearer ${flipLast(token)}` } })],
+  ['the token plus one character', () => ({ headers: { authorization: `Bearer ${token}x` } })],
+  ['the token without its last character', () => ({ headers: { authorization: `Bearer ${token.slice(0, -1)}` } })],
+  ['a 4 KiB token', () => ({ headers: { authorization: `Bearer ${token}${'x'.repeat(4096)}` } })],
+  ['an empty bearer', () => ({ headers: { authorization: 'Bearer' } })],
+  ['the token without a scheme', () => ({ headers: { authorization: token } })],
+  ['no space after the scheme', () => ({ headers: { authorization: `Bearer${token}` } })],
+  ['the token in other headers', () => ({ headers: { 'x-api-key': token, 'x-authorization': `Bearer ${token}` } })],
+  ['the token in the query string', () => ({ query: `access_token=${encodeURIComponent(token)}` })],
+];
+
+const ACCEPTED_AUTH: [string, () => string][] = [
+  ['a lower-case scheme', () => `bearer ${token}`],
+  ['an upper-case scheme', () => `BEARER ${token}`],
+  ['trailing spaces', () => `Bearer ${token}   `],
+  ['a trailing tab', () => `Bearer ${token}\t`],
+  ['a trailing newline', () => `Bearer ${token}\n`],
+];
+
+/** A request that passes authentication but cannot change anything: unknown targets, a broken body. */
+const probe = (route: Route, authorization: string) =>
+  send(route, unknownParams(), { headers: { authorization }, ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: '{' }) });
+
+describe('operator routes: authentication', () => {
+  for (const route of OPERATOR_ROUTES) {
+    describe(routeKey(route), () => {
+      it.each(REFUSED_AUTH)('refuses %s with 401 and changes nothing (real target, valid body)', async (_name, variant) => {
+        const { headers, query } = variant();
+        await expectRefused(() => send(route, realParams(), { ...(headers ? { headers } : {}), ...(query ? { query } : {}), body: validBody(route) }), 401, 'unauthorized');
+      });
+
+      it.each(ACCEPTED_AUTH)('treats %s exactly like the canonical header', async (_name, variant) => {
+        const canonical = await probe(route, `Bearer ${token}`);
+        const { response, before, after } = await around(t, () => probe(route, variant()));
+        expect(response.status).not.toBe(401);
+        expect(response.status).toBe(canonical.status);
+        expect(await response.text()).toBe(await canonical.text());
+        expect(await after()).toEqual(before);
+      });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Malformed JSON on every route that reads a body (real targets; `{action}` is release).
+
+const TWO_MB_JSON = hugeJson(2 * 1024 * 1024);
+const MALFORMED_BODIES: [string, () => string, number, string[]][] = [
+  ['an unterminated object', () => '{', 400, ['invalid_json']],
+  ['two JSON documents', () => '{}{}', 400, ['invalid_json']],
+  ['a JSON array', () => '[]', 400, ['validation_failed', 'invalid_config']],
+  ['JSON null', () => 'null', 400, ['validation_failed', 'invalid_config']],
+  ['a JSON string', () => '"str"', 400, ['validation_failed', 'invalid_config']],
+  ['a JSON number', () => '42', 400, ['validation_failed', 'invalid_config']],
+  ['a 2 MB JSON document', () => TWO_MB_JSON, 413, ['payload_too_large']],
+];
+
+describe('operator routes: malformed JSON bodies', () => {
+  for (const route of BODY_ROUTES) {
+    it.each(MALFORMED_BODIES)(`${routeKey(route)} refuses %s`, async (_name, body, status, codes) => {
+      const error = await expectRefused(() => asOperator(route, realParams(), { body: body() }), status);
+      expect(codes).toContain(error.code);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Schema violations, one case each: unknown fields, wrong types, out-of-range numbers, long strings.
+
+type SchemaCase = [name: string, body: () => unknown, status: number, code: string];
+const bad = (name: string, body: () => unknown, code = 'validation_failed', status = 400): SchemaCase => [name, body, status, code];
+
+const deployBody = (changes: Record<string, unknown> = {}) => ({ templateId: 1, userVersion: '1.0.0', userDesc: 'hostile', tenants: [tenant], submitAudit: false, ...changes });
+const withoutKey = (body: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(body).filter(([k]) => k !== key));
+const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
+const tabItems = (n: number) => Array.from({ length: n }, (_, i) => ({ pagePath: `pages/p${i}/p${i}`, text: `T${i}` }));
+const distinctAppids = (n: number) => Array.from({ length: n }, (_, i) => `wx${i.toString(16).padStart(16, '0')}`);
+
+const SCHEMA_CASES: Record<string, SchemaCase[]> = {
+  'PUT /api/tenants/{appid}/config': [
+    bad('an unknown key inside networkTimeout', () => ({ networkTimeout: { request: 1000, socket: 5 } }), 'invalid_config'),
+    bad('an unknown key on a tabBar item', () => ({ tabBar: { list: [{ ...tabItems(1)[0], badge: 1 }, tabItems(2)[1]] } }), 'invalid_config'),
+    bad('ext as a string', () => ({ ext: 'str' }), 'invalid_config'),
+    bad('ext as an array', () => ({ ext: [] }), 'invalid_config'),
+    bad('pages as a string', () => ({ pages: 'pages/index/index' }), 'invalid_config'),
+    bad('a timeout as a string', () => ({ networkTimeout: { request: '8000' } }), 'invalid_config'),
+    bad('directCommit as a string', () => ({ directCommit: 'true' }), 'invalid_config'),
+    bad('extEnable false', () => ({ extEnable: false }), 'invalid_config'),
+    bad('a negative timeout', () => ({ networkTimeout: { request: -1 } }), 'invalid_config'),
+    bad('a fractional timeout', () => ({ networkTimeout: { request: 1.5 } }), 'invalid_config'),
+    bad('a negative onReachBottomDistance', () => ({ window: { onReachBottomDistance: -5 } }), 'invalid_config'),
+    bad('six tabBar items', () => ({ tabBar: { list: tabItems(6) } }), 'invalid_config'),
+    bad('101 subpackages', () => ({ subpackages: Array.from({ length: 101 }, (_, i) => ({ root: `sub${i}`, pages: ['pages/a'] })) }), 'invalid_config'),
+    bad('a 300-character page path', () => ({ pages: ['p'.repeat(300)] }), 'invalid_config'),
+    bad('a 65-character plugin name', () => ({ plugins: { ['k'.repeat(65)]: { version: '1.0.0', provider: 'wx0123456789abcdef' } } }), 'invalid_config'),
+    bad('a 257-character subpackage root', () => ({ subpackages: [{ root: 'r'.repeat(257), pages: ['pages/a'] }] }), 'invalid_config'),
+    bad('a path-traversal page', () => ({ pages: ['../../etc/passwd'] }), 'invalid_config'),
+    bad('an absolute page path', () => ({ pages: ['/pages/index/index'] }), 'invalid_config'),
+    bad('markup in a colour', () => ({ window: { navigationBarBackgroundColor: '#fff"><script>' } }), 'invalid_config'),
+    bad('ext nested 20 levels deep', () => ({ ext: nested(20) }), 'invalid_config'),
+    bad('a 33 KiB title', () => ({ window: { navigationBarTitleText: 'x'.repeat(33 * 1024) } }), 'config_too_large', 413),
+  ],
+  'POST /api/deployments': [
+    bad('an unknown field', () => deployBody({ force: true })),
+    bad('a __proto__ key', () => JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(deployBody()).slice(1)}`)),
+    bad('templateId as letters', () => deployBody({ templateId: 'abc' })),
+    bad('a negative templateId', () => deployBody({ templateId: -1 })),
+    bad('a fractional templateId', () => deployBody({ templateId: 1.5 })),
+    bad('userVersion as a number', () => deployBody({ userVersion: 1 })),
+    bad('an empty userVersion', () => deployBody({ userVersion: '' })),
+    bad('a 65-character userVersion', () => deployBody({ userVersion: 'v'.repeat(65) })),
+    bad('a 513-character userDesc', () => deployBody({ userDesc: 'd'.repeat(513) })),
+    bad('no userDesc', () => withoutKey(deployBody(), 'userDesc')),
+    bad('tenants as a string', () => deployBody({ tenants: tenant })),
+    bad('an empty tenants list', () => deployBody({ tenants: [] })),
+    bad('an upper-case appid in tenants', () => deployBody({ tenants: [tenant.toUpperCase()] })),
+    bad('10 001 tenants', () => deployBody({ tenants: distinctAppids(10_001) })),
+    bad('a tenant listed twice', () => deployBody({ tenants: [tenant, tenant] }), 'duplicate_tenants'),
+    bad('submitAudit as a string', () => deployBody({ submitAudit: 'yes' })),
+    bad('an unknown release mode', () => deployBody({ release: 'later' })),
+    bad('six auditItems', () => deployBody({ auditItems: Array.from({ length: 6 }, () => ({ tag: 'x' })) })),
+    bad('an auditItem with an object value', () => deployBody({ auditItems: [{ tag: { a: 1 } }] })),
+    bad('a 513-character versionDesc', () => deployBody({ versionDesc: 'v'.repeat(513) })),
+    bad('privacyApiNotUse as a string', () => deployBody({ privacyApiNotUse: 'no' })),
+    bad('an http:// request domain', () => deployBody({ domains: { requestdomain: ['http://example.com'] } })),
+    bad('an unknown domain list', () => deployBody({ domains: { ftpdomain: ['https://example.com'] } })),
+    bad('a javascript: webview domain', () => deployBody({ webviewDomains: ['javascript:alert(1)'] })),
+    bad('ext setting extAppid', () => deployBody({ ext: { extAppid: stranger } }), 'invalid_config'),
+    bad('ext as a string', () => deployBody({ ext: 'str' }), 'invalid_config'),
+    bad('a template the library does not have', () => deployBody({ templateId: 99_999 }), 'template_not_found', 404),
+  ],
+  'POST /api/templates': [
+    bad('no draftId', () => ({})),
+    bad('draftId as a string', () => ({ draftId: '1' })),
+    bad('a negative draftId', () => ({ draftId: -1 })),
+    bad('a fractional draftId', () => ({ draftId: 1.5 })),
+    bad('a draftId beyond 2^53', () => ({ draftId: 1e20 })),
+    bad('draftId null', () => ({ draftId: null })),
+    bad('templateType 2', () => ({ draftId: 1, templateType: 2 })),
+    bad('templateType as a string', () => ({ draftId: 1, templateType: '1' })),
+    bad('an unknown field', () => ({ draftId: 1, force: true })),
+    bad('a draft WeChat does not have', () => ({ draftId: 99_999 }), 'draft_not_found', 404),
+  ],
+  'POST /api/auth-links': [
+    bad('authType 0', () => ({ authType: 0 })),
+    bad('authType 4', () => ({ authType: 4 })),
+    bad('authType as a string', () => ({ authType: '2' })),
+    bad('a fractional authType', () => ({ authType: 2.5 })),
+    bad('authType null', () => ({ authType: null })),
+    bad('an upper-case bizAppid', () => ({ bizAppid: stranger.toUpperCase() })),
+    bad('a 1000-character bizAppid', () => ({ bizAppid: `wx${'a'.repeat(998)}` })),
+    bad('bizAppid as a number', () => ({ bizAppid: 123 })),
+    bad('markup in bizAppid', () => ({ bizAppid: XSS_PAYLOADS[0] })),
+    bad('a redirectUri of the caller’s choosing', () => ({ redirectUri: 'https://evil.example/steal' })),
+  ],
+  // `{action}` is release: the only action that reads a body.
+  'POST /api/deployments/{id}/{action}': [
+    bad('grayPercentage 0', () => ({ grayPercentage: 0 })),
+    bad('grayPercentage 101', () => ({ grayPercentage: 101 })),
+    bad('grayPercentage 1e9', () => ({ grayPercentage: 1e9 })),
+    bad('a negative grayPercentage', () => ({ grayPercentage: -1 })),
+    bad('a fractional grayPercentage', () => ({ grayPercentage: 50.5 })),
+    bad('grayPercentage as a string', () => ({ grayPercentage: '50' })),
+    bad('grayPercentage null', () => ({ grayPercentage: null })),
+    bad('an unknown field', () => ({ grayPercentage: 10, force: true })),
+  ],
+};
+
+describe('operator routes: schema violations', () => {
+  for (const [key, cases] of Object.entries(SCHEMA_CASES)) {
+    it.each(cases)(`${key} refuses %s`, async (_name, body, status, code) => {
+      await expectRefused(() => asOperator(byKey(key), realParams(), { body: JSON.stringify(body()) }), status, code);
+    });
+  }
+
+  // templateId must be a JSON number: an array or a boolean must not be coerced into a template id.
+  it.each([
+    ['an array', [99_999]],
+    ['a boolean', false],
+  ])('POST /api/deployments refuses templateId as %s with 400 validation_failed', async (_name, templateId) => {
+    await expectRefused(() => asOperator(byKey('POST /api/deployments'), realParams(), { body: JSON.stringify(deployBody({ templateId })) }), 400, 'validation_failed');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Path parameters: each parameter of each route in turn, the others real.
+
+const INVALID_PARAM: Record<string, [status: number, code: string]> = {
+  appid: [400, 'invalid_appid'],
+  id: [404, 'deployment_not_found'],
+  templateId: [400, 'invalid_template_id'],
+  action: [404, 'unknown_action'],
+};
+const UNKNOWN_PARAM: Record<string, { value: string; status: number; code: string }> = {
+  appid: { value: UNKNOWN_APPID, status: 404, code: 'tenant_not_found' },
+  id: { value: UNKNOWN_DEPLOYMENT, status: 404, code: 'deployment_not_found' },
+  templateId: { value: UNKNOWN_TEMPLATE, status: 404, code: 'template_not_found' },
+  action: { value: 'delete', status: 404, code: 'unknown_action' },
+};
+
+const fullWidth = (value: string) => value.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+
+/** Already percent-encoded segments, made from the valid value of the parameter. */
+const HOSTILE_SEGMENTS: [string, (valid: string) => string][] = [
+  ['not an identifier', () => 'not-an-id'],
+  ['upper-cased', (valid) => valid.toUpperCase()],
+  ['4 KiB long', (valid) => `${valid}${'a'.repeat(4096)}`],
+  ['an encoded ../ traversal', () => '..%2F..%2Fhealth'],
+  ['a NUL byte', () => '%00'],
+  ['the value then NUL', (valid) => `${valid}%00`],
+  ['the value then a newline', (valid) => `${valid}%0A`],
+  ['an emoji', () => '%F0%9F%9A%80'],
+  ['full-width look-alikes', (valid) => encodeURIComponent(fullWidth(valid))],
+  ['SQL injection', () => encodeURIComponent("' OR '1'='1")],
+  ['a NoSQL operator object', () => encodeURIComponent('{"$ne":null}')],
+  ['a DynamoDB sort key appended', (valid) => encodeURIComponent(`${valid}#PROFILE`)],
+];
+
+/** The callback route is addressed by a sealed event, like WeChat's. */
+const callbackEvent = (createTime = Math.floor(Date.now() / 1000)) => ({
+  ToUserName: userName,
+  FromUserName: 'o-hostile-path',
+  CreateTime: createTime,
+  MsgType: 'event',
+  Event: 'user_enter_tempsession',
+});
+
+function sendToParamRoute(route: Route, params: Record<string, string>): Promise<Response> {
+  if (route.caller === 'wechat') return t.push(fillPath(route.path, params), callbackEvent(), { ToUserName: userName });
+  return asOperator(route, params, { body: validBody(route) });
+}
+
+describe('path parameters', () => {
+  for (const route of PARAM_ROUTES) {
+    for (const name of pathParams(route.path)) {
+      describe(`${routeKey(route)} {${name}}`, () => {
+        // A template id has no letters to upper-case.
+        const segments = HOSTILE_SEGMENTS.filter(([label]) => !(name === 'templateId' && label === 'upper-cased'));
+        it.each(segments)(`refuses %s`, async (_label, make) => {
+          const segment = make(realParams()[name]!);
+          expect(segment).not.toBe(realParams()[name]);
+          const [status, code] = INVALID_PARAM[name]!;
+          await expectRefused(() => sendToParamRoute(route, { ...realParams(), [name]: segment }), status, code);
+        });
+
+        it('lets the gateway refuse malformed percent-encoding (404, nothing changes)', async () => {
+          const { response, before, after } = await around(t, () => sendToParamRoute(route, { ...realParams(), [name]: '%zz' }));
+          await expectGatewayRefusal(response, 404);
+          expect(await after()).toEqual(before);
+        });
+
+        if (route.caller === 'wechat') {
+          it('acknowledges a well-formed appid that is no tenant, remembering only the push', async () => {
+            const { response, before, after } = await around(t, () => sendToParamRoute(route, { [name]: UNKNOWN_APPID }));
+            expect(response.status).toBe(200);
+            expect(await response.text()).toBe('success');
+            const later = await after();
+            expect(removedItems(before, later)).toEqual([]);
+            expect(changedItems(before, later)).toEqual([expect.objectContaining({ pk: expect.stringMatching(new RegExp(`^PUSH#event:${UNKNOWN_APPID}:`)), sk: 'SEEN' })]);
+          });
+        } else {
+          it(`answers ${UNKNOWN_PARAM[name]!.code} for a well-formed ${name} that addresses nothing`, async () => {
+            const { value, status, code } = UNKNOWN_PARAM[name]!;
+            await expectRefused(() => sendToParamRoute(route, { ...realParams(), [name]: value }), status, code);
+          });
+        }
+      });
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Query strings on the list routes.
+
+const tokenFor = (path: string) => {
+  const issued = issuedTokens.get(path);
+  if (!issued) throw new Error(`GET ${path}?limit=1 issued no nextToken`);
+  return issued;
+};
+const decoded = (issued: string) => JSON.parse(Buffer.from(issued, 'base64url').toString('utf8')) as Record<string, unknown>;
+const pathOf = (key: string) => fillPath(byKey(key).path, realParams());
+/** A token the other list issued: a key of the wrong partition. */
+const foreignToken = (key: string) => (key === 'GET /api/tenants' ? tokenFor('/api/deployments') : key === 'GET /api/deployments' ? tokenFor('/api/tenants') : pageToken({ ...decoded(tokenFor(pathOf(key))), pk: `DEPLOY#${UNKNOWN_DEPLOYMENT}` }));
+
+type QueryCase = [name: string, query: (key: string) => string, code: string];
+const QUERY_CASES: QueryCase[] = [
+  ['limit=-1', () => 'limit=-1', 'validation_failed'],
+  ['limit=1e9', () => 'limit=1e9', 'validation_failed'],
+  ['limit=0', () => 'limit=0', 'validation_failed'],
+  ['limit=1.5', () => 'limit=1.5', 'validation_failed'],
+  ['limit=abc', () => 'limit=abc', 'validation_failed'],
+  ['an empty limit', () => 'limit=', 'validation_failed'],
+  ['limit=Infinity', () => 'limit=Infinity', 'validation_failed'],
+  ['a repeated limit', () => 'limit=1&limit=2', 'validation_failed'],
+  ['a garbage nextToken', () => 'nextToken=%21%21%21not*a*token', 'invalid_next_token'],
+  ['a nextToken of base64 text', () => `nextToken=${Buffer.from('hello world').toString('base64url')}`, 'invalid_next_token'],
+  ['a nextToken of base64 null', () => `nextToken=${pageToken(null)}`, 'invalid_next_token'],
+  ['a nextToken of a base64 array', () => `nextToken=${pageToken(['pk', 'sk'])}`, 'invalid_next_token'],
+  ['a nextToken over 4 KiB', () => `nextToken=${'A'.repeat(5000)}`, 'validation_failed'],
+  ['an issued nextToken with characters flipped', (key) => `nextToken=${tokenFor(pathOf(key)).replace(/[A-Za-z]{4}/, 'zzzz').slice(0, -3)}`, 'invalid_next_token'],
+  ['an issued nextToken repeated', (key) => `nextToken=${tokenFor(pathOf(key))}&nextToken=${tokenFor(pathOf(key))}`, 'invalid_next_token'],
+  ['a nextToken issued by another list', (key) => `nextToken=${foreignToken(key)}`, 'invalid_next_token'],
+  ['an issued nextToken with a number swapped in', (key) => `nextToken=${pageToken({ ...decoded(tokenFor(pathOf(key))), sk: 7 })}`, 'invalid_next_token'],
+  ['an issued nextToken with an extra key', (key) => `nextToken=${pageToken({ ...decoded(tokenFor(pathOf(key))), zz: 'x' })}`, 'invalid_next_token'],
+  ['an issued nextToken missing its pk', (key) => `nextToken=${pageToken(Object.fromEntries(Object.entries(decoded(tokenFor(pathOf(key)))).filter(([k]) => k !== 'pk')))}`, 'invalid_next_token'],
+];
+
+/**
+ * The deployment store only checks a token's partition and sort key, so a token with an extra or
+ * missing key attribute reaches DynamoDB, whose ValidationException becomes a 500 `internal`.
+ */
+
+describe('query strings on paged list routes', () => {
+  for (const key of PAGED_ROUTES) {
+    for (const [name, query, code] of QUERY_CASES) {
+      const title = `${key} — ${name}`;
+      it(`${title} → 400 ${code}`, async () => {
+        await expectRefused(() => asOperator(byKey(key), realParams(), { query: query(key) }), 400, code);
+      });
+    }
+  }
+
+  it.each([
+    ['status=gone', 'validation_failed'],
+    ['status=active&status=revoked', 'validation_failed'],
+    [`status=${encodeURIComponent(XSS_PAYLOADS[0]!)}`, 'validation_failed'],
+  ])('GET /api/tenants refuses %s', async (query, code) => {
+    const error = await expectRefused(() => asOperator(byKey('GET /api/tenants'), {}, { query }), 400, code);
+    expect(error.message).not.toContain('<script');
+  });
+
+  it.each(['GET /api/templates', 'GET /api/templates/drafts'])('%s is not paged: paging parameters are ignored, nothing changes', async (key) => {
+    const plain = await (await asOperator(byKey(key), {})).text();
+    const { response, before, after } = await around(t, () => asOperator(byKey(key), {}, { query: 'limit=-1&nextToken=%21%21%21&limit=1e9' }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(plain);
+    expect(await after()).toEqual(before);
+  });
+
+  it('GET /api/tenants/{appid}/qrcode refuses a path over 1 KiB', async () => {
+    await expectRefused(() => asOperator(byKey('GET /api/tenants/{appid}/qrcode'), realParams(), { query: `path=${'p'.repeat(1025)}` }), 400, 'validation_failed');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The WeChat push routes: what hostile-pushes.test.ts does not cover.
+
+const now = () => Math.floor(Date.now() / 1000);
+const componentPush = (fields: Record<string, string | number>) => t.push('/wechat/ticket', { AppId: componentAppid, CreateTime: now(), ...fields });
+const withoutParam = (query: Record<string, string>, name: string) => Object.fromEntries(Object.entries(query).filter(([key]) => key !== name));
+const queryAuthCalls = async () => (await t.calls({ path: '/cgi-bin/component/api_query_auth' })).length;
+
+async function expectSuccessUnchanged(request: () => Promise<Response>): Promise<void> {
+  const { response, before, after } = await around(t, request);
+  expect(response.status).toBe(200);
+  expect(await response.text()).toBe('success');
+  expect(await after()).toEqual(before);
+}
+
+describe('POST /wechat/ticket', () => {
+  it.each([
+    ['upper-cased', 'COMPONENT_VERIFY_TICKET'],
+    ['with a leading space', ' component_verify_ticket'],
+    ['with a trailing space', 'component_verify_ticket '],
+    ['__proto__', '__proto__'],
+    ['constructor', 'constructor'],
+    ['markup', XSS_PAYLOADS[0]!],
+  ])('refuses an InfoType %s as unknown_info_type', async (_name, infoType) => {
+    await expectRefused(() => componentPush({ InfoType: infoType, ComponentVerifyTicket: 'ticket@@@hostile' }), 400, 'unknown_info_type');
+  });
+
+  it('refuses a 10 000-character InfoType without echoing it whole', async () => {
+    const error = await expectRefused(() => componentPush({ InfoType: 'x'.repeat(10_000) }), 400, 'unknown_info_type');
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it.each([
+    ['an empty InfoType', `<InfoType><![CDATA[]]></InfoType>`],
+    ['InfoType as a nested element', `<InfoType><Type>component_verify_ticket</Type></InfoType>`],
+    ['no InfoType at all', ''],
+  ])('refuses %s as a missing field', async (_name, infoTypeXml) => {
+    const inner = `<xml><AppId><![CDATA[${componentAppid}]]></AppId><CreateTime>${now()}</CreateTime>${infoTypeXml}<ComponentVerifyTicket><![CDATA[t]]></ComponentVerifyTicket></xml>`;
+    await expectRefused(() => postSealed(t, '/wechat/ticket', t.crypto, { AppId: componentAppid }, inner), 400, 'xml_missing_field');
+  });
+
+  it('takes the first of two InfoType elements (an unknown one) and refuses it', async () => {
+    const inner = `<xml><AppId><![CDATA[${componentAppid}]]></AppId><CreateTime>${now()}</CreateTime><InfoType>surprise</InfoType><InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>t</ComponentVerifyTicket></xml>`;
+    await expectRefused(() => postSealed(t, '/wechat/ticket', t.crypto, { AppId: componentAppid }, inner), 400, 'unknown_info_type');
+  });
+
+  it.each(['tomorrow', '-1', '0', '1.5', '99999999999999999999', '   '])('refuses a ticket push with CreateTime %j', async (createTime) => {
+    const ticket = (await platform().tickets.latest())!.ticket;
+    await expectRefused(() => componentPush({ CreateTime: createTime, InfoType: 'component_verify_ticket', ComponentVerifyTicket: ticket }), 400, 'invalid_create_time');
+  });
+
+  it('refuses an authorized push without its AuthorizationCode', async () => {
+    await expectRefused(() => componentPush({ InfoType: 'authorized', AuthorizerAppid: stranger }), 400, 'xml_missing_field');
+  });
+
+  it.each([
+    ['no query string at all', () => ({})],
+    ['no timestamp', (q: Record<string, string>) => withoutParam(q, 'timestamp')],
+    ['no nonce', (q: Record<string, string>) => withoutParam(q, 'nonce')],
+  ])('refuses a sealed push with %s (401 invalid_signature)', async (_name, editQuery) => {
+    const inner = buildXml({ AppId: componentAppid, CreateTime: now(), InfoType: 'component_verify_ticket', ComponentVerifyTicket: 'ticket@@@hostile' });
+    await expectRefused(() => postSealed(t, '/wechat/ticket', t.crypto, { AppId: componentAppid }, inner, editQuery), 401, 'invalid_signature');
+  });
+
+  it.each(['GET', 'PUT', 'DELETE'])('has no %s route: the gateway answers 404 and nothing changes', async (method) => {
+    const { response, before, after } = await around(t, () => t.api('/wechat/ticket?timestamp=1&nonce=1&msg_signature=x', { method }));
+    await expectGatewayRefusal(response, 404);
+    expect(await after()).toEqual(before);
+  });
+
+  it('answers a replayed ticket push success and stores the ticket once', async () => {
+    const latest = (await platform().tickets.latest())!;
+    const sealed = sealPush(t.crypto, {
+      outer: { AppId: componentAppid },
+      innerXml: buildXml({ AppId: componentAppid, CreateTime: latest.createTime + 1, InfoType: 'component_verify_ticket', ComponentVerifyTicket: latest.ticket }),
+    });
+    const before = await t.snapshot();
+    expect(await (await replay(t, '/wechat/ticket', sealed)).text()).toBe('success');
+    const afterFirst = await t.snapshot();
+    expect(changedItems(before, afterFirst)).toEqual([expect.objectContaining({ pk: 'PLATFORM', sk: 'VERIFY_TICKET', createTime: latest.createTime + 1 })]);
+    await expectSuccessUnchanged(() => replay(t, '/wechat/ticket', sealed));
+  });
+
+  it('answers a replayed authorized push (code already exchanged) success, without asking WeChat again', async () => {
+    const calls = await queryAuthCalls();
+    await expectSuccessUnchanged(() =>
+      componentPush({ InfoType: 'authorized', AuthorizerAppid: tenant, AuthorizationCode: usedAuthCode, AuthorizationCodeExpiredTime: now() + 600, PreAuthCode: 'preauthcode@@@replayed' }),
+    );
+    expect(await queryAuthCalls()).toBe(calls);
+  });
+
+  it('stores no tenant for a forged AuthorizationCode (WeChat: 61009), only the refused claim; a replay changes nothing', async () => {
+    const forged = `queryauthcode@@@forged-${Date.now()}`;
+    const fields = { AppId: componentAppid, CreateTime: now(), InfoType: 'authorized', AuthorizerAppid: stranger, AuthorizationCode: forged, AuthorizationCodeExpiredTime: now() + 600, PreAuthCode: 'preauthcode@@@forged' };
+    const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: buildXml(fields) });
+    const before = await t.snapshot();
+    const response = await replay(t, '/wechat/ticket', sealed);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('success'); // acknowledged, so WeChat does not retry a refusal
+    const after = await t.snapshot();
+    expect(removedItems(before, after)).toEqual([]);
+    expect(changedItems(before, after)).toEqual([{ pk: `AUTHCODE#${forged}`, sk: 'CLAIM', state: 'failed', reason: expect.stringMatching(/^61009: /), claimedAtMs: expect.any(Number), expiresAt: expect.any(Number) }]);
+    expect(after.some((item) => String(item.pk) === `TENANT#${stranger}`)).toBe(false);
+    expect((await t.calls({ path: '/cgi-bin/component/api_query_auth' })).at(-1)).toMatchObject({ errcode: 61009 });
+
+    const calls = await queryAuthCalls();
+    await expectSuccessUnchanged(() => replay(t, '/wechat/ticket', sealed));
+    expect(await queryAuthCalls()).toBe(calls);
+  });
+
+  it('acknowledges an unauthorized push for an appid that is no tenant and stores nothing', async () => {
+    await expectSuccessUnchanged(() => componentPush({ InfoType: 'unauthorized', AuthorizerAppid: UNKNOWN_APPID }));
+  });
+});
+
+describe('POST /wechat/callback/{appid}', () => {
+  const route = () => `/wechat/callback/${tenant}`;
+  const message = (fields: Record<string, string | number>) => sealPush(t.crypto, { outer: { ToUserName: userName }, innerXml: buildXml({ ToUserName: userName, FromUserName: 'o-hostile', CreateTime: now(), ...fields }) });
+
+  it('refuses a sealed push with no query string at all (401 invalid_signature)', async () => {
+    await expectRefused(() => replay(t, route(), message({ MsgType: 'event', Event: 'user_enter_tempsession' }), () => ({})), 401, 'invalid_signature');
+  });
+
+  it.each(['GET', 'PUT', 'DELETE'])('has no %s route: the gateway answers 404 and nothing changes', async (method) => {
+    const { response, before, after } = await around(t, () => t.api(`${route()}?timestamp=1&nonce=1&msg_signature=x&echostr=1`, { method }));
+    await expectGatewayRefusal(response, 404);
+    expect(await after()).toEqual(before);
+  });
+
+  it('answers a replayed message success and remembers it once', async () => {
+    const sealed = message({ MsgType: 'text', Content: 'hello', MsgId: `${Date.now()}001` });
+    const before = await t.snapshot();
+    expect(await (await replay(t, route(), sealed)).text()).toBe('success');
+    const afterFirst = await t.snapshot();
+    expect(changedItems(before, afterFirst)).toEqual([expect.objectContaining({ pk: expect.stringMatching(/^PUSH#msg:/), sk: 'SEEN' })]);
+    await expectSuccessUnchanged(() => replay(t, route(), sealed));
+  });
+
+  it('answers an audit result for a tenant with nothing under audit success, twice, changing nothing', async () => {
+    const sealed = message({ MsgType: 'event', Event: 'weapp_audit_success', SuccTime: now() });
+    await expectSuccessUnchanged(() => replay(t, route(), sealed));
+    await expectSuccessUnchanged(() => replay(t, route(), sealed));
+  });
+
+  it('acknowledges an unknown MsgType, remembering only the push', async () => {
+    const before = await t.snapshot();
+    const response = await replay(t, route(), message({ MsgType: 'hologram', Event: XSS_PAYLOADS[0]! }));
+    expect(await response.text()).toBe('success');
+    const after = await t.snapshot();
+    expect(changedItems(before, after)).toEqual([expect.objectContaining({ pk: expect.stringMatching(/^PUSH#event:/), sk: 'SEEN' })]);
+    expect(removedItems(before, after)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Merchant pages: HTML in and out, so nothing a merchant's link carries may come back as markup.
+
+async function expectPage(request: () => Promise<Response>, status: number): Promise<{ html: string; before: Item[]; after: Item[] }> {
+  const { response, before, after } = await around(t, request);
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(response.headers.get('location')).toBeNull();
+  const html = await response.text();
+  expectNoRawMarkup(html);
+  return { html, before, after: await after() };
+}
+
+describe('GET /authorize', () => {
+  const xss = XSS_PAYLOADS.map((payload) => encodeURIComponent(payload));
+
+  it.each([
+    'platform=ios',
+    'platform=PC',
+    'platform=pc%0d%0aLocation:%20https://evil.example',
+    'auth_type=0',
+    'auth_type=4',
+    'auth_type=2.0',
+    'auth_type=-1',
+    'auth_type=',
+    'auth_type=1&auth_type=2',
+    'biz_appid=WX0123456789ABCDEF',
+    'biz_appid=',
+    'platform=pc&biz_appid=wx0123456789abcdef%0a',
+    ...xss.flatMap((payload) => [`platform=${payload}`, `auth_type=${payload}`, `biz_appid=${payload}`, `platform=pc&biz_appid=${payload}`]),
+  ])('refuses ?%s with a 400 page and changes nothing', async (query) => {
+    const { before, after } = await expectPage(() => t.api(`/authorize?${query}`), 400);
+    expect(after).toEqual(before);
+  });
+
+  it.each(xss)('shows the landing page without echoing an unknown parameter %s', async (payload) => {
+    const { html, before, after } = await expectPage(() => t.api(`/authorize?utm_source=${payload}&auth_type=2`), 200);
+    expect(html).toContain('/authorize?platform=pc');
+    expect(after).toEqual(before);
+  });
+});
+
+describe('GET /auth/callback', () => {
+  it.each([
+    ['no auth_code', ''],
+    ['an empty auth_code', 'auth_code='],
+    ['a 513-character auth_code', `auth_code=${'a'.repeat(513)}`],
+    ['an 8 000-character auth_code', `auth_code=${'a'.repeat(8000)}`],
+    ['an auth_code with a space', 'auth_code=queryauthcode%40%40%40a%20b'],
+    ['an auth_code with a NUL byte', 'auth_code=queryauthcode%00'],
+    ['an auth_code with a newline', 'auth_code=queryauthcode%0A'],
+    ['a non-ASCII auth_code', `auth_code=${encodeURIComponent('授权码')}`],
+    ['markup with spaces as auth_code', `auth_code=${encodeURIComponent(XSS_PAYLOADS[1]!)}`],
+    ['markup in expires_in, no auth_code', `expires_in=${encodeURIComponent(XSS_PAYLOADS[0]!)}`],
+  ])('refuses %s with a 400 page, without asking WeChat or storing anything', async (_name, query) => {
+    const calls = await queryAuthCalls();
+    const { before, after } = await expectPage(() => t.api(`/auth/callback${query ? `?${query}` : ''}`), 400);
+    expect(after).toEqual(before);
+    expect(await queryAuthCalls()).toBe(calls);
+  });
+
+  it.each([XSS_PAYLOADS[0]!, XSS_PAYLOADS[2]!])('tries a printable code %s once: 400 page, only the refused claim recorded, a replay changes nothing', async (payload) => {
+    const code = `${payload}${Date.now()}`;
+    const { before, after } = await expectPage(() => t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`), 400);
+    expect(removedItems(before, after)).toEqual([]);
+    expect(changedItems(before, after)).toEqual([expect.objectContaining({ pk: `AUTHCODE#${code}`, sk: 'CLAIM', state: 'failed', reason: expect.stringMatching(/^61009: /) })]);
+
+    const calls = await queryAuthCalls();
+    const replayed = await expectPage(() => t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`), 400);
+    expect(replayed.after).toEqual(replayed.before);
+    expect(await queryAuthCalls()).toBe(calls);
+  });
+
+  it('answers the already exchanged code with the "already authorized" page and changes nothing', async () => {
+    const calls = await queryAuthCalls();
+    const { html, before, after } = await expectPage(() => t.api(`/auth/callback?auth_code=${encodeURIComponent(usedAuthCode)}&expires_in=${encodeURIComponent(XSS_PAYLOADS[0]!)}`), 200);
+    expect(html).toContain(tenant);
+    expect(after).toEqual(before);
+    expect(await queryAuthCalls()).toBe(calls);
+  });
+});
+
+describe('GET /health', () => {
+  it('ignores a hostile query string and echoes nothing', async () => {
+    const { response, before, after } = await around(t, () => t.api(`/health?check=${encodeURIComponent(XSS_PAYLOADS[0]!)}`));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', service: 'mpfleet', checks: { table: 'ok' } });
+    expect(await after()).toEqual(before);
+  });
+
+  it.each(['POST', 'PUT', 'DELETE'])('has no %s route: the gateway answers 404', async (method) => {
+    await expectGatewayRefusal(await t.api('/health', { method }), 404);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Last, because if it ever regresses it leaves state behind: a far-future ticket stored as the
+// newest would make every real ticket WeChat pushes afterwards count as stale (newest wins), so
+// the stored ticket would age past its 12 h and the component token could no longer be renewed.
+
+describe('pushes from the future (run last)', () => {
+  it('refuses a ticket push with CreateTime ten years ahead', async () => {
+    const ticket = (await platform().tickets.latest())!.ticket;
+    await expectRefused(() => componentPush({ CreateTime: now() + 10 * 365 * 86_400, InfoType: 'component_verify_ticket', ComponentVerifyTicket: ticket }), 400);
+  });
+});
