@@ -4,11 +4,11 @@ import { ExtJsonError, buildExtJson } from '../tenant-config/ext-json';
 import { TenantUnusableError } from '../tokens/errors';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
 import { applyAuditOutcome } from './audit-results';
-import type { Deployment, Target, TargetError, TargetState } from './deployment';
+import { IN_FLIGHT, type Deployment, type Target, type TargetError, type TargetState } from './deployment';
 import { auditIndexKey, AUDITING_PARTITION } from './deployment-store';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
-export const STALE_STEP_MS = 2 * 60_000;
+export const STALE_STEP_MS = Number(process.env.DEPLOY_STALE_STEP_SECONDS ?? 120) * 1000;
 /** Retryable WeChat errors (-1, 45011, network, quota 45009) are retried this many times. */
 export const MAX_ATTEMPTS = 5;
 const BACKOFF_BASE_SECONDS = Number(process.env.DEPLOY_BACKOFF_BASE_SECONDS ?? 2);
@@ -49,9 +49,22 @@ export async function advanceTarget(platform: Platform, deploymentId: string, ap
   }
   while (target) {
     const step = nextStep(deployment, target);
-    if (!step) return;
+    if (!step) {
+      await checkBackLater(platform, deployment, target);
+      return;
+    }
     target = await runStep(platform, deployment, target, step.step, step.takeover);
   }
+}
+
+/**
+ * A step in flight that is not yet stale may belong to a worker that died: look again once it
+ * would be stale, so the target is taken over instead of stranded (this message is done with).
+ */
+async function checkBackLater(platform: Platform, deployment: Deployment, target: Target): Promise<void> {
+  if (!IN_FLIGHT.has(target.state) || typeof target.stepStartedAtMs !== 'number') return;
+  const staleInMs = target.stepStartedAtMs + STALE_STEP_MS - Date.now();
+  await platform.deployQueue.send([{ kind: 'advance', deploymentId: deployment.id, appid: target.appid }], Math.ceil(staleInMs / 1000) + 1);
 }
 
 function nextStep(deployment: Deployment, target: Target): { step: Step; takeover: boolean } | undefined {
