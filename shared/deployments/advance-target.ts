@@ -41,12 +41,12 @@ export async function advanceTarget(platform: Platform, deploymentId: string, ap
   const deployment = await platform.deployments.get(deploymentId);
   let target = await platform.deployments.getTarget(deploymentId, appid);
   if (!deployment || !target) return;
-  // Successive steps run inline (commit, then submit): fewer queue hops, same guarantees.
   if (deployment.cancelRequested && (target.state === 'queued' || target.state === 'committed')) {
     // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it queued.
     await platform.deployments.transition(deploymentId, appid, { from: ['queued', 'committed'], to: 'cancelled' });
     return;
   }
+  // Successive steps run inline (commit, then submit): fewer queue hops, same guarantees.
   while (target) {
     const step = nextStep(deployment, target);
     if (!step) {
@@ -71,9 +71,9 @@ function nextStep(deployment: Deployment, target: Target): { step: Step; takeove
   const stale = typeof target.stepStartedAtMs === 'number' && Date.now() - target.stepStartedAtMs > STALE_STEP_MS;
   switch (target.state) {
     case 'queued':
-      return deployment.cancelRequested ? undefined : { step: COMMIT, takeover: false };
+      return { step: COMMIT, takeover: false };
     case 'committed':
-      return deployment.submitAudit && !deployment.pausedReason && !deployment.cancelRequested ? { step: SUBMIT, takeover: false } : undefined;
+      return deployment.submitAudit && !deployment.pausedReason ? { step: SUBMIT, takeover: false } : undefined;
     case 'approved':
       return deployment.release === 'auto' || deployment.releaseRequested ? { step: RELEASE, takeover: false } : undefined;
     case 'released':
