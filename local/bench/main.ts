@@ -37,7 +37,7 @@ if (!skip.has('fanout') || !skip.has('webhooks')) {
     dataDir,
     schedules: false,
     env: { OPERATOR_TOKEN: 'bench' },
-    emulator: { miniPrograms: Math.max(tenants, 1), auditDelayMs: 1, ticketIntervalMs: 0 },
+    emulator: { miniPrograms: Math.max(tenants, 1), auditDelayMs: 1, ticketIntervalMs: 0, auditQuota: Math.max(1000, tenants * 4) },
   });
   try {
     if (!skip.has('fanout')) {
