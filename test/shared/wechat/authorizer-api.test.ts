@@ -1,58 +1,29 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthorizerApi } from '../../../shared/wechat/authorizer-api';
 import { isWeChatApiError } from '../../../shared/wechat/errors';
 import { WeChatHttp } from '../../../shared/wechat/http';
 import type { CommitRequest } from '../../../shared/wechat/types';
+import { jsonReply, startFakeWeChat, type FakeWeChat } from '../../support/fake-wechat';
 
 const TOKEN = 'AUTHORIZER_TOKEN_must_never_leak_2a9d';
 
-interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  body: string;
-}
-
-interface CannedReply {
-  contentType: string;
-  body: string | Buffer;
-}
-
-// A stand-in for api.weixin.qq.com on 127.0.0.1 that records requests and answers `reply`.
-let server: Server;
-let reply: CannedReply;
-const requests: RecordedRequest[] = [];
-const json = (value: object): CannedReply => ({ contentType: 'application/json', body: JSON.stringify(value) });
+let wechat: FakeWeChat;
+const json = jsonReply;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      requests.push({
-        method: req.method ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(200, { 'content-type': reply.contentType }).end(reply.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  wechat = await startFakeWeChat();
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => wechat.close());
 beforeEach(() => {
-  requests.length = 0;
-  reply = json({});
+  wechat.requests.length = 0;
+  wechat.answer(json({}));
 });
 
+/** What was sent, without the content type these tests do not check. */
+const sent = () => wechat.requests.map(({ contentType: _contentType, ...request }) => request);
+
 function api(): AuthorizerApi {
-  const { port } = server.address() as AddressInfo;
-  return new AuthorizerApi(new WeChatHttp({ apiBase: `http://127.0.0.1:${port}` }));
+  return new AuthorizerApi(new WeChatHttp({ apiBase: wechat.baseUrl }));
 }
 
 interface Case {
@@ -252,11 +223,11 @@ const cases: Case[] = [
 
 describe('AuthorizerApi', () => {
   it.each(cases)('$name sends the documented request with the token as access_token', async (c) => {
-    reply = json(c.answer ?? {});
+    wechat.answer(json(c.answer ?? {}));
 
     const result = await c.call(api());
 
-    expect(requests).toEqual([
+    expect(sent()).toEqual([
       { method: c.method, path: c.path, query: { access_token: TOKEN, ...c.query }, body: c.rawBody ?? '' },
     ]);
     if (c.returnsAnswer) expect(result).toEqual(c.answer);
@@ -264,7 +235,7 @@ describe('AuthorizerApi', () => {
   });
 
   it.each(cases)('$name rejects with a WeChatApiError that does not reveal the token', async (c) => {
-    reply = json({ errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest rid: 66a1' });
+    wechat.answer(json({ errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest rid: 66a1' }));
 
     const error = await c.call(api()).then(
       () => undefined,
@@ -279,41 +250,41 @@ describe('AuthorizerApi', () => {
   it('commit sends ext_json as a JSON string, not as an object', async () => {
     await api().commit(TOKEN, commitRequest);
 
-    const sent = JSON.parse(requests[0]?.body ?? '{}') as Record<string, unknown>;
-    expect(typeof sent.ext_json).toBe('string');
-    expect(JSON.parse(sent.ext_json as string)).toEqual({ extEnable: true, extAppid: 'wxa1', ext: { shopId: 42 } });
+    const body = JSON.parse(sent()[0]?.body ?? '{}') as Record<string, unknown>;
+    expect(typeof body.ext_json).toBe('string');
+    expect(JSON.parse(body.ext_json as string)).toEqual({ extEnable: true, extAppid: 'wxa1', ext: { shopId: 42 } });
   });
 
   it('commit refuses an ext_json object from an untyped caller without calling WeChat', async () => {
     const untyped = { ...commitRequest, ext_json: { extEnable: true } } as unknown as CommitRequest;
 
     await expect(api().commit(TOKEN, untyped)).rejects.toThrow(TypeError);
-    expect(requests).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
   describe('getQrcode', () => {
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0xff, 0xd9]);
 
     it('GETs /wxa/get_qrcode and returns the image bytes', async () => {
-      reply = { contentType: 'image/jpeg', body: jpeg };
+      wechat.answer({ contentType: 'image/jpeg', body: jpeg });
 
       const qrcode = await api().getQrcode(TOKEN);
 
-      expect(requests).toEqual([{ method: 'GET', path: '/wxa/get_qrcode', query: { access_token: TOKEN }, body: '' }]);
+      expect(sent()).toEqual([{ method: 'GET', path: '/wxa/get_qrcode', query: { access_token: TOKEN }, body: '' }]);
       expect(qrcode.contentType).toBe('image/jpeg');
       expect(qrcode.body.equals(jpeg)).toBe(true);
     });
 
     it('passes the page path in the query', async () => {
-      reply = { contentType: 'image/jpeg', body: jpeg };
+      wechat.answer({ contentType: 'image/jpeg', body: jpeg });
 
       await api().getQrcode(TOKEN, 'pages/item/item?id=7&from=qr');
 
-      expect(requests[0]?.query).toEqual({ access_token: TOKEN, path: 'pages/item/item?id=7&from=qr' });
+      expect(sent()[0]?.query).toEqual({ access_token: TOKEN, path: 'pages/item/item?id=7&from=qr' });
     });
 
     it('turns a JSON error body into a WeChatApiError', async () => {
-      reply = json({ errcode: 61007, errmsg: 'api is unauthorized to component rid: 66a2' });
+      wechat.answer(json({ errcode: 61007, errmsg: 'api is unauthorized to component rid: 66a2' }));
 
       const error = await api().getQrcode(TOKEN).then(
         () => undefined,

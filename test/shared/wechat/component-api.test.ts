@@ -1,52 +1,29 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ComponentApi } from '../../../shared/wechat/component-api';
 import { isWeChatApiError } from '../../../shared/wechat/errors';
 import { WeChatHttp } from '../../../shared/wechat/http';
+import { jsonReply, startFakeWeChat, type FakeWeChat } from '../../support/fake-wechat';
 
 const COMPONENT_APPID = 'wx_component_appid_test';
 const TOKEN = 'COMPONENT_TOKEN_must_never_leak_5b7c';
 
-interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  body: string;
-}
-
-// A stand-in for api.weixin.qq.com on 127.0.0.1 that records requests and answers `reply`.
-let server: Server;
-let reply: object = {};
-const requests: RecordedRequest[] = [];
+let wechat: FakeWeChat;
+const setReply = (value: object) => wechat.answer(jsonReply(value));
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      requests.push({
-        method: req.method ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  wechat = await startFakeWeChat();
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => wechat.close());
 beforeEach(() => {
-  requests.length = 0;
-  reply = {};
+  wechat.requests.length = 0;
+  setReply({});
 });
 
+/** What was sent, without the content type these tests do not check. */
+const sent = () => wechat.requests.map(({ contentType: _contentType, ...request }) => request);
+
 function api(): ComponentApi {
-  const { port } = server.address() as AddressInfo;
-  return new ComponentApi(new WeChatHttp({ apiBase: `http://127.0.0.1:${port}` }), COMPONENT_APPID);
+  return new ComponentApi(new WeChatHttp({ apiBase: wechat.baseUrl }), COMPONENT_APPID);
 }
 
 interface Case {
@@ -218,12 +195,12 @@ const cases: Case[] = [
 
 describe('ComponentApi', () => {
   it.each(cases)('$name sends the documented request and returns the answer', async (c) => {
-    reply = c.answer;
+    setReply(c.answer);
 
     const result = await c.call(api());
 
-    expect(requests).toHaveLength(1);
-    const [request] = requests;
+    expect(sent()).toHaveLength(1);
+    const [request] = sent();
     expect(request).toEqual({ method: c.method, path: c.path, query: c.query, body: expect.any(String) });
     if (c.body === undefined) expect(request?.body).toBe('');
     else expect(JSON.parse(request?.body ?? '')).toEqual(c.body);
@@ -232,7 +209,7 @@ describe('ComponentApi', () => {
   });
 
   it.each(cases)('$name rejects with a WeChatApiError that does not reveal the token', async (c) => {
-    reply = { errcode: 61003, errmsg: 'component is not authorized by this account rid: 6650' };
+    setReply({ errcode: 61003, errmsg: 'component is not authorized by this account rid: 6650' });
 
     const error = await c.call(api()).then(
       () => undefined,

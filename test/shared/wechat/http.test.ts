@@ -1,55 +1,17 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isWeChatApiError } from '../../../shared/wechat/errors';
 import type { WeChatApiError, WeChatErrorClass } from '../../../shared/wechat/errors';
 import { WeChatHttp } from '../../../shared/wechat/http';
+import { startFakeWeChat, type CannedReply } from '../../support/fake-wechat';
 
 const TOKEN = 'ACCESS_TOKEN_must_never_leak_91f3';
 
-interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  contentType: string | undefined;
-  body: string;
-}
-
-interface CannedReply {
-  status?: number;
-  contentType?: string;
-  body: string | Buffer;
-}
-
-/** A stand-in for api.weixin.qq.com on 127.0.0.1 that records requests and answers `reply`. */
+/** A fake WeChat per test, closed after it. */
 async function fakeWeChat(reply: CannedReply | 'hang') {
-  const requests: RecordedRequest[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      requests.push({
-        method: req.method ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        contentType: req.headers['content-type'],
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      if (reply === 'hang') return;
-      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json; encoding=utf-8' });
-      res.end(reply.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-  servers.push(close);
-  return { baseUrl, requests, close };
+  const wechat = await startFakeWeChat(reply);
+  servers.push(wechat.close);
+  return wechat;
 }
 
 const servers: (() => Promise<void>)[] = [];
