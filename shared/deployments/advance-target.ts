@@ -15,6 +15,7 @@ const BACKOFF_BASE_SECONDS = Number(process.env.DEPLOY_BACKOFF_BASE_SECONDS ?? 2
 /** The code privacy scan (61039) takes minutes: wait longer, and longer still before giving up. */
 const PRIVACY_SCAN_WAIT_SECONDS = Number(process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS ?? 60);
 const MAX_PRIVACY_SCAN_WAITS = 20;
+const TICKET_REFUSED = new Set([61005, 61006]);
 /** 85086 (nothing committed) sends the target back to commit; this often and no more. */
 const MAX_RECOMMITS = 3;
 
@@ -128,7 +129,7 @@ async function runStep(platform: Platform, deployment: Deployment, target: Targe
 async function afterStep(platform: Platform, deployment: Deployment, target: Target): Promise<void> {
   // The audit result may have been pushed while submit_audit was still answering.
   if (target.state === 'auditing' && target.earlyAuditOutcome) await applyAuditOutcome(platform, deployment.id, target.appid, target.earlyAuditOutcome);
-  if (target.state === 'released') await platform.tenants.recordDeployment(target.appid, { releasedVersion: deployment.userVersion });
+  if (target.state === 'released') await platform.tenants.recordRelease(target.appid, deployment.userVersion, deployment.createdAtMs);
   logger.info('target advanced', { deploymentId: deployment.id, appid: target.appid, state: target.state });
 }
 
@@ -334,7 +335,10 @@ async function handleFailure(platform: Platform, deployment: Deployment, target:
   const recovered = step.recover ? await step.recover(platform, deployment, target, error, startedAtMs) : 'unhandled';
   if (recovered !== 'unhandled') return recovered;
 
-  switch (error.errorClass) {
+  // The platform's ticket was refused while refreshing a token (61005/61006): WeChat is asked to
+  // push a new one, so this is worth retrying, not a fault of the tenant.
+  const errorClass = TICKET_REFUSED.has(error.code) ? 'retryable' : error.errorClass;
+  switch (errorClass) {
     case 'tenant_revoked':
       await platform.tenants.markUnusable(target.appid, 'revoked', `WeChat answered ${error.code}: authorization revoked`);
       return finish(platform, deployment, target, 'skipped', errorOf(error), startedAtMs);
@@ -347,7 +351,7 @@ async function handleFailure(platform: Platform, deployment: Deployment, target:
       const attempts = target.attempts + 1;
       if (attempts >= MAX_ATTEMPTS) return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
       // Exponential backoff; quota and frequency limits wait longer.
-      const base = error.errorClass === 'quota' ? BACKOFF_BASE_SECONDS * 8 : BACKOFF_BASE_SECONDS;
+      const base = errorClass === 'quota' ? BACKOFF_BASE_SECONDS * 8 : BACKOFF_BASE_SECONDS;
       return revert(platform, deployment, target, step.from, startedAtMs, errorOf(error), attempts, base * 2 ** (attempts - 1));
     }
     default:

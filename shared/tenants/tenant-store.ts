@@ -99,7 +99,7 @@ export class TenantStore {
   /** Points the tenant at its deployments: the latest one, the one auditing, the released version. */
   async recordDeployment(
     appid: string,
-    fields: { lastDeployment?: string; auditingDeployment?: string; previousAuditingDeployment?: string; releasedVersion?: string },
+    fields: { lastDeployment?: string; auditingDeployment?: string; previousAuditingDeployment?: string },
   ): Promise<void> {
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
@@ -119,6 +119,23 @@ export class TenantStore {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Records a released version, unless a newer deployment's release is already recorded. */
+  async recordRelease(appid: string, version: string, deploymentCreatedAtMs: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression: 'SET releasedVersion = :version, releasedDeploymentAtMs = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(releasedDeploymentAtMs) OR releasedDeploymentAtMs <= :at)',
+          ExpressionAttributeValues: { ':version': version, ':at': deploymentCreatedAtMs },
         }),
       );
     } catch (error) {

@@ -160,4 +160,13 @@ describe('TenantStore', () => {
 
     expect(await store.get(A)).toMatchObject({ status: 'revoked' });
   });
+
+  it('keeps the released version of the newest deployment when an older one finishes late', async () => {
+    await store.saveAuthorization(A, [17], 1_000);
+    await store.recordRelease(A, '2.0.0', 20_000);
+    await store.recordRelease(A, '1.0.0', 10_000);
+    expect(await store.get(A)).toMatchObject({ releasedVersion: '2.0.0' });
+    await store.recordRelease(A, '3.0.0', 30_000);
+    expect(await store.get(A)).toMatchObject({ releasedVersion: '3.0.0' });
+  });
 });
