@@ -1,9 +1,9 @@
 import { App } from 'aws-cdk-lib';
-import { MpfleetStack } from './stack';
+import { MpfleetStack, stackPropsFromContext } from './stack';
 
 const app = new App();
-const stage = app.node.tryGetContext('stage') ?? 'prod';
+const { stage, ...settings } = stackPropsFromContext(app.node);
 new MpfleetStack(app, `mpfleet-${stage}`, {
-  secretsParameterPrefix: app.node.tryGetContext('secretsParameterPrefix') ?? `/mpfleet/${stage}`,
+  ...settings,
   description: 'mpfleet: WeChat third-party platform for fleet deploys of mini-programs',
 });

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +14,8 @@ export interface AppFunctionProps {
   name: FunctionName;
   spec: FunctionSpec;
   environment: Record<string, string>;
+  /** Where the function runs when it needs the static egress IPs; outside any VPC when absent. */
+  network?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] };
 }
 
 /** A Lambda built from functions/<name>/handler.ts: Node 22 on arm64, ESM, minified, JSON logs. */
@@ -37,6 +40,9 @@ export class AppFunction extends Construct {
       timeout: Duration.seconds(props.spec.timeoutSeconds ?? 15),
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
+      ...(props.network
+        ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: props.network.securityGroups }
+        : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'mpfleet',
