@@ -2,16 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QRCODE_JPEG } from '../../local/emulator/qrcode-image';
 import { platform } from '../../shared/platform';
 import { MAX_CONFIG_BYTES } from '../../shared/tenant-config/schema';
-import { startTestStack, type TestStack } from '../support/stack';
+import { authorizeTenants, startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
 let appids: string[];
 beforeAll(async () => {
   t = await startTestStack();
-  await t.until(async () => platform().tickets.latest());
-  appids = (await t.seededAppids()).slice(0, 3);
-  for (const appid of appids) await t.admin('/authorize', { appid });
-  await t.until(async () => (await platform().tenants.list()).tenants.length === 3);
+  appids = await authorizeTenants(t, 3);
 });
 afterAll(() => t?.close());
 

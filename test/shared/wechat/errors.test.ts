@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { classifyErrcode, isWeChatApiError, WeChatApiError } from '../../../shared/wechat/errors';
+import { ERRCODE_CLASSES } from '../../support/errcode-classes';
 import type { WeChatErrorClass } from '../../../shared/wechat/errors';
 
 describe('classifyErrcode', () => {
   const table: [number, WeChatErrorClass][] = [
-    [-1, 'retryable'],
-    [45011, 'retryable'],
-    [40001, 'token_invalid'],
-    [42001, 'token_invalid'],
-    [40014, 'token_invalid'],
-    [45009, 'quota'],
-    [85085, 'quota'],
-    [61003, 'tenant_revoked'],
-    [61023, 'needs_reauth'],
-    [61007, 'needs_reauth'],
-    [48001, 'needs_reauth'],
-    // Everything else is permanent, including codes the pipeline reports but cannot fix by retrying.
-    [61004, 'permanent'],
+    ...ERRCODE_CLASSES,
     [61039, 'permanent'],
     [85009, 'permanent'],
-    [85013, 'permanent'],
     [86002, 'permanent'],
     [87013, 'permanent'],
     [12345, 'permanent'],

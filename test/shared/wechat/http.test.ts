@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isWeChatApiError } from '../../../shared/wechat/errors';
 import type { WeChatApiError, WeChatErrorClass } from '../../../shared/wechat/errors';
+import { ERRCODE_CLASSES } from '../../support/errcode-classes';
 import { WeChatHttp } from '../../../shared/wechat/http';
 import { startFakeWeChat, type CannedReply } from '../../support/fake-wechat';
 
@@ -89,19 +90,7 @@ describe('WeChatHttp requests', () => {
 
 describe('WeChatHttp errcode answers', () => {
   const table: [number, WeChatErrorClass][] = [
-    [-1, 'retryable'],
-    [45011, 'retryable'],
-    [40001, 'token_invalid'],
-    [42001, 'token_invalid'],
-    [40014, 'token_invalid'],
-    [45009, 'quota'],
-    [85085, 'quota'],
-    [61003, 'tenant_revoked'],
-    [61023, 'needs_reauth'],
-    [61007, 'needs_reauth'],
-    [48001, 'needs_reauth'],
-    [85013, 'permanent'],
-    [61004, 'permanent'],
+    ...ERRCODE_CLASSES,
   ];
 
   it.each(table)('errcode %i becomes a %s WeChatApiError', async (code, errorClass) => {
