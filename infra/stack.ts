@@ -88,8 +88,6 @@ export class MpfleetStack extends Stack {
       alarmEmails: props.alarmEmails ?? [],
       api: http.api,
       functions,
-      tokenRefresherLogs: functions['token-refresher'].logGroup,
-      reauthLogs: [functions['token-refresher'].logGroup, functions['deploy-worker'].logGroup],
       extraAlarms: [deployQueue.deadLetterAlarm],
     });
 

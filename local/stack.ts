@@ -98,6 +98,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       PUBLIC_BASE_URL: publicBaseUrl,
       OPERATOR_TOKEN: operatorToken,
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // Metrics are EMF lines for CloudWatch; locally they are noise unless asked for.
+      POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       ...(emulator
         ? {
             WECHAT_API_BASE: emulator.url,

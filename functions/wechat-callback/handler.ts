@@ -4,17 +4,21 @@ import { bodyText, queryParams } from '../../shared/http/request';
 import { text } from '../../shared/http/responses';
 import { platform } from '../../shared/platform';
 import { receiveMessagePush } from '../../shared/pushes/message-push';
+import { countRejectedPush } from '../../shared/pushes/rejected-push';
 import { MAX_XML_BYTES } from '../../shared/wechat/xml';
 
 /** 消息与事件接收URL (`…/wechat/callback/$APPID$`): messages and events of one authorized account. */
-export const handler = httpHandler(async (event) => {
-  const reply = await receiveMessagePush(
-    platform(),
-    event.pathParameters?.appid ?? '',
-    queryParams(event),
-    bodyText(event, MAX_XML_BYTES),
-    applyAuditPush,
-  );
-  if (reply.kind === 'encrypted') return text(200, reply.xml, 'application/xml; charset=utf-8');
-  return text(200, reply.kind === 'success' ? 'success' : '');
-});
+export const handler = httpHandler(
+  async (event) => {
+    const reply = await receiveMessagePush(
+      platform(),
+      event.pathParameters?.appid ?? '',
+      queryParams(event),
+      bodyText(event, MAX_XML_BYTES),
+      applyAuditPush,
+    );
+    if (reply.kind === 'encrypted') return text(200, reply.xml, 'application/xml; charset=utf-8');
+    return text(200, reply.kind === 'success' ? 'success' : '');
+  },
+  { onRejected: countRejectedPush },
+);

@@ -1,38 +1,22 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-
-/** Custom metrics counted from the functions' JSON logs (Powertools puts extra keys at the top level). */
-export const LOG_METRICS = {
-  namespace: 'mpfleet',
-  staleTicket: {
-    metricName: 'StaleVerifyTicket',
-    // Logged by the token refresher when no ticket arrived for 20 minutes.
-    pattern: logs.FilterPattern.stringValue('$.message', '=', 'component_verify_ticket is stale; asking WeChat to push one'),
-  },
-  needsReauth: {
-    metricName: 'TenantNeedsReauth',
-    pattern: logs.FilterPattern.stringValue('$.reason', '=', 'needs_reauth'),
-  },
-} as const;
+import { METRICS, METRICS_NAMESPACE, METRICS_SERVICE, type BrokenDownMetric, type MetricName } from '../../shared/metrics/definitions';
+import { TICKET_STALE_AFTER_MS } from '../../shared/tickets/ticket-freshness';
 
 const FIVE_MINUTES = Duration.minutes(5);
+const TICKET_STALE_AFTER_SECONDS = TICKET_STALE_AFTER_MS / 1000;
 
 export interface OperationsProps {
   alarmEmails: readonly string[];
   api: apigw.IHttpApi;
   /** Every function, by name: each gets an Errors alarm and a line on the dashboard. */
   functions: Record<string, lambda.IFunction>;
-  /** The token refresher's logs, where a stale component_verify_ticket is reported. */
-  tokenRefresherLogs: logs.ILogGroup;
-  /** Logs of the functions that find tenants needing re-authorization. */
-  reauthLogs: logs.ILogGroup[];
   /** Alarms built elsewhere (e.g. the dead-letter queue's) that should page too. */
   extraAlarms: cloudwatch.Alarm[];
 }
@@ -72,16 +56,26 @@ export class Operations extends Construct {
       return metric.with({ label: name });
     });
 
-    const staleTicket = this.logMetric(LOG_METRICS.staleTicket, [props.tokenRefresherLogs]);
-    // Two runs in a row: the push requested by the first run did not arrive.
+    // The token refresher reports the age every 5 minutes; a 10-minute window always holds a report.
+    const ticketAge = appMetric('VerifyTicketAgeSeconds', cloudwatch.Stats.MAXIMUM, Duration.minutes(10));
     this.addAlarm('StaleVerifyTicket', {
-      alarmDescription: 'No component_verify_ticket for 20+ minutes: no new component token can be issued soon',
-      metric: staleTicket,
+      alarmDescription: 'The newest component_verify_ticket is 20+ minutes old (or none was ever stored): no new component token can be issued soon',
+      metric: ticketAge,
+      threshold: TICKET_STALE_AFTER_SECONDS,
+      evaluationPeriods: 1,
+      // No report means no ticket at all, or no refresher run: neither is known to be fine.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    const refreshFailures = appMetric('TokenRefreshFailed');
+    // The refresher works 20 minutes ahead of expiry: one failed run is absorbed by the next.
+    this.addAlarm('TokenRefreshFailures', {
+      alarmDescription: 'Getting a token from WeChat failed in two 5-minute periods in a row',
+      metric: refreshFailures,
       threshold: 1,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
     });
-    const needsReauth = this.logMetric(LOG_METRICS.needsReauth, props.reauthLogs);
+    const needsReauth = appMetric('TenantNeedsReauth');
     this.addAlarm('TenantNeedsReauth', {
       alarmDescription: 'A tenant entered needs_reauth: the merchant must authorize again',
       metric: needsReauth,
@@ -96,6 +90,7 @@ export class Operations extends Construct {
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: Stack.of(this).stackName,
       defaultInterval: Duration.days(1),
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
@@ -104,37 +99,55 @@ export class Operations extends Construct {
           new cloudwatch.GraphWidget({ title: 'Function errors', left: functionErrors, width: 16 }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Stale verify ticket', left: [staleTicket], width: 8 }),
-          new cloudwatch.GraphWidget({ title: 'Tenants entering needs_reauth', left: [needsReauth], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Pushes received, by kind', left: [byDimension('PushReceived')], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Pushes rejected, by reason', left: [byDimension('PushRejected')], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'Verify ticket age (seconds)',
+            left: [ticketAge],
+            leftAnnotations: [{ value: TICKET_STALE_AFTER_SECONDS, label: 'stale' }],
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Token refreshes, by token', left: [byDimension('TokenRefreshed')], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Token refresh failures, by token', left: [byDimension('TokenRefreshFailed')], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'Tenants leaving active',
+            left: [needsReauth.with({ label: 'needs_reauth' }), appMetric('TenantRevoked').with({ label: 'revoked' })],
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Deploy targets entering each state', left: [byDimension('DeployTransition')], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'WeChat errcodes', left: [byDimension('WeChatError')], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Dead letters', left: props.extraAlarms.map((a) => a.metric), width: 8 }),
         ],
       ],
     });
   }
 
-  /** Every alarm notifies the one topic; missing data (no traffic, no logs) is never an incident. */
-  private addAlarm(id: string, props: Omit<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData'>): void {
+  /** Every alarm notifies the one topic; missing data (no traffic) is not an incident unless said so. */
+  private addAlarm(id: string, props: Omit<cloudwatch.AlarmProps, 'comparisonOperator'>): void {
     const alarm = new cloudwatch.Alarm(this, id, {
-      ...props,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);
   }
+}
 
-  /** One metric filter per log group, all feeding the same dimensionless metric. */
-  private logMetric(spec: { metricName: string; pattern: logs.IFilterPattern }, logGroups: logs.ILogGroup[]): cloudwatch.Metric {
-    logGroups.forEach(
-      (logGroup, i) =>
-        new logs.MetricFilter(this, `${spec.metricName}Filter${i + 1}`, {
-          logGroup,
-          filterPattern: spec.pattern,
-          metricNamespace: LOG_METRICS.namespace,
-          metricName: spec.metricName,
-          metricValue: '1',
-        }),
-    );
-    return new cloudwatch.Metric({ namespace: LOG_METRICS.namespace, metricName: spec.metricName, statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
-  }
+/** An mpfleet metric across all of its breakdowns: what alarms watch. */
+function appMetric(name: MetricName, statistic: string = cloudwatch.Stats.SUM, period = FIVE_MINUTES): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+}
+
+/** One line per value of the metric's breakdown dimension (each state, errcode, …), found by SEARCH. */
+function byDimension(name: BrokenDownMetric): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},service,${METRICS[name].by}} MetricName="${name}"', 'Sum', ${FIVE_MINUTES.toSeconds()})`,
+    label: '',
+    period: FIVE_MINUTES,
+  });
 }

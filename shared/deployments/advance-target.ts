@@ -344,8 +344,7 @@ async function handleFailure(platform: Platform, deployment: Deployment, target:
       return finish(platform, deployment, target, 'skipped', errorOf(error), startedAtMs);
     case 'needs_reauth':
       await platform.tenants.markUnusable(target.appid, 'needs_reauth', `WeChat answered ${error.code}: ${error.errmsg}`);
-      // The operations alarm counts log lines with reason = needs_reauth.
-      logger.warn('tenant needs re-authorization', { appid: target.appid, reason: 'needs_reauth', code: error.code });
+      logger.warn('tenant needs re-authorization', { appid: target.appid, code: error.code });
       return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
     case 'retryable':
     case 'token_invalid':

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { recordMetric } from '../metrics/record';
 import type { Deployment, Target, TargetState } from './deployment';
 
 const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
@@ -104,6 +105,7 @@ export class DeploymentStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      recordMetric('DeployTransition', { by: target.state });
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -166,6 +168,7 @@ export class DeploymentStore {
   /**
    * Moves a target from one of `from` to `to` in one conditional write; undefined when the target
    * is not in such a state (another delivery already moved it) — the caller then does nothing.
+   * Every target state change goes through here, so this is where transitions are counted.
    */
   async transition(id: string, appid: string, options: TransitionOptions): Promise<Target | undefined> {
     const now = this.now();
@@ -183,6 +186,8 @@ export class DeploymentStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      // A same-state write (a takeover, a parked audit result) updates the target without moving it.
+      if (!options.from.includes(options.to)) recordMetric('DeployTransition', { by: options.to });
       return Attributes ? (strip(Attributes) as unknown as Target) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;

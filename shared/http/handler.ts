@@ -13,7 +13,14 @@ export type HttpFunction = (event: APIGatewayProxyEventV2, context: Context) => 
  * Wraps an HTTP API handler: structured logging with the Lambda context, and errors mapped to
  * `{error:{code,message}}` — HttpErrors with their status, anything else as a 500 that reveals nothing.
  */
-export function httpHandler(fn: HttpFunction, options: { operatorOnly?: boolean } = {}) {
+export interface HttpHandlerOptions {
+  /** Requires the operator's bearer token. */
+  operatorOnly?: boolean;
+  /** Told about every request answered with a 4xx (e.g. to count refused WeChat pushes). */
+  onRejected?: (error: HttpError) => void;
+}
+
+export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) {
   const handler = middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
@@ -21,6 +28,7 @@ export function httpHandler(fn: HttpFunction, options: { operatorOnly?: boolean 
         const error = toHttpError(request.error) ?? request.error;
         if (error instanceof HttpError) {
           logger.info('request rejected', { code: error.code, status: error.statusCode, route: request.event.routeKey });
+          if (error.statusCode < 500) options.onRejected?.(error);
           request.response = json(error.statusCode, errorBody(error.code, error.message));
         } else {
           logger.error('unhandled error', { error: error as Error, route: request.event.routeKey });

@@ -1,6 +1,7 @@
 import { exchangeAuthorizationCode } from '../authorization/exchange-code';
 import { badRequest } from '../http/errors';
 import { logger } from '../logger';
+import { recordMetric } from '../metrics/record';
 import type { Platform } from '../platform';
 import { openPush, type PushQuery } from '../wechat/envelope';
 import { requireString, type XmlFields } from '../wechat/xml';
@@ -20,6 +21,12 @@ export type ComponentPushOutcome =
  * replays change nothing twice.
  */
 export async function receiveComponentPush(platform: Platform, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
+  const outcome = await handleComponentPush(platform, query, body);
+  recordMetric('PushReceived', { by: outcome.infoType });
+  return outcome;
+}
+
+async function handleComponentPush(platform: Platform, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
   const crypto = await platform.messageCrypto();
   const { fields } = openPush(crypto, query, body, { maxBytes: MAX_COMPONENT_PUSH_BYTES });
   if (requireString(fields, 'AppId') !== platform.config.componentAppid) {

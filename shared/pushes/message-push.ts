@@ -1,5 +1,6 @@
 import { badRequest } from '../http/errors';
 import { logger } from '../logger';
+import { recordMetric } from '../metrics/record';
 import type { Platform } from '../platform';
 import { isAppid } from '../tenants/tenant';
 import { openPush, sealReply, type PushQuery } from '../wechat/envelope';
@@ -35,6 +36,7 @@ export async function receiveMessagePush(
   const event = typeof fields.Event === 'string' ? fields.Event : '';
   const msgId = typeof fields.MsgId === 'string' ? fields.MsgId : '';
   // Messages carry MsgId; events are identified by sender and time (protocol doc §1).
+  recordMetric('PushReceived', { by: event || msgType });
   const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${from}:${createTime}:${event || msgType}`;
 
   if (msgType === 'event' && AUDIT_EVENTS.has(event) && !FULL_NETWORK_TEST_APPIDS.has(appid)) {

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { recordMetric } from '../metrics/record';
 import type { Tenant, TenantProfile, TenantStatus } from './tenant';
 
 const profileKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'PROFILE' });
@@ -149,7 +150,7 @@ export class TenantStore {
    */
   async markUnusable(appid: string, status: Exclude<TenantStatus, 'active'>, reason: string, eventAtMs = Date.now()): Promise<boolean> {
     try {
-      await this.db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: profileKey(appid),
@@ -157,8 +158,11 @@ export class TenantStore {
           ConditionExpression: 'attribute_exists(pk) AND authorizedAtMs <= :event',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':reason': reason, ':event': eventAtMs, ':now': Date.now() },
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
+      // Counted on entering the status only: a repeated push or a second failing call is not news.
+      if (Attributes?.status !== status) recordMetric(status === 'revoked' ? 'TenantRevoked' : 'TenantNeedsReauth');
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

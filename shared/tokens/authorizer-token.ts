@@ -47,6 +47,7 @@ export class AuthorizerTokens {
         db: this.deps.db,
         table: this.deps.table,
         key: tokenKey(appid),
+        kind: 'authorizer',
         now: this.now,
         refresh: (stored) => this.refresh(appid, stored),
         onLeaseLost: (fresh, stored) => this.keepRotatedRefreshToken(appid, fresh, stored),

@@ -24,6 +24,7 @@ export function componentToken(deps: ComponentTokenDeps): LeasedToken {
     db: deps.db,
     table: deps.table,
     key: { pk: 'PLATFORM', sk: 'COMPONENT_TOKEN' },
+    kind: 'component',
     now,
     refresh: async () => {
       const ticket = await deps.tickets.latest();

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { recordMetric } from '../metrics/record';
 import { isWeChatApiError } from '../wechat/errors';
+import { TenantUnusableError } from './errors';
 
 export interface ItemKey {
   pk: string;
@@ -27,6 +29,8 @@ export interface LeasedTokenOptions {
   db: DynamoDBDocumentClient;
   table: string;
   key: ItemKey;
+  /** Which token this is in the refresh metrics. */
+  kind: 'component' | 'authorizer';
   /** Calls WeChat for a new token; receives the stored item (e.g. to read a refresh token). */
   refresh: (stored: StoredItem | undefined) => Promise<RefreshedToken>;
   /**
@@ -178,9 +182,12 @@ export class LeasedToken {
     try {
       fresh = await this.options.refresh(stored);
     } catch (error) {
+      // A tenant whose authorization is gone is counted where its status changes, not as a failure.
+      if (!(error instanceof TenantUnusableError)) recordMetric('TokenRefreshFailed', { by: this.options.kind });
       await this.releaseLease();
       throw error;
     }
+    recordMetric('TokenRefreshed', { by: this.options.kind });
     const state: TokenState = { token: fresh.token, expiresAtMs: fresh.expiresAtMs, refreshedAtMs: this.now() };
     const attributes = { ...fresh.attributes, ...state };
     const names: Record<string, string> = {};

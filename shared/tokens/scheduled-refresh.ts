@@ -1,10 +1,10 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
+import { recordMetric } from '../metrics/record';
 import type { Platform } from '../platform';
+import { TICKET_STALE_AFTER_MS } from '../tickets/ticket-freshness';
 import { NoVerifyTicketError, TenantUnusableError } from './errors';
 
-/** WeChat pushes a ticket every 10 minutes; two missed pushes mean something is wrong. */
-export const TICKET_STALE_AFTER_MS = 20 * 60_000;
 
 export interface RefreshRunOptions {
   /** Refresh tokens expiring within this window (longer than the schedule's period). */
@@ -41,6 +41,8 @@ export async function refreshExpiringTokens(platform: Platform, options: Refresh
 
   const ticket = await platform.tickets.latest();
   report.ticketAgeMs = ticket ? now - ticket.receivedAtMs : null;
+  // No data point without a ticket: the alarm treats a missing age as "not known to be fresh".
+  if (ticket) recordMetric('VerifyTicketAgeSeconds', { value: Math.max(0, Math.round(report.ticketAgeMs! / 1000)) });
   if (!ticket || report.ticketAgeMs! > TICKET_STALE_AFTER_MS) {
     logger.warn('component_verify_ticket is stale; asking WeChat to push one', { ticketAgeMs: report.ticketAgeMs });
     try {

@@ -3,7 +3,8 @@
  * WeChatApiError (network trouble included) and makes sure no token or secret ends up in an
  * error message: tokens travel in the query string, which is never put into errors.
  */
-import { SYSTEM_BUSY, WeChatApiError } from './errors';
+import { recordMetric } from '../metrics/record';
+import { SYSTEM_BUSY, WeChatApiError, type WeChatApiErrorInit } from './errors';
 
 export interface WeChatHttpOptions {
   /** scheme://host[:port][/prefix] of api.weixin.qq.com or the emulator. */
@@ -77,12 +78,7 @@ export class WeChatHttp {
         bytes,
       };
     } catch (err) {
-      throw new WeChatApiError({
-        code: SYSTEM_BUSY,
-        errmsg: describeNetworkFailure(err, this.timeoutMs),
-        path: apiPath,
-        network: true,
-      });
+      throw failed({ code: SYSTEM_BUSY, errmsg: describeNetworkFailure(err, this.timeoutMs), path: apiPath, network: true });
     }
   }
 }
@@ -110,18 +106,19 @@ function parseJsonAnswer<T>(answer: RawAnswer, secrets: string[]): T {
   if (parsed && errcode !== undefined && errcode !== 0) {
     // Even on a non-2xx status WeChat's own errcode says more than the status does.
     const errmsg = typeof parsed.errmsg === 'string' ? parsed.errmsg : '';
-    throw new WeChatApiError({ code: errcode, errmsg: redact(errmsg, secrets), path: answer.path });
+    throw failed({ code: errcode, errmsg: redact(errmsg, secrets), path: answer.path });
   }
   if (!answer.ok || !parsed) {
     const what = answer.ok ? 'answer is not a JSON object' : 'answer is not 2xx';
-    throw new WeChatApiError({
-      code: SYSTEM_BUSY,
-      errmsg: `HTTP ${answer.status}, ${what}`,
-      path: answer.path,
-      network: true,
-    });
+    throw failed({ code: SYSTEM_BUSY, errmsg: `HTTP ${answer.status}, ${what}`, path: answer.path, network: true });
   }
   return parsed as T;
+}
+
+/** Every failed WeChat call is counted by errcode (unreachable or garbled answers as `network`). */
+function failed(details: WeChatApiErrorInit): WeChatApiError {
+  recordMetric('WeChatError', { by: details.network ? 'network' : String(details.code), metadata: { api: details.path } });
+  return new WeChatApiError(details);
 }
 
 function tryParseObject(text: string): Record<string, unknown> | undefined {

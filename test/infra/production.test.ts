@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS, FUNCTION_NAMES } from '../../infra/functions';
 import { MpfleetStack, stackPropsFromContext, type MpfleetStackProps } from '../../infra/stack';
+import { METRICS, METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from '../../shared/metrics/definitions';
+import { TICKET_STALE_AFTER_MS } from '../../shared/tickets/ticket-freshness';
 
 type Resource = { Properties: Record<string, unknown> };
 type Settings = Omit<MpfleetStackProps, 'secretsParameterPrefix'>;
@@ -168,34 +170,57 @@ describe('operations', () => {
     for (const id of fnIds) alarmOn({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] });
   });
 
-  it('counts stale tickets and tenants entering needs_reauth from the JSON logs and alarms on both', () => {
-    const template = synth();
-    const refresherLogs = Object.entries(template.findResources('AWS::Logs::LogGroup')).find(([id]) => id.startsWith('Fntokenrefresher'))![0];
-    const workerLogs = Object.entries(template.findResources('AWS::Logs::LogGroup')).find(([id]) => id.startsWith('Fndeployworker'))![0];
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: refresherLogs },
-      FilterPattern: '{ $.message = "component_verify_ticket is stale; asking WeChat to push one" }',
-      MetricTransformations: [Match.objectLike({ MetricNamespace: 'mpfleet', MetricName: 'StaleVerifyTicket', MetricValue: '1' })],
-    });
-    for (const logs of [refresherLogs, workerLogs]) {
-      template.hasResourceProperties('AWS::Logs::MetricFilter', {
-        LogGroupName: { Ref: logs },
-        FilterPattern: '{ $.reason = "needs_reauth" }',
-        MetricTransformations: [Match.objectLike({ MetricNamespace: 'mpfleet', MetricName: 'TenantNeedsReauth' })],
-      });
-    }
-    for (const metricName of ['StaleVerifyTicket', 'TenantNeedsReauth']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'mpfleet', MetricName: metricName, AlarmActions: [topicRef(template)] });
-    }
-  });
+  const appMetric = (metricName: MetricName) => ({ Namespace: METRICS_NAMESPACE, MetricName: metricName, Dimensions: [{ Name: 'service', Value: METRICS_SERVICE }] });
 
-  it('has one dashboard showing the alarmed metrics', () => {
+  for (const [mode, settings] of [['default', {}], ['VPC + domain', { ...EGRESS_ON, ...WITH_ZONE }]] as const) {
+    it(`alarms on the metrics the functions emit (${mode})`, () => {
+      const template = synth(settings);
+      const alarmOn = (props: Record<string, unknown>) => template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...props, AlarmActions: [topicRef(template)] });
+      // A ticket older than 20 minutes, or no age reported at all (no ticket yet, refresher not running).
+      alarmOn({
+        ...appMetric('VerifyTicketAgeSeconds'),
+        Statistic: 'Maximum',
+        Threshold: TICKET_STALE_AFTER_MS / 1000,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'breaching',
+      });
+      alarmOn({ ...appMetric('TokenRefreshFailed'), Statistic: 'Sum', Threshold: 1, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+      alarmOn({ ...appMetric('TenantNeedsReauth'), Statistic: 'Sum', Threshold: 1, TreatMissingData: 'notBreaching' });
+      // Metrics come from the code (EMF), not from parsing log lines.
+      template.resourceCountIs('AWS::Logs::MetricFilter', 0);
+    });
+  }
+
+  it('has one dashboard showing the alarmed metrics and every metric the functions emit, split by its breakdown', () => {
     const template = synth();
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    const body = JSON.stringify((Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource).Properties.DashboardBody);
-    for (const metric of ['5xx', 'Errors', 'StaleVerifyTicket', 'TenantNeedsReauth', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(metric);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'test' });
+    const graphs = dashboardGraphs(template);
+    const plotted = graphs.flatMap((g) => g.metrics);
+    for (const metric of ['5xx', 'Errors', 'ApproximateNumberOfMessagesVisible', 'VerifyTicketAgeSeconds', 'TenantNeedsReauth', 'TenantRevoked']) {
+      expect(plotted.some((m) => m.includes(metric)), metric).toBe(true);
+    }
+    for (const [name, spec] of Object.entries(METRICS)) {
+      if ('by' in spec) expect(plotted, name).toContain(`SEARCH('{${METRICS_NAMESPACE},service,${spec.by}} MetricName="${name}"', 'Sum', 300)`);
+    }
   });
 });
+
+/** The dashboard's graphs, each with its metrics as text: a metric's name parts, or a math expression. */
+function dashboardGraphs(template: Template): { title: string; metrics: string[] }[] {
+  const body = (Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource).Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+  // References to other resources become a placeholder; the rest is the dashboard's JSON.
+  const json = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+  const widgets = (JSON.parse(json) as { widgets: { type: string; properties: { title: string; metrics?: unknown[][] } }[] }).widgets;
+  return widgets
+    .filter((w) => w.type === 'metric')
+    .map((w) => ({
+      title: w.properties.title,
+      metrics: (w.properties.metrics ?? []).map((line) =>
+        line.map((part) => (typeof part === 'object' && part !== null && 'expression' in part ? String(part.expression) : typeof part === 'string' ? part : '')).join(' '),
+      ),
+    }));
+}
 
 describe('context', () => {
   const read = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node);

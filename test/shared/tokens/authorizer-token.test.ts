@@ -70,6 +70,7 @@ function instance() {
     db: dynamo.db,
     table: dynamo.table,
     key: { pk: 'PLATFORM', sk: 'COMPONENT_TOKEN' },
+    kind: 'component',
     now,
     refresh: async () => ({ token: 'component-token', expiresAtMs: clock + 2 * HOUR }),
   });

@@ -29,7 +29,7 @@ function countingRefresh(delayMs = 30) {
 }
 
 function instance(key: ItemKey, options: Partial<LeasedTokenOptions> & Pick<LeasedTokenOptions, 'refresh'>): LeasedToken {
-  return new LeasedToken({ db: dynamo.db, table: dynamo.table, key, pollMs: 10, ...options });
+  return new LeasedToken({ db: dynamo.db, table: dynamo.table, key, kind: 'authorizer', pollMs: 10, ...options });
 }
 
 async function stored(key: ItemKey) {

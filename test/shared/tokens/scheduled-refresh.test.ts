@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platform } from '../../../shared/platform';
-import { refreshExpiringTokens, TICKET_STALE_AFTER_MS } from '../../../shared/tokens/scheduled-refresh';
+import { TICKET_STALE_AFTER_MS } from '../../../shared/tickets/ticket-freshness';
+import { refreshExpiringTokens } from '../../../shared/tokens/scheduled-refresh';
 import { nextSecond, startTestStack, type TestStack } from '../../support/stack';
 
 let t: TestStack;
