@@ -10,6 +10,8 @@ import { METRICS, METRICS_NAMESPACE, METRICS_SERVICE, type BrokenDownMetric, typ
 import { TICKET_STALE_AFTER_MS } from '../../shared/tickets/ticket-freshness';
 
 const FIVE_MINUTES = Duration.minutes(5);
+const API_5XX_PERCENT = 5;
+const API_5XX_MIN_COUNT = 5;
 const TICKET_STALE_AFTER_SECONDS = TICKET_STALE_AFTER_MS / 1000;
 
 export interface OperationsProps {
@@ -35,17 +37,21 @@ export class Operations extends Construct {
     this.topic = new sns.Topic(this, 'Alarms', { displayName: 'mpfleet alarms', enforceSSL: true });
     for (const email of props.alarmEmails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
-    const api5xx = new cloudwatch.Metric({
-      namespace: 'AWS/ApiGateway',
-      metricName: '5xx',
-      dimensionsMap: { ApiId: props.api.apiId },
-      statistic: cloudwatch.Stats.SUM,
+    const apiMetric = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: props.api.apiId }, statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
+    const api5xx = apiMetric('5xx');
+    // A rate, but only once there are a few errors: at night WeChat's ticket push may be the only
+    // request in five minutes, and one failure would read as 50%.
+    const api5xxRate = new cloudwatch.MathExpression({
+      expression: `IF(errors >= ${API_5XX_MIN_COUNT}, 100 * errors / requests, 0)`,
+      usingMetrics: { errors: api5xx, requests: apiMetric('Count') },
+      label: '5xx %',
       period: FIVE_MINUTES,
     });
     this.addAlarm('Api5xx', {
-      alarmDescription: 'The HTTP API answered 5xx at least 5 times in 5 minutes (WeChat retries pushes, merchants see errors)',
-      metric: api5xx,
-      threshold: 5,
+      alarmDescription: `Over ${API_5XX_PERCENT}% of HTTP API requests answered 5xx in 5 minutes (at least ${API_5XX_MIN_COUNT} of them): WeChat retries pushes, merchants see errors`,
+      metric: api5xxRate,
+      threshold: API_5XX_PERCENT,
       evaluationPeriods: 1,
     });
 
@@ -95,7 +101,7 @@ export class Operations extends Construct {
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
         [
-          new cloudwatch.GraphWidget({ title: 'HTTP API 5xx', left: [api5xx], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'HTTP API 5xx', left: [api5xx], right: [api5xxRate], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Function errors', left: functionErrors, width: 16 }),
         ],
         [

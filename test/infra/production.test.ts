@@ -160,11 +160,25 @@ describe('operations', () => {
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions, String(alarm.Properties.AlarmDescription)).toEqual([topicRef(template)]);
   });
 
-  it('alarms on dead letters, API 5xx and every function errors', () => {
+  it('alarms on dead letters, the API 5xx rate and every function errors', () => {
     const template = synth();
     const alarmOn = (props: Record<string, unknown>) => template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...props, AlarmActions: [topicRef(template)] });
     alarmOn({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
-    alarmOn({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('^HttpApi') } }], Threshold: 5, Period: 300 });
+    // The 5xx rate: 5xx over all requests of this API, once there are at least 5 errors.
+    const apiStat = (id: string, metricName: string) => ({
+      Id: id,
+      MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName: metricName, Dimensions: [{ Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('^HttpApi') } }] }, Period: 300, Stat: 'Sum' },
+      ReturnData: false,
+    });
+    alarmOn({
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(errors >= 5, 100 * errors / requests, 0)', ReturnData: true }),
+        apiStat('errors', '5xx'),
+        apiStat('requests', 'Count'),
+      ]),
+    });
     const fnIds = [...Object.keys(template.findResources('AWS::Lambda::Function'))];
     expect(fnIds).toHaveLength(FUNCTION_NAMES.length);
     for (const id of fnIds) alarmOn({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] });
