@@ -35,8 +35,8 @@ export async function receiveMessagePush(
   const msgType = requireString(fields, 'MsgType');
   const event = typeof fields.Event === 'string' ? fields.Event : '';
   const msgId = typeof fields.MsgId === 'string' ? fields.MsgId : '';
-  // Messages carry MsgId; events are identified by sender and time (protocol doc §1).
   recordMetric('PushReceived', { by: event || msgType });
+  // Messages carry MsgId; events are identified by sender and time (protocol doc §1).
   const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${from}:${createTime}:${event || msgType}`;
 
   if (msgType === 'event' && AUDIT_EVENTS.has(event) && !FULL_NETWORK_TEST_APPIDS.has(appid)) {

@@ -5,7 +5,6 @@ import type { Platform } from '../platform';
 import { TICKET_STALE_AFTER_MS } from '../tickets/ticket-freshness';
 import { NoVerifyTicketError, TenantUnusableError } from './errors';
 
-
 export interface RefreshRunOptions {
   /** Refresh tokens expiring within this window (longer than the schedule's period). */
   windowMs?: number;
