@@ -2,6 +2,7 @@
  * Every Lambda function of mpfleet: its folder under functions/, what it may read and what
  * triggers it besides HTTP routes. Plain data, read by the CDK stack and by the local runtime.
  */
+import { AUDIT_RECONCILE_PERIOD_MINUTES } from '../shared/deployments/audit-polling';
 import type { SecretName } from '../shared/secrets';
 
 export interface FunctionSpec {
@@ -57,7 +58,7 @@ const FUNCTION_SPECS = {
     secrets: ['componentSecret'],
     callsWeChat: true,
     sendsToDeployQueue: true,
-    schedule: 'rate(5 minutes)',
+    schedule: `rate(${AUDIT_RECONCILE_PERIOD_MINUTES} minutes)`,
     timeoutSeconds: 300,
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -196,7 +196,7 @@ export class DeploymentStore {
   }
 
   /** Every target waiting on an audit submitted before `beforeMs`, oldest first (for the reconciler). */
-  async *auditingSince(beforeMs: number): AsyncGenerator<{ deploymentId: string; appid: string; auditId?: number }> {
+  async *auditingSince(beforeMs: number): AsyncGenerator<{ deploymentId: string; appid: string; auditId?: number; submittedAtMs: number }> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -208,7 +208,9 @@ export class DeploymentStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) yield { deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId };
+      for (const item of page.Items ?? []) {
+        yield { deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId, submittedAtMs: Number(String(item.gsi1sk).split('#')[0]) };
+      }
       start = page.LastEvaluatedKey;
     } while (start);
   }

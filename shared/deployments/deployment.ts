@@ -99,6 +99,8 @@ export interface Target {
   state: TargetState;
   attempts: number;
   auditId?: number;
+  /** When submit_audit was accepted: the audit reconciler polls on a schedule from here. */
+  submittedAtMs?: number;
   auditDelayed?: boolean;
   /** The audit's rejection reason, kept verbatim. */
   reason?: string;

@@ -1,6 +1,7 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
 import type { Platform } from '../platform';
+import { auditPollDue, FIRST_AUDIT_POLL_MS } from './audit-polling';
 import { applyAuditOutcome, type AuditOutcome } from './audit-results';
 
 export interface ReconcileReport {
@@ -8,17 +9,24 @@ export interface ReconcileReport {
   resolved: number;
 }
 
+export interface ReconcileOptions {
+  budgetMs?: number;
+  nowMs?: number;
+}
+
 /**
- * Polls get_auditstatus for targets auditing longer than `olderThanMs`, so a lost audit push
- * never strands a tenant.
+ * Polls get_auditstatus for audits whose result push may have been lost — each on a schedule
+ * that thins out with age (auditPollDue) — so a lost push never strands a tenant.
  */
-export async function reconcileAudits(platform: Platform, options: { olderThanMs?: number; budgetMs?: number } = {}): Promise<ReconcileReport> {
-  const waiting = platform.deployments.auditingSince(Date.now() - (options.olderThanMs ?? 10 * 60_000));
+export async function reconcileAudits(platform: Platform, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const now = options.nowMs ?? Date.now();
+  const waiting = platform.deployments.auditingSince(now - FIRST_AUDIT_POLL_MS);
   // Stay inside the function's timeout; the oldest audits come first and the next run continues.
   const deadline = Date.now() + (options.budgetMs ?? 4 * 60_000);
   const report: ReconcileReport = { checked: 0, resolved: 0 };
-  await forEachConcurrently(waiting, 8, async ({ deploymentId, appid, auditId }) => {
+  await forEachConcurrently(waiting, 8, async ({ deploymentId, appid, auditId, submittedAtMs }) => {
     if (auditId === undefined || Date.now() > deadline) return;
+    if (!auditPollDue(now - submittedAtMs)) return;
     report.checked += 1;
     try {
       const status = await platform.authorizerTokens.forTenant(appid).use((token) => platform.authorizerApi.getAuditStatus(token, auditId));

@@ -167,8 +167,11 @@ describe('fleet deploy under WeChat faults', () => {
     // The emulator decides (approves) but never pushes.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await view(id)).targets[0]?.state).toBe('auditing');
-    const report = await reconcileAudits(platform(), { olderThanMs: 0 });
-    expect(report.resolved).toBeGreaterThanOrEqual(1);
+    const submittedAtMs = (await platform().deployments.getTarget(id, appid))!.submittedAtMs!;
+    // Between its scheduled polls (10, 20, 40 minutes, then hourly) the audit is left alone…
+    expect(await reconcileAudits(platform(), { nowMs: submittedAtMs + 25 * 60_000 })).toEqual({ checked: 0, resolved: 0 });
+    // …and the first run after the 10-minute mark asks WeChat and releases.
+    expect(await reconcileAudits(platform(), { nowMs: submittedAtMs + 11 * 60_000 })).toEqual({ checked: 1, resolved: 1 });
     await settle(id, (v) => v.counts.released === 1);
     await t.admin('/audit-outcome', { appid, outcome: 'approve' });
   });
