@@ -27,6 +27,7 @@ export class EgressNetwork extends Construct {
     super(scope, id);
     const azs = props.availabilityZones ?? Stack.of(this).availabilityZones.slice(0, 2);
     // One NAT gateway per AZ: losing an AZ must not cut every WeChat call.
+    if (azs.length < 2) throw new Error(`egressIps needs at least two availabilityZones, got ${azs.length}: one NAT gateway per AZ`);
     this.elasticIps = azs.map(
       (_, i) => new ec2.CfnEIP(this, `EgressIp${i + 1}`, { domain: 'vpc', tags: [{ key: 'Name', value: `mpfleet-egress-${i + 1}` }] }),
     );

@@ -66,6 +66,10 @@ describe('static egress IPs', () => {
     }
   });
 
+  it('refuses a single availability zone: one NAT gateway would be a single point of failure for every WeChat call', () => {
+    expect(() => synth({ ...EGRESS_ON, availabilityZones: ['ap-east-1a'] })).toThrow(/at least two availabilityZones/);
+  });
+
   it('lets the functions only out, on HTTPS', () => {
     synth(EGRESS_ON).hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^mpfleet functions'),
