@@ -111,9 +111,8 @@ export interface MiniProgram extends MiniProgramProfile {
   outcome?: OutcomeSetting;
 }
 
-export interface Template {
-  template_id: number;
-  template_type: 0 | 1;
+/** Code uploaded from the developer tool, as the draft box and the template library list it. */
+interface UploadedCode {
   user_version: string;
   user_desc: string;
   create_time: number;
@@ -123,15 +122,13 @@ export interface Template {
   pages: string[];
 }
 
-export interface Draft {
+export interface Draft extends UploadedCode {
   draft_id: number;
-  user_version: string;
-  user_desc: string;
-  create_time: number;
-  source_miniprogram_appid: string;
-  source_miniprogram: string;
-  developer: string;
-  pages: string[];
+}
+
+export interface Template extends UploadedCode {
+  template_id: number;
+  template_type: 0 | 1;
 }
 
 export interface CustomMessage {

@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../tenant-config/schema';
-import type { AuditItem } from '../wechat/types';
+import type { AuditItem, ServerDomains } from '../wechat/types';
 import type { AuditOutcome } from './audit-results';
 
 /**
@@ -60,14 +60,7 @@ export interface DeploymentSpec {
   auditItems?: AuditItem[];
   versionDesc?: string;
   privacyApiNotUse?: boolean;
-  domains?: {
-    requestdomain?: string[];
-    wsrequestdomain?: string[];
-    uploaddomain?: string[];
-    downloaddomain?: string[];
-    udpdomain?: string[];
-    tcpdomain?: string[];
-  };
+  domains?: ServerDomains;
   webviewDomains?: string[];
 }
 
