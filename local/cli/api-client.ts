@@ -41,10 +41,13 @@ export class ApiClient {
     return this.request<T>('PUT', path, body);
   }
 
-  /** Follows `nextToken` until the last page and returns every item of the list under `key`. */
+  /**
+   * Follows `nextToken` until the last page and returns every item of the list under `key`;
+   * a `nextToken` in `query` starts from that page.
+   */
   async all<T>(path: string, key: string, query: Query = {}): Promise<T[]> {
     const items: T[] = [];
-    let nextToken: string | undefined;
+    let nextToken = query.nextToken === undefined ? undefined : String(query.nextToken);
     do {
       const page = await this.get<Record<string, unknown> & { nextToken?: string }>(path, { ...query, nextToken });
       items.push(...((page[key] as T[] | undefined) ?? []));

@@ -56,13 +56,7 @@ export class Pusher {
 
   /** A push to the authorization-event URL: component_verify_ticket, (update/un)authorized. */
   componentEvent(infoType: string, fields: PushFields): Promise<PushResult> {
-    const innerXml = buildXml({
-      AppId: this.deps.componentAppid,
-      CreateTime: this.nowSec(),
-      InfoType: infoType,
-      ...fields,
-    });
-    const sealed = sealPush(this.deps.crypto, { outer: { AppId: this.deps.componentAppid }, innerXml });
+    const sealed = this.sealForComponent({ InfoType: infoType, ...fields });
     return this.track(
       this.deliver(this.targets.ticketUrl, sealed, {
         type: infoType,
@@ -102,8 +96,33 @@ export class Pusher {
     return this.targets.callbackUrlTemplate?.replaceAll('$APPID$', appid);
   }
 
+  /** One POST to `target`, recorded in the call log; `accept` decides, with a 2xx, whether it was delivered. */
+  async recordedExchange(
+    target: string,
+    sealed: SealedPush,
+    meta: { type: string; appid: string | undefined; attempt: number; accept: (body: string) => boolean; timeoutMs?: number },
+  ): Promise<{ exchange: Exchange; delivered: boolean }> {
+    const exchange = await this.exchange(target, sealed, meta.timeoutMs);
+    const delivered = exchange.error === undefined && isSuccessStatus(exchange.status) && meta.accept(exchange.body);
+    const { path, cleanTarget } = describeTarget(target);
+    this.deps.calls.add({
+      kind: 'push',
+      method: 'POST',
+      path,
+      target: cleanTarget,
+      type: meta.type,
+      ...(meta.appid === undefined ? {} : { appid: meta.appid }),
+      attempt: meta.attempt,
+      ...(exchange.status === undefined ? {} : { status: exchange.status }),
+      responseBody: exchange.body.slice(0, MAX_RECORDED_BODY),
+      ...(exchange.error === undefined ? {} : { error: exchange.error }),
+      delivered,
+    });
+    return { exchange, delivered };
+  }
+
   /** A single POST without retries or logging. */
-  async exchange(target: string, sealed: SealedPush, timeoutMs = this.deps.settings.pushTimeoutMs): Promise<Exchange> {
+  private async exchange(target: string, sealed: SealedPush, timeoutMs = this.deps.settings.pushTimeoutMs): Promise<Exchange> {
     const started = performance.now();
     try {
       const url = new URL(target);
@@ -143,25 +162,12 @@ export class Pusher {
       log(`push ${meta.type}: skipped, ${error}`);
       return { delivered: false, attempts: 0, error };
     }
-    const { path, cleanTarget } = describeTarget(target);
+    const { cleanTarget } = describeTarget(target);
     let last: Exchange = { body: '', elapsedMs: 0 };
     const maxAttempts = 1 + settings.pushRetries;
     for (let attempt = 1; attempt <= maxAttempts && !this.stop.signal.aborted; attempt++) {
-      last = await this.exchange(target, sealed);
-      const delivered = last.error === undefined && isSuccessStatus(last.status) && meta.accept(last.body);
-      calls.add({
-        kind: 'push',
-        method: 'POST',
-        path,
-        target: cleanTarget,
-        type: meta.type,
-        ...appid,
-        attempt,
-        ...(last.status === undefined ? {} : { status: last.status }),
-        responseBody: last.body.slice(0, MAX_RECORDED_BODY),
-        ...(last.error === undefined ? {} : { error: last.error }),
-        delivered,
-      });
+      const { exchange, delivered } = await this.recordedExchange(target, sealed, { ...meta, attempt });
+      last = exchange;
       if (delivered) return { delivered, attempts: attempt, status: last.status ?? 200, body: last.body };
       const why = last.error ?? `HTTP ${last.status} ${JSON.stringify(last.body.slice(0, 80))}`;
       log(`push ${meta.type} to ${cleanTarget}: attempt ${attempt}/${maxAttempts} not acknowledged (${why})`);

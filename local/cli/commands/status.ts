@@ -18,9 +18,9 @@ const deploymentPath = (id: string) => `/api/deployments/${encodeURIComponent(id
 async function loadDeployment(client: ApiClient, id: string, allTargets: boolean): Promise<DeploymentView> {
   const first = await client.get<DeploymentView>(deploymentPath(id), allTargets ? { limit: ALL_PAGE_SIZE } : {});
   if (!allTargets || !first.nextToken) return first;
-  const targets = await client.all<Target>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE });
+  const rest = await client.all<Target>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE, nextToken: first.nextToken });
   const { nextToken: _dropped, ...view } = first;
-  return { ...view, targets };
+  return { ...view, targets: [...first.targets, ...rest] };
 }
 
 function renderStatus(view: DeploymentView): string {
@@ -62,7 +62,9 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   const final = await printStatus(ctx, command, client, id, allTargets);
   const failed = failedCount(final.counts);
   if (failed > 0 && !quiet) {
-    const failures = (await client.all<Target>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE })).filter((t) => FAILED_STATES.includes(t.state));
+    // `final` already holds every target unless it was cut to its first page.
+    const targets = final.nextToken ? await client.all<Target>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE }) : final.targets;
+    const failures = targets.filter((t) => FAILED_STATES.includes(t.state));
     ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} failed or rejected:\n${targetsTable(failures)}`);
   }
   ctx.exitCode = failed > 0 ? EXIT_TARGETS_FAILED : 0;

@@ -9,7 +9,7 @@ import { CATEGORIES } from '../fixtures';
 import { QRCODE_JPEG } from '../qrcode-image';
 import { dayKey, monthKey } from '../state';
 import type { Audit, MiniProgram } from '../state';
-import { optionalString, requiredInteger } from './params';
+import { optionalString, requiredInteger, requiredString } from './params';
 import { BinaryAnswer, callerOf } from './types';
 import type { ApiRoute } from './types';
 
@@ -47,8 +47,7 @@ export const codeRoutes: ApiRoute[] = [
       if (template === undefined) throw new ApiFailure(85043, `template_id ${templateId} not exist`);
       if (body.ext_json === undefined || body.ext_json === null) throw new ApiFailure(47001, 'ext_json missing');
       if (typeof body.ext_json !== 'string') throw new ApiFailure(47001, 'ext_json must be a JSON string');
-      const userVersion = optionalString(body, 'user_version');
-      if (userVersion === undefined || userVersion === '') throw new ApiFailure(47001, 'user_version missing');
+      const userVersion = requiredString(body, 'user_version');
       if (userVersion.length > MAX_USER_VERSION_LENGTH) {
         throw new ApiFailure(47001, `user_version longer than ${MAX_USER_VERSION_LENGTH} characters`);
       }

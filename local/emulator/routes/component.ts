@@ -7,7 +7,7 @@ import { ApiFailure } from '../errors';
 import { pushNewTicket } from '../platform-events';
 import type { MiniProgram } from '../state';
 import type { EmulatorContext } from '../context';
-import { checkComponentAppid, optionalInteger, optionalString } from './params';
+import { checkComponentAppid, optionalInteger, optionalString, requiredString } from './params';
 import type { ApiRoute } from './types';
 
 /** WeChat caps api_get_authorizer_list pages at 500. */
@@ -41,8 +41,7 @@ export const componentRoutes: ApiRoute[] = [
     auth: 'none',
     handle({ body }, ctx) {
       checkSecret(body, 'component_appsecret', ctx);
-      const ticket = optionalString(body, 'component_verify_ticket', 61006);
-      if (ticket === undefined || ticket === '') throw new ApiFailure(61006, 'component_verify_ticket missing');
+      const ticket = requiredString(body, 'component_verify_ticket', 61006);
       const ticketCheck = ctx.state.checkTicket(ticket);
       if (ticketCheck !== 0) throw new ApiFailure(ticketCheck);
       const token = ctx.state.issueComponentToken();
@@ -75,8 +74,7 @@ export const componentRoutes: ApiRoute[] = [
     auth: 'component',
     handle({ body }, ctx) {
       checkComponentAppid(body, ctx.platform);
-      const code = optionalString(body, 'authorization_code', 61009);
-      if (code === undefined || code === '') throw new ApiFailure(61009, 'authorization_code missing');
+      const code = requiredString(body, 'authorization_code', 61009);
       const redeemed = ctx.state.redeemAuthCode(code);
       if ('error' in redeemed) throw new ApiFailure(redeemed.error === 'expired' ? 61010 : 61009);
       const mp = ctx.state.get(redeemed.appid);
@@ -100,8 +98,7 @@ export const componentRoutes: ApiRoute[] = [
     handle({ body }, ctx) {
       checkComponentAppid(body, ctx.platform);
       const mp = authorizedMiniProgram(body, ctx);
-      const refreshToken = optionalString(body, 'authorizer_refresh_token', 61023);
-      if (refreshToken === undefined || refreshToken === '') throw new ApiFailure(61023, 'authorizer_refresh_token missing');
+      const refreshToken = requiredString(body, 'authorizer_refresh_token', 61023);
       const authorization = mp.authorization;
       if (authorization === undefined || refreshToken !== authorization.refreshToken) throw new ApiFailure(61023);
       const nextRefreshToken = ctx.settings.rotateRefreshToken ? ctx.state.rotateRefreshToken(mp) : refreshToken;

@@ -3,7 +3,7 @@
  * full-network release check (§6) looks for `<code>_from_api` here.
  */
 import { ApiFailure, okBody } from '../errors';
-import { optionalString } from './params';
+import { optionalString, requiredString } from './params';
 import { callerOf } from './types';
 import type { ApiRoute } from './types';
 
@@ -17,8 +17,7 @@ export const messageRoutes: ApiRoute[] = [
     handle(req, ctx) {
       const mp = callerOf(req);
       const { body } = req;
-      const touser = optionalString(body, 'touser', 40003);
-      if (touser === undefined || touser === '') throw new ApiFailure(40003, 'touser missing');
+      const touser = requiredString(body, 'touser', 40003);
       const msgtype = optionalString(body, 'msgtype', 40008);
       if (msgtype === undefined || !MESSAGE_TYPES.has(msgtype)) throw new ApiFailure(40008);
       let content: string | undefined;
