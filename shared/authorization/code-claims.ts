@@ -11,7 +11,7 @@ import type { QueryAuthResponse } from '../wechat/types';
 export type Authorization = QueryAuthResponse['authorization_info'];
 
 export type ClaimState =
-  | { state: 'exchanging'; claimedAtMs: number }
+  | { state: 'exchanging' }
   | { state: 'exchanged'; claimedAtMs: number; authorization: Authorization; authorizedAtMs: number }
   | { state: 'done'; appid: string }
   | { state: 'failed'; reason: string };
@@ -51,7 +51,7 @@ export class CodeClaims {
     if (Item.state === 'done') return { state: 'done', appid: Item.appid };
     if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
     if (Item.state === 'exchanged') return { state: 'exchanged', claimedAtMs: Item.claimedAtMs, authorization: Item.authorization, authorizedAtMs: Item.authorizedAtMs };
-    return { state: 'exchanging', claimedAtMs: Item.claimedAtMs };
+    return { state: 'exchanging' };
   }
 
   /**
@@ -89,13 +89,14 @@ export class CodeClaims {
     }
   }
 
+  /** The tenant is stored: WeChat's answer, tokens included, now lives only in the token item. */
   async complete(code: string, appid: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: claimKey(code),
-        UpdateExpression: 'SET #state = :done, appid = :appid',
-        ExpressionAttributeNames: { '#state': 'state' },
+        UpdateExpression: 'SET #state = :done, appid = :appid REMOVE #authorization, authorizedAtMs',
+        ExpressionAttributeNames: { '#state': 'state', '#authorization': 'authorization' },
         ExpressionAttributeValues: { ':done': 'done', ':appid': appid },
       }),
     );

@@ -29,6 +29,9 @@ describe('exchanging an authorization code', () => {
     expect(result).toEqual({ outcome: 'authorized', appid });
     expect(await platform().tenants.get(appid)).toMatchObject({ status: 'active', permissions: [18] });
     expect(await claims.get(code)).toEqual({ state: 'done', appid });
+    // The refresh token now lives only in the token item, not in a claim kept for a day.
+    const claimItem = (await t.snapshot()).find((item) => item.pk === `AUTHCODE#${code}`)!;
+    expect(JSON.stringify(claimItem)).not.toContain('refresh-from-the-dead');
     // A third arrival is a plain duplicate.
     expect(await exchangeAuthorizationCode(platform(), code)).toEqual({ outcome: 'duplicate', appid });
   });
