@@ -10,7 +10,7 @@ let shared: { client: DynamoDBDocumentClient; endpoint: string | undefined } | u
  */
 export function dynamo(): DynamoDBDocumentClient {
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  if (shared?.endpoint !== endpoint || !shared) {
+  if (!shared || shared.endpoint !== endpoint) {
     shared = {
       client: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
       endpoint,

@@ -48,6 +48,8 @@ export class AuthorizerTokens {
         table: this.deps.table,
         key: tokenKey(appid),
         kind: 'authorizer',
+        // A tenant whose authorization is gone is counted where its status changes, not as a failure.
+        isRefusal: (error) => error instanceof TenantUnusableError,
         now: this.now,
         refresh: (stored) => this.refresh(appid, stored),
         onLeaseLost: (fresh, stored) => this.keepRotatedRefreshToken(appid, fresh, stored),

@@ -3,7 +3,6 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { recordMetric } from '../metrics/record';
 import { isWeChatApiError } from '../wechat/errors';
-import { TenantUnusableError } from './errors';
 
 export interface ItemKey {
   pk: string;
@@ -31,6 +30,8 @@ export interface LeasedTokenOptions {
   key: ItemKey;
   /** Which token this is in the refresh metrics. */
   kind: 'component' | 'authorizer';
+  /** Errors of `refresh` that are a verdict (e.g. the authorization is gone), not a failed refresh. */
+  isRefusal?: (error: unknown) => boolean;
   /** Calls WeChat for a new token; receives the stored item (e.g. to read a refresh token). */
   refresh: (stored: StoredItem | undefined) => Promise<RefreshedToken>;
   /**
@@ -182,8 +183,7 @@ export class LeasedToken {
     try {
       fresh = await this.options.refresh(stored);
     } catch (error) {
-      // A tenant whose authorization is gone is counted where its status changes, not as a failure.
-      if (!(error instanceof TenantUnusableError)) recordMetric('TokenRefreshFailed', { by: this.options.kind });
+      if (!this.options.isRefusal?.(error)) recordMetric('TokenRefreshFailed', { by: this.options.kind });
       await this.releaseLease();
       throw error;
     }
