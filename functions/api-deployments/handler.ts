@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { createDeployment } from '../../shared/deployments/create-deployment';
 import { deploymentStatus } from '../../shared/deployments/deployment';
-import { InvalidNextTokenError } from '../../shared/deployments/deployment-store';
 import { deploymentSummary, targetView } from '../../shared/deployments/deployment-view';
 import { requestAction, type BulkAction } from '../../shared/deployments/operator-actions';
 import { byRouteKey } from '../../shared/http/dispatch';
-import { badRequest, notFound } from '../../shared/http/errors';
+import { notFound } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
 import { bodyJson, queryParams } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
@@ -22,15 +21,6 @@ async function loadDeployment(p: Platform, id: string | undefined) {
   return deployment;
 }
 
-async function paged<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof InvalidNextTokenError) throw badRequest('invalid_next_token', error.message);
-    throw error;
-  }
-}
-
 export const handler = httpHandler(
   byRouteKey({
     'POST /api/deployments': async (event) => {
@@ -40,7 +30,7 @@ export const handler = httpHandler(
     'GET /api/deployments': async (event) => {
       const p = platform();
       const query = parseOr400(PageQuery, queryParams(event));
-      const page = await paged(() => p.deployments.list(query.limit ?? 20, query.nextToken));
+      const page = await p.deployments.list(query.limit ?? 20, query.nextToken);
       const deployments = await Promise.all(
         page.deployments.map(async (d) => {
           const counts = await p.deployments.counts(d.id);
@@ -55,7 +45,7 @@ export const handler = httpHandler(
       const query = parseOr400(PageQuery, queryParams(event));
       const [counts, page] = await Promise.all([
         p.deployments.counts(deployment.id),
-        paged(() => p.deployments.listTargets(deployment.id, query.limit ?? 100, query.nextToken)),
+        p.deployments.listTargets(deployment.id, query.limit ?? 100, query.nextToken),
       ]);
       return json(200, {
         ...deploymentSummary(deployment, deploymentStatus(deployment, counts), counts),

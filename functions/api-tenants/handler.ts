@@ -11,7 +11,6 @@ import { experienceQrcode } from '../../shared/tenant-config/experience-qrcode';
 import { MAX_CONFIG_BYTES } from '../../shared/tenant-config/schema';
 import { existingTenant, getTenantConfig, previewExtJson, replaceTenantConfig } from '../../shared/tenant-config/tenant-config-use-cases';
 import { isAppid } from '../../shared/tenants/tenant';
-import { InvalidPageTokenError } from '../../shared/tenants/tenant-store';
 import { tenantView } from '../../shared/tenants/tenant-view';
 
 const ListQuery = z.object({
@@ -35,13 +34,8 @@ export const handler = httpHandler(
   byRouteKey({
     'GET /api/tenants': async (event) => {
       const query = parseOr400(ListQuery, queryParams(event));
-      try {
-        const page = await platform().tenants.list(query);
-        return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
-      } catch (error) {
-        if (error instanceof InvalidPageTokenError) throw badRequest('invalid_next_token', error.message);
-        throw error;
-      }
+      const page = await platform().tenants.list(query);
+      return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
     },
     'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(platform(), appidParam(event)))),
     'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(platform(), appidParam(event))),

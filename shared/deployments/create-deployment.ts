@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { badRequest, notFound } from '../http/errors';
+import { badRequest } from '../http/errors';
 import { parseOr400 } from '../http/validation';
 import type { Platform } from '../platform';
 import { parseTenantConfig } from '../tenant-config/schema';
+import { findTemplate, templateTypeOf } from '../templates/template-library';
 import { APPID_PATTERN } from '../tenants/tenant';
 import type { Deployment } from './deployment';
 
@@ -50,14 +51,12 @@ export async function createDeployment(platform: Platform, body: unknown, now = 
   const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
   if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw badRequest('duplicate_tenants', 'tenants lists an appid twice');
 
-  const templates = await platform.componentToken.use((token) => platform.componentApi.getTemplateList(token));
-  const template = templates.template_list.find((t) => Number(t.template_id) === request.templateId);
-  if (!template) throw notFound('template_not_found', `no template ${request.templateId} in the template library`);
+  const template = await findTemplate(platform, request.templateId);
 
   const deployment: Deployment = {
     id: newDeploymentId(now),
     templateId: request.templateId,
-    templateType: template.template_type === 1 ? 1 : 0,
+    templateType: templateTypeOf(template),
     userVersion: request.userVersion,
     userDesc: request.userDesc,
     ...(request.tenants ? { tenants: request.tenants } : {}),

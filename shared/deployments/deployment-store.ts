@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { decodePageToken, encodePageToken } from '../db/page-token';
 import { recordMetric } from '../metrics/record';
 import type { Deployment, Target, TargetState } from './deployment';
 
@@ -53,13 +54,13 @@ export class DeploymentStore {
         ScanIndexForward: false,
         Limit: limit,
         ...(nextToken
-          ? { ExclusiveStartKey: decodeKey(nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], (k) => k.gsi1pk === LIST_PARTITION && k.sk === 'META' && String(k.pk).startsWith('DEPLOY#')) }
+          ? { ExclusiveStartKey: decodePageToken(nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], (k) => k.gsi1pk === LIST_PARTITION && k.sk === 'META' && String(k.pk).startsWith('DEPLOY#')) }
           : {}),
       }),
     );
     return {
       deployments: (Items ?? []).map((item) => strip(item) as unknown as Deployment),
-      ...(LastEvaluatedKey ? { nextToken: encodeKey(LastEvaluatedKey) } : {}),
+      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
     };
   }
 
@@ -125,12 +126,12 @@ export class DeploymentStore {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
         ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
         Limit: limit,
-        ...(nextToken ? { ExclusiveStartKey: decodeKey(nextToken, ['pk', 'sk'], (k) => k.pk === `DEPLOY#${id}` && String(k.sk).startsWith('TARGET#')) } : {}),
+        ...(nextToken ? { ExclusiveStartKey: decodePageToken(nextToken, ['pk', 'sk'], (k) => k.pk === `DEPLOY#${id}` && String(k.sk).startsWith('TARGET#')) } : {}),
       }),
     );
     return {
       targets: (Items ?? []).map((item) => strip(item) as unknown as Target),
-      ...(LastEvaluatedKey ? { nextToken: encodeKey(LastEvaluatedKey) } : {}),
+      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
     };
   }
 
@@ -242,27 +243,4 @@ function updateExpression(set: Record<string, unknown>, remove: string[]) {
 function strip(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest;
-}
-
-function encodeKey(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-export class InvalidNextTokenError extends Error {
-  constructor() {
-    super('nextToken is not one this API issued');
-    this.name = 'InvalidNextTokenError';
-  }
-}
-
-/** Only a key this store could have issued (exactly these attributes): anything else would reach DynamoDB as a 500. */
-function decodeKey(token: string, attributes: string[], valid: (key: Record<string, unknown>) => boolean): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const exact = key && typeof key === 'object' && !Array.isArray(key) && Object.keys(key).sort().join() === [...attributes].sort().join();
-    if (exact && Object.values(key).every((v) => typeof v === 'string') && valid(key)) return key;
-  } catch {
-    // fall through
-  }
-  throw new InvalidNextTokenError();
 }

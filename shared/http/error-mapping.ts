@@ -1,3 +1,4 @@
+import { InvalidPageTokenError } from '../db/page-token';
 import { NoVerifyTicketError, TenantUnusableError } from '../tokens/errors';
 import { WeChatCryptoError } from '../wechat/crypto';
 import { isWeChatApiError } from '../wechat/errors';
@@ -20,6 +21,7 @@ export function toHttpError(error: unknown): HttpError | undefined {
       ? new HttpError(413, 'payload_too_large', error.message)
       : new HttpError(400, `xml_${error.reason}`, error.message);
   }
+  if (error instanceof InvalidPageTokenError) return new HttpError(400, 'invalid_next_token', error.message);
   if (error instanceof TenantUnusableError) return new HttpError(409, `tenant_${error.reason}`, error.message);
   if (error instanceof NoVerifyTicketError) return new HttpError(503, 'no_verify_ticket', error.message);
   if (isWeChatApiError(error)) {

@@ -35,13 +35,16 @@ export interface DraftView {
 
 const iso = (seconds: number) => new Date(Number(seconds) * 1000).toISOString();
 
+/** 1 for a standard template (ext_json limited to extAppid, ext, window), else 0. */
+export const templateTypeOf = (template: Template): 0 | 1 => (template.template_type === 1 ? 1 : 0);
+
 export function templateView(template: Template): TemplateView {
   return {
     templateId: Number(template.template_id),
     userVersion: template.user_version,
     userDesc: template.user_desc,
     createdAt: iso(template.create_time),
-    templateType: template.template_type === 1 ? 1 : 0,
+    templateType: templateTypeOf(template),
     ...(template.source_miniprogram_appid ? { sourceMiniprogramAppid: template.source_miniprogram_appid } : {}),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { HttpError, notFound } from '../http/errors';
 import type { Platform } from '../platform';
-import { findTemplate } from '../templates/template-library';
+import { findTemplate, templateTypeOf } from '../templates/template-library';
 import type { Tenant } from '../tenants/tenant';
 import { saveTenantConfig } from './config-store';
 import { buildExtJson, ExtJsonError } from './ext-json';
@@ -42,7 +42,7 @@ export async function replaceTenantConfig(p: Pick<Platform, 'tenants' | 'db' | '
 export async function previewExtJson(p: Pick<Platform, 'tenants' | 'componentApi' | 'componentToken'>, appid: string, templateId: number): Promise<ExtJsonPreview> {
   const tenant = await existingTenant(p, appid);
   const template = await findTemplate(p, templateId);
-  const templateType = template.template_type === 1 ? 1 : 0;
+  const templateType = templateTypeOf(template);
   try {
     const { value, extJson } = buildExtJson({
       appid,

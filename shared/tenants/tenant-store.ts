@@ -1,11 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { decodePageToken, encodePageToken } from '../db/page-token';
 import { recordMetric } from '../metrics/record';
 import type { Tenant, TenantProfile, TenantStatus } from './tenant';
 
 const profileKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'PROFILE' });
 /** All tenants share one index partition, sorted by appid: a cheap, stable, paginated list. */
 const LIST_PARTITION = 'TENANTS';
+const isListKey = (k: Record<string, unknown>) => k.gsi1pk === LIST_PARTITION && k.sk === 'PROFILE' && k.pk === `TENANT#${String(k.gsi1sk)}`;
 
 export interface TenantPage {
   tenants: Tenant[];
@@ -35,12 +37,12 @@ export class TenantStore {
           : {}),
         ExpressionAttributeValues: { ':list': LIST_PARTITION, ...(options.status ? { ':status': options.status } : {}) },
         Limit: options.limit ?? 100,
-        ...(options.nextToken ? { ExclusiveStartKey: decodeToken(options.nextToken) } : {}),
+        ...(options.nextToken ? { ExclusiveStartKey: decodePageToken(options.nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], isListKey) } : {}),
       }),
     );
     return {
       tenants: (Items ?? []).map(toTenant),
-      ...(LastEvaluatedKey ? { nextToken: encodeToken(LastEvaluatedKey) } : {}),
+      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
     };
   }
 
@@ -174,36 +176,4 @@ export class TenantStore {
 function toTenant(item: Record<string, unknown>): Tenant {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest as unknown as Tenant;
-}
-
-function encodeToken(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-/** Only a key this store could have issued: anything else would reach DynamoDB as a 500. */
-function decodeToken(token: string): Record<string, unknown> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidPageTokenError();
-  }
-  const k = key as Record<string, unknown>;
-  const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    Object.keys(k).sort().join() === 'gsi1pk,gsi1sk,pk,sk' &&
-    k.gsi1pk === LIST_PARTITION &&
-    k.sk === 'PROFILE' &&
-    typeof k.gsi1sk === 'string' &&
-    k.pk === `TENANT#${k.gsi1sk}`;
-  if (!valid) throw new InvalidPageTokenError();
-  return k;
-}
-
-export class InvalidPageTokenError extends Error {
-  constructor() {
-    super('nextToken is not one this API issued');
-    this.name = 'InvalidPageTokenError';
-  }
 }

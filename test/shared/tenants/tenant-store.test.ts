@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../../shared/tenants/tenant';
-import { InvalidPageTokenError, TenantStore } from '../../../shared/tenants/tenant-store';
+import { InvalidPageTokenError } from '../../../shared/db/page-token';
+import { TenantStore } from '../../../shared/tenants/tenant-store';
 import { startTestDynamo, type TestDynamo } from '../../support/dynamo';
 
 const appid = (n: number) => `wx${n.toString(16).padStart(16, '0')}`;
