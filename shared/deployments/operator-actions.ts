@@ -11,27 +11,26 @@ export type BulkAction = 'retry' | 'release' | 'rollback' | 'cancel';
  * follow it too) and hands the per-target work to the queue: a deployment may have thousands.
  */
 export async function requestAction(platform: Platform, deployment: Deployment, action: BulkAction, options: { grayPercentage?: number } = {}): Promise<void> {
-  const store = platform.deployments;
+  const set: Record<string, unknown> = { pendingAction: action };
+  const remove: string[] = [];
   switch (action) {
     case 'release':
       if (deployment.release === 'auto') throw conflict('release_is_automatic', 'this deployment releases approved targets automatically');
-      await store.update(deployment.id, {
-        releaseRequested: { atMs: Date.now(), ...(options.grayPercentage !== undefined ? { grayPercentage: options.grayPercentage } : {}) },
-      });
+      set.releaseRequested = { atMs: Date.now(), ...(options.grayPercentage !== undefined ? { grayPercentage: options.grayPercentage } : {}) };
       break;
     case 'rollback':
-      await store.update(deployment.id, { rollbackRequested: true });
+      set.rollbackRequested = true;
       break;
     case 'cancel':
-      await store.update(deployment.id, { cancelRequested: true });
+      set.cancelRequested = true;
       break;
     case 'retry':
       if (deployment.cancelRequested) throw conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
       // Retrying also lifts an audit-quota pause: the operator says the quota is back.
-      await store.update(deployment.id, {}, ['pausedReason']);
+      remove.push('pausedReason');
       break;
   }
-  await store.update(deployment.id, { pendingAction: action });
+  await platform.deployments.update(deployment.id, set, remove);
   await platform.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action }]);
 }
 
