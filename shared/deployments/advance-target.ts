@@ -164,11 +164,7 @@ const SUBMIT: Step = {
   via: 'submitting',
   to: 'auditing',
   // Audit pushes find the deployment through the tenant: point it there before WeChat can push.
-  beforeCall: async (platform, deployment, target) => {
-    const tenant = await platform.tenants.get(target.appid);
-    const previous = tenant?.auditingDeployment !== deployment.id ? tenant?.auditingDeployment : undefined;
-    await platform.tenants.recordDeployment(target.appid, { auditingDeployment: deployment.id, previousAuditingDeployment: previous });
-  },
+  beforeCall: (platform, deployment, target) => platform.tenants.pointAuditAt(target.appid, deployment.id),
   call: async (platform, deployment, target, token) => {
     const { auditid } = await platform.authorizerApi.submitAudit(token, {
       ...(deployment.auditItems?.length ? { item_list: deployment.auditItems } : {}),

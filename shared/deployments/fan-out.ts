@@ -28,7 +28,7 @@ export async function fanOutPage(platform: Platform, deploymentId: string, curso
     const state = added ? fresh.state : (await platform.deployments.getTarget(deploymentId, appid))?.state;
     if (state === 'queued') {
       advance.push({ kind: 'advance', deploymentId, appid });
-      await platform.tenants.recordDeployment(appid, { lastDeployment: deploymentId });
+      await platform.tenants.recordLastDeployment(appid, deploymentId);
     }
   });
   if (deployment.fanOutDone) {

@@ -99,33 +99,36 @@ export class TenantStore {
     );
   }
 
-  /** Points the tenant at its deployments: the latest one, the one auditing, the released version. */
-  async recordDeployment(
-    appid: string,
-    fields: { lastDeployment?: string; auditingDeployment?: string; previousAuditingDeployment?: string },
-  ): Promise<void> {
-    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return;
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = entries.map(([name, value], i) => {
-      names[`#f${i}`] = name;
-      values[`:f${i}`] = value;
-      return `#f${i} = :f${i}`;
-    });
+  /** Remembers the tenant's latest deployment (shown by the tenants API). */
+  async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
+    await this.updateIfExists(appid, 'SET lastDeployment = :id', 'attribute_exists(pk)', { ':id': deploymentId });
+  }
+
+  /**
+   * Sends the tenant's audit results to `deploymentId` from now on, keeping the deployment it
+   * replaces: a submit refused with 85009 leaves that one's audit running. One conditional write
+   * each way, so two submits cannot interleave.
+   */
+  async pointAuditAt(appid: string, deploymentId: string): Promise<void> {
+    const replaced = await this.updateIfExists(
+      appid,
+      'SET previousAuditingDeployment = auditingDeployment, auditingDeployment = :id',
+      'attribute_exists(pk) AND attribute_exists(auditingDeployment) AND auditingDeployment <> :id',
+      { ':id': deploymentId },
+    );
+    if (!replaced) await this.updateIfExists(appid, 'SET auditingDeployment = :id', 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)', { ':id': deploymentId });
+  }
+
+  /** false when the condition did not hold (no such tenant, or nothing to change). */
+  private async updateIfExists(appid: string, expression: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: profileKey(appid),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
+        new UpdateCommand({ TableName: this.table, Key: profileKey(appid), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: values }),
       );
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

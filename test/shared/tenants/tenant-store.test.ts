@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../../shared/tenants/tenant';
 import { InvalidPageTokenError } from '../../../shared/db/page-token';
+import type { Tenant } from '../../../shared/tenants/tenant';
 import { TenantStore } from '../../../shared/tenants/tenant-store';
 import { startTestDynamo, type TestDynamo } from '../../support/dynamo';
 
@@ -160,6 +160,21 @@ describe('TenantStore', () => {
     await store.saveAuthorization(A, [17, 18], 2_000);
 
     expect(await store.get(A)).toMatchObject({ status: 'revoked' });
+  });
+
+  it('points audit results at the newest submitted deployment and keeps the one it replaced, once', async () => {
+    await store.saveAuthorization(A, [18], 1_000);
+    await store.pointAuditAt(A, 'd-1');
+    expect(await store.get(A)).toMatchObject({ auditingDeployment: 'd-1' });
+    expect((await store.get(A))!.previousAuditingDeployment).toBeUndefined();
+    await store.pointAuditAt(A, 'd-2');
+    expect(await store.get(A)).toMatchObject({ auditingDeployment: 'd-2', previousAuditingDeployment: 'd-1' });
+    // A retried submit of d-2 must not make d-2 its own predecessor and lose d-1.
+    await store.pointAuditAt(A, 'd-2');
+    expect(await store.get(A)).toMatchObject({ auditingDeployment: 'd-2', previousAuditingDeployment: 'd-1' });
+    // No tenant, no half tenant.
+    await store.pointAuditAt(appid(0xb), 'd-3');
+    expect(await store.get(appid(0xb))).toBeUndefined();
   });
 
   it('keeps the released version of the newest deployment when an older one finishes late', async () => {
