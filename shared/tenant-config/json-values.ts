@@ -12,8 +12,6 @@ const SMALLEST_NUMBER = 1e-130;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const FORBIDDEN_KEYS = new Set(['__proto__']);
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
 /** Where the value breaks the rules, as `path: problem`, or undefined when it is clean JSON. */
 export function jsonProblem(value: unknown, path: string, depth = 0): string | undefined {
   if (value === null || typeof value === 'boolean') return undefined;

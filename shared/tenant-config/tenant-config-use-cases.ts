@@ -6,7 +6,6 @@ import { HttpError, notFound } from '../http/errors';
 import type { Platform } from '../platform';
 import { findTemplate, templateTypeOf } from '../templates/template-library';
 import type { Tenant } from '../tenants/tenant';
-import { saveTenantConfig } from './config-store';
 import { buildExtJson, ExtJsonError } from './ext-json';
 import { parseTenantConfig, type TenantConfig } from './schema';
 
@@ -30,11 +29,11 @@ export async function getTenantConfig(p: Pick<Platform, 'tenants'>, appid: strin
 }
 
 /** Replaces the whole fragment with `body` once it passes the schema; returns what was stored. */
-export async function replaceTenantConfig(p: Pick<Platform, 'tenants' | 'db' | 'table'>, appid: string, body: unknown): Promise<TenantConfig> {
+export async function replaceTenantConfig(p: Pick<Platform, 'tenants'>, appid: string, body: unknown): Promise<TenantConfig> {
   await existingTenant(p, appid);
   const config = parseTenantConfig(body);
   // The condition catches a tenant that vanished between the read and the write.
-  if (!(await saveTenantConfig(p.db, p.table, appid, config))) throw notFound('tenant_not_found', `no tenant ${appid}`);
+  if (!(await p.tenants.saveConfig(appid, config))) throw notFound('tenant_not_found', `no tenant ${appid}`);
   return config;
 }
 

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { recordMetric } from '../metrics/record';
+import type { TenantConfig } from '../tenant-config/schema';
 import type { Tenant, TenantProfile, TenantStatus } from './tenant';
 
 const profileKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'PROFILE' });
@@ -99,6 +100,11 @@ export class TenantStore {
     );
   }
 
+  /** Stores the tenant's validated ext_json fragment; false when there is no such tenant. */
+  async saveConfig(appid: string, config: TenantConfig): Promise<boolean> {
+    return this.updateIfExists(appid, 'SET #config = :config, updatedAtMs = :now', 'attribute_exists(pk)', { ':config': config, ':now': Date.now() }, { '#config': 'config' });
+  }
+
   /** Remembers the tenant's latest deployment (shown by the tenants API). */
   async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
     await this.updateIfExists(appid, 'SET lastDeployment = :id', 'attribute_exists(pk)', { ':id': deploymentId });
@@ -120,10 +126,23 @@ export class TenantStore {
   }
 
   /** false when the condition did not hold (no such tenant, or nothing to change). */
-  private async updateIfExists(appid: string, expression: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  private async updateIfExists(
+    appid: string,
+    expression: string,
+    condition: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key: profileKey(appid), UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: values }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ...(names ? { ExpressionAttributeNames: names } : {}),
+        }),
       );
       return true;
     } catch (error) {
