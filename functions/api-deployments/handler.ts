@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { createDeployment } from '../../shared/deployments/create-deployment';
-import { deploymentStatus } from '../../shared/deployments/deployment';
+import { BULK_ACTIONS, deploymentStatus, type BulkAction } from '../../shared/deployments/deployment';
 import { deploymentSummary, targetView } from '../../shared/deployments/deployment-view';
-import { requestAction, type BulkAction } from '../../shared/deployments/operator-actions';
+import { requestAction } from '../../shared/deployments/operator-actions';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { notFound } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -13,7 +13,6 @@ import { platform, type Platform } from '../../shared/platform';
 
 const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), nextToken: z.string().max(4096).optional() });
 const ReleaseBody = z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict();
-const ACTIONS: readonly BulkAction[] = ['retry', 'release', 'rollback', 'cancel'];
 
 async function loadDeployment(p: Platform, id: string | undefined) {
   const deployment = id && /^d-[a-z0-9]+-[0-9a-f]{8}$/.test(id) ? await p.deployments.get(id) : undefined;
@@ -56,7 +55,7 @@ export const handler = httpHandler(
     'POST /api/deployments/{id}/{action}': async (event) => {
       const p = platform();
       const action = event.pathParameters?.action as BulkAction;
-      if (!ACTIONS.includes(action)) throw notFound('unknown_action', `actions are ${ACTIONS.join(', ')}`);
+      if (!BULK_ACTIONS.includes(action)) throw notFound('unknown_action', `actions are ${BULK_ACTIONS.join(', ')}`);
       const deployment = await loadDeployment(p, event.pathParameters?.id);
       const options = action === 'release' && event.body ? parseOr400(ReleaseBody, bodyJson(event)) : {};
       await requestAction(p, deployment, action, options);

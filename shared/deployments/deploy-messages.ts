@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BULK_ACTIONS } from './deployment';
 
 /**
  * Messages of the deploy queue. Every one may arrive twice: handlers act through conditional
@@ -10,7 +11,7 @@ export const DeployMessageSchema = z.discriminatedUnion('kind', [
   /** Run the next step of one target, whatever state it is in. */
   z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
   /** An operator action over every target it applies to. */
-  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(['retry', 'release', 'rollback', 'cancel']) }),
+  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(BULK_ACTIONS) }),
 ]);
 
 export type DeployMessage = z.infer<typeof DeployMessageSchema>;

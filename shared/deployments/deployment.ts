@@ -80,6 +80,10 @@ export interface Deployment extends DeploymentSpec {
   pendingAction?: string;
 }
 
+/** What an operator can ask of a whole deployment (`POST /api/deployments/{id}/{action}`). */
+export const BULK_ACTIONS = ['retry', 'release', 'rollback', 'cancel'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
 export interface TargetError {
   /** WeChat's errcode where WeChat caused it, else a short code of ours. */
   code: number | string;

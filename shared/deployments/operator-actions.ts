@@ -2,9 +2,7 @@ import { forEachConcurrently } from '../concurrency';
 import { conflict } from '../http/errors';
 import type { Platform } from '../platform';
 import type { DeployMessage } from './deploy-queue';
-import { isActive, type Deployment, type Target } from './deployment';
-
-export type BulkAction = 'retry' | 'release' | 'rollback' | 'cancel';
+import { isActive, type BulkAction, type Deployment, type Target } from './deployment';
 
 /**
  * Records the operator's intent on the deployment (so targets reaching the right state later
