@@ -102,12 +102,12 @@ export class TenantStore {
 
   /** Stores the tenant's validated ext_json fragment; false when there is no such tenant. */
   async saveConfig(appid: string, config: TenantConfig): Promise<boolean> {
-    return this.updateIfExists(appid, 'SET #config = :config, updatedAtMs = :now', 'attribute_exists(pk)', { ':config': config, ':now': Date.now() }, { '#config': 'config' });
+    return this.conditionalUpdate(appid, 'SET #config = :config, updatedAtMs = :now', 'attribute_exists(pk)', { ':config': config, ':now': Date.now() }, { '#config': 'config' });
   }
 
   /** Remembers the tenant's latest deployment (shown by the tenants API). */
   async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
-    await this.updateIfExists(appid, 'SET lastDeployment = :id', 'attribute_exists(pk)', { ':id': deploymentId });
+    await this.conditionalUpdate(appid, 'SET lastDeployment = :id', 'attribute_exists(pk)', { ':id': deploymentId });
   }
 
   /**
@@ -116,17 +116,17 @@ export class TenantStore {
    * each way, so two submits cannot interleave.
    */
   async pointAuditAt(appid: string, deploymentId: string): Promise<void> {
-    const replaced = await this.updateIfExists(
+    const replaced = await this.conditionalUpdate(
       appid,
       'SET previousAuditingDeployment = auditingDeployment, auditingDeployment = :id',
       'attribute_exists(pk) AND attribute_exists(auditingDeployment) AND auditingDeployment <> :id',
       { ':id': deploymentId },
     );
-    if (!replaced) await this.updateIfExists(appid, 'SET auditingDeployment = :id', 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)', { ':id': deploymentId });
+    if (!replaced) await this.conditionalUpdate(appid, 'SET auditingDeployment = :id', 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)', { ':id': deploymentId });
   }
 
-  /** false when the condition did not hold (no such tenant, or nothing to change). */
-  private async updateIfExists(
+  /** One conditional update of the profile item; false when the condition did not hold (no such tenant, nothing to change). */
+  private async conditionalUpdate(
     appid: string,
     expression: string,
     condition: string,
