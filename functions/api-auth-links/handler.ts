@@ -4,7 +4,7 @@ import { httpHandler } from '../../shared/http/handler';
 import { bodyJson } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { APPID_PATTERN } from '../../shared/tenants/tenant';
 
 const AuthLinkRequest = z
@@ -18,7 +18,7 @@ const AuthLinkRequest = z
 export const handler = httpHandler(
   async (event) => {
     const request = parseOr400(AuthLinkRequest, event.body ? bodyJson(event) : {});
-    return json(200, await createAuthLinks(platform(), request));
+    return json(200, await createAuthLinks(services(), request));
   },
   { operatorOnly: true },
 );

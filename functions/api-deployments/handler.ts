@@ -9,12 +9,12 @@ import { httpHandler } from '../../shared/http/handler';
 import { bodyJson, queryParams } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
-import { platform, type Platform } from '../../shared/platform';
+import { services, type Services } from '../../shared/services';
 
 const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), nextToken: z.string().max(4096).optional() });
 const ReleaseBody = z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict();
 
-async function loadDeployment(p: Platform, id: string | undefined) {
+async function loadDeployment(p: Services, id: string | undefined) {
   const deployment = id && /^d-[a-z0-9]+-[0-9a-f]{8}$/.test(id) ? await p.deployments.get(id) : undefined;
   if (!deployment) throw notFound('deployment_not_found', `no deployment ${String(id).slice(0, 64)}`);
   return deployment;
@@ -23,11 +23,11 @@ async function loadDeployment(p: Platform, id: string | undefined) {
 export const handler = httpHandler(
   byRouteKey({
     'POST /api/deployments': async (event) => {
-      const deployment = await createDeployment(platform(), bodyJson(event, 1024 * 1024));
+      const deployment = await createDeployment(services(), bodyJson(event, 1024 * 1024));
       return json(202, { id: deployment.id });
     },
     'GET /api/deployments': async (event) => {
-      const p = platform();
+      const p = services();
       const query = parseOr400(PageQuery, queryParams(event));
       const page = await p.deployments.list(query.limit ?? 20, query.nextToken);
       const deployments = await Promise.all(
@@ -39,7 +39,7 @@ export const handler = httpHandler(
       return json(200, { deployments, ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
     },
     'GET /api/deployments/{id}': async (event) => {
-      const p = platform();
+      const p = services();
       const deployment = await loadDeployment(p, event.pathParameters?.id);
       const query = parseOr400(PageQuery, queryParams(event));
       const [counts, page] = await Promise.all([
@@ -53,7 +53,7 @@ export const handler = httpHandler(
       });
     },
     'POST /api/deployments/{id}/{action}': async (event) => {
-      const p = platform();
+      const p = services();
       const action = event.pathParameters?.action as BulkAction;
       if (!BULK_ACTIONS.includes(action)) throw notFound('unknown_action', `actions are ${BULK_ACTIONS.join(', ')}`);
       const deployment = await loadDeployment(p, event.pathParameters?.id);

@@ -6,7 +6,7 @@ import { httpHandler } from '../../shared/http/handler';
 import { bodyJson } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { addDraftToLibrary, deleteTemplate, draftView, listDrafts, listTemplates, templateView } from '../../shared/templates/template-library';
 
 const AddTemplate = z
@@ -25,16 +25,16 @@ function templateIdParam(event: APIGatewayProxyEventV2): number {
 /** The platform's template library (代码模板库): drafts uploaded from the developer tool become templates. */
 export const handler = httpHandler(
   byRouteKey({
-    'GET /api/templates': async () => json(200, { templates: (await listTemplates(platform())).map(templateView) }),
-    'GET /api/templates/drafts': async () => json(200, { drafts: (await listDrafts(platform())).map(draftView) }),
+    'GET /api/templates': async () => json(200, { templates: (await listTemplates(services())).map(templateView) }),
+    'GET /api/templates/drafts': async () => json(200, { drafts: (await listDrafts(services())).map(draftView) }),
     'POST /api/templates': async (event) => {
       const { draftId, templateType = 0 } = parseOr400(AddTemplate, bodyJson(event, 4096));
-      const result = await addDraftToLibrary(platform(), draftId, templateType);
+      const result = await addDraftToLibrary(services(), draftId, templateType);
       if ('added' in result) return json(201, templateView(result.added));
       return json(202, { draftId, templateType, message: 'WeChat accepted the draft but does not list the new template yet; see GET /api/templates' });
     },
     'DELETE /api/templates/{templateId}': async (event) => {
-      await deleteTemplate(platform(), templateIdParam(event));
+      await deleteTemplate(services(), templateIdParam(event));
       return { statusCode: 204, body: '' };
     },
   }),

@@ -6,7 +6,7 @@ import { httpHandler } from '../../shared/http/handler';
 import { bodyJson, queryParams } from '../../shared/http/request';
 import { binary, json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { experienceQrcode } from '../../shared/tenant-config/experience-qrcode';
 import { MAX_CONFIG_BYTES } from '../../shared/tenant-config/schema';
 import { existingTenant, getTenantConfig, previewExtJson, replaceTenantConfig } from '../../shared/tenant-config/tenant-config-use-cases';
@@ -34,25 +34,25 @@ export const handler = httpHandler(
   byRouteKey({
     'GET /api/tenants': async (event) => {
       const query = parseOr400(ListQuery, queryParams(event));
-      const page = await platform().tenants.list(query);
+      const page = await services().tenants.list(query);
       return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
     },
-    'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(platform(), appidParam(event)))),
-    'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(platform(), appidParam(event))),
+    'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(services(), appidParam(event)))),
+    'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(services(), appidParam(event))),
     'PUT /api/tenants/{appid}/config': async (event) => {
       const appid = appidParam(event);
       // The body may carry whitespace the stored fragment will not; the fragment limit applies after parsing.
-      return json(200, await replaceTenantConfig(platform(), appid, bodyJson(event, MAX_CONFIG_BYTES * 2)));
+      return json(200, await replaceTenantConfig(services(), appid, bodyJson(event, MAX_CONFIG_BYTES * 2)));
     },
     'GET /api/tenants/{appid}/ext-json': async (event) => {
       const appid = appidParam(event);
       const { templateId } = parseOr400(ExtJsonQuery, queryParams(event));
-      return json(200, await previewExtJson(platform(), appid, templateId));
+      return json(200, await previewExtJson(services(), appid, templateId));
     },
     'GET /api/tenants/{appid}/qrcode': async (event) => {
       const appid = appidParam(event);
       const { path } = parseOr400(QrcodeQuery, queryParams(event));
-      const image = await experienceQrcode(platform(), appid, path);
+      const image = await experienceQrcode(services(), appid, path);
       return binary(image.contentType, image.body);
     },
   }),

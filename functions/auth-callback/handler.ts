@@ -6,7 +6,7 @@ import { httpHandler } from '../../shared/http/handler';
 import { queryParams } from '../../shared/http/request';
 import { html } from '../../shared/http/responses';
 import { logger } from '../../shared/logger';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 
 /** WeChat's authorization codes are opaque printable strings; anything else is not from WeChat. */
 const AUTH_CODE = /^[\x21-\x7e]{1,512}$/;
@@ -25,7 +25,7 @@ export const handler = httpHandler(async (event) => {
   if (!code || !AUTH_CODE.test(code)) {
     return errorPage(400, '缺少授权码 / Missing authorization code', '请从授权页面重新开始。 Please start again from the authorization page.');
   }
-  const p = platform();
+  const p = services();
   let result;
   try {
     result = await exchangeAuthorizationCode(p, code);

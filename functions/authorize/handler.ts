@@ -4,7 +4,7 @@ import { platformName } from '../../shared/brand';
 import { httpHandler } from '../../shared/http/handler';
 import { queryParams } from '../../shared/http/request';
 import { html, redirect } from '../../shared/http/responses';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { isAppid } from '../../shared/tenants/tenant';
 
 /**
@@ -28,6 +28,6 @@ export const handler = httpHandler(async (event) => {
     const href = (target: string) => `/authorize?${new URLSearchParams({ platform: target, ...Object.fromEntries(keep) })}`;
     return html(200, landingPage({ brand, pcHref: href('pc'), mobileHref: href('mobile') }));
   }
-  const links = await createAuthLinks(platform(), { authType: Number(authType) as AuthType, bizAppid });
+  const links = await createAuthLinks(services(), { authType: Number(authType) as AuthType, bizAppid });
   return redirect(query.platform === 'pc' ? links.pcUrl : links.mobileUrl);
 });

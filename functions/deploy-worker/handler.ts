@@ -6,7 +6,7 @@ import { DeployMessageSchema } from '../../shared/deployments/deploy-messages';
 import { fanOutPage } from '../../shared/deployments/fan-out';
 import { runBulkAction } from '../../shared/deployments/operator-actions';
 import { logger } from '../../shared/logger';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 
 /**
  * The deploy queue's consumer: fan-out pages, per-target steps and operator actions. Messages of
@@ -15,7 +15,7 @@ import { platform } from '../../shared/platform';
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const p = platform();
+    const p = services();
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     await Promise.all(
       event.Records.map(async (record) => {

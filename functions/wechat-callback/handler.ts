@@ -2,7 +2,7 @@ import { applyAuditPush } from '../../shared/deployments/audit-results';
 import { httpHandler } from '../../shared/http/handler';
 import { bodyText, queryParams } from '../../shared/http/request';
 import { text } from '../../shared/http/responses';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { receiveMessagePush } from '../../shared/pushes/message-push';
 import { countRejectedPush } from '../../shared/pushes/rejected-push';
 import { MAX_XML_BYTES } from '../../shared/wechat/xml';
@@ -11,7 +11,7 @@ import { MAX_XML_BYTES } from '../../shared/wechat/xml';
 export const handler = httpHandler(
   async (event) => {
     const reply = await receiveMessagePush(
-      platform(),
+      services(),
       event.pathParameters?.appid ?? '',
       queryParams(event),
       bodyText(event, MAX_XML_BYTES),

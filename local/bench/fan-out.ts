@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachConcurrently } from '../../shared/concurrency';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { AuthorizerApi } from '../../shared/wechat/authorizer-api';
 import { ComponentApi } from '../../shared/wechat/component-api';
 import { WeChatHttp } from '../../shared/wechat/http';
@@ -38,12 +38,12 @@ export async function benchFanOut(stack: LocalStack, tenants: number, latencyMs:
     (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
   const calls = async () => ((await admin('/calls')).calls as Call[]).filter((c) => c.kind === 'api');
 
-  while (!(await platform().tickets.latest())) await sleep(50);
+  while (!(await services().tickets.latest())) await sleep(50);
   const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
   await admin('/faults', {}, 'DELETE');
   await forEachConcurrently(appids, 16, async (appid) => {
     await admin('/authorize', { appid });
-    while ((await platform().tenants.get(appid))?.status !== 'active') await sleep(50);
+    while ((await services().tenants.get(appid))?.status !== 'active') await sleep(50);
   });
   // Audits approve quickly and silently, so the naive loop can submit again right after mpfleet.
   await admin('/audit-outcome', { outcome: 'silent' });
@@ -64,7 +64,7 @@ export async function benchFanOut(stack: LocalStack, tenants: number, latencyMs:
   const mpfleetCalls = await calls();
 
   // The naive loop, with its own clients, tokens refreshed per tenant as such loops do.
-  const p = platform();
+  const p = services();
   const http = new WeChatHttp({ apiBase: emulator.url });
   const component = new ComponentApi(http, emulator.platform.componentAppid);
   const authorizer = new AuthorizerApi(http);

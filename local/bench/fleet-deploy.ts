@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { forEachConcurrently } from '../../shared/concurrency';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { startLocalStack } from '../stack';
 
 const { values } = parseArgs({
@@ -42,17 +42,17 @@ const operator = async (p: string, init?: RequestInit) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 try {
-  while (!(await platform().tickets.latest())) await sleep(50);
+  while (!(await services().tickets.latest())) await sleep(50);
   const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
   let t0 = Date.now();
   // Like merchants consenting one after another: each slot waits until its tenant is active.
   await forEachConcurrently(appids, 16, async (appid) => {
     await admin('/authorize', { appid });
     const deadline = Date.now() + 60_000;
-    while ((await platform().tenants.get(appid))?.status !== 'active' && Date.now() < deadline) await sleep(50);
+    while ((await services().tenants.get(appid))?.status !== 'active' && Date.now() < deadline) await sleep(50);
   });
   let active = 0;
-  for await (const _ of platform().tenants.all('active')) active += 1;
+  for await (const _ of services().tenants.all('active')) active += 1;
   console.log(`authorized ${active} of ${tenants} tenants in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const undelivered = ((await admin('/calls')).calls as { kind: string; delivered?: boolean; status?: number; responseBody?: string; error?: string }[]).filter(
     (c) => c.kind === 'push' && c.delivered === false,

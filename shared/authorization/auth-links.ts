@@ -1,4 +1,4 @@
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 
 export type AuthType = 1 | 2 | 3;
 
@@ -20,11 +20,11 @@ export interface AuthLinks {
  * Builds the PC (scan) and in-WeChat authorization URLs around one fresh pre_auth_code. The
  * redirect_uri is our OAuth callback, which must live on the registered authorization domain.
  */
-export async function createAuthLinks(platform: Platform, options: AuthLinkOptions = {}, nowMs = Date.now()): Promise<AuthLinks> {
-  const { pre_auth_code: preAuthCode, expires_in: expiresIn } = await platform.componentToken.use((token) =>
-    platform.componentApi.createPreAuthCode(token),
+export async function createAuthLinks(services: Services, options: AuthLinkOptions = {}, nowMs = Date.now()): Promise<AuthLinks> {
+  const { pre_auth_code: preAuthCode, expires_in: expiresIn } = await services.componentToken.use((token) =>
+    services.componentApi.createPreAuthCode(token),
   );
-  const { config } = platform;
+  const { config } = services;
   const params = {
     component_appid: config.componentAppid,
     pre_auth_code: preAuthCode,

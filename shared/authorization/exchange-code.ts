@@ -1,5 +1,5 @@
 import { logger } from '../logger';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import type { TenantProfile } from '../tenants/tenant';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
 import type { AuthorizerInfoResponse } from '../wechat/types';
@@ -19,13 +19,13 @@ const DUPLICATE_WAIT_MS = 3_000;
  * tokens, then the tenant, then its profile. Tokens are stored before the tenant turns active, so
  * an active tenant always has them.
  */
-export async function exchangeAuthorizationCode(platform: Platform, code: string, nowMs = Date.now()): Promise<ExchangeResult> {
-  const claims = new CodeClaims(platform.db, platform.table);
-  if (!(await claims.claim(code, nowMs))) return waitForFirstArrival(platform, claims, code);
+export async function exchangeAuthorizationCode(services: Services, code: string, nowMs = Date.now()): Promise<ExchangeResult> {
+  const claims = new CodeClaims(services.db, services.table);
+  if (!(await claims.claim(code, nowMs))) return waitForFirstArrival(services, claims, code);
 
   let authorization;
   try {
-    const answer = await platform.componentToken.use((token) => platform.componentApi.queryAuth(token, code));
+    const answer = await services.componentToken.use((token) => services.componentApi.queryAuth(token, code));
     authorization = answer.authorization_info;
   } catch (error) {
     if (isWeChatApiError(error) && !error.network && error.errorClass === 'permanent') {
@@ -37,13 +37,13 @@ export async function exchangeAuthorizationCode(platform: Platform, code: string
   }
 
   await claims.saveAnswer(code, authorization, nowMs);
-  return completeAuthorization(platform, claims, code, authorization, nowMs);
+  return completeAuthorization(services, claims, code, authorization, nowMs);
 }
 
 /** Stores what api_query_auth answered: tokens first, then the tenant, then its profile. */
-async function completeAuthorization(platform: Platform, claims: CodeClaims, code: string, authorization: Authorization, authorizedAtMs: number): Promise<ExchangeResult> {
+async function completeAuthorization(services: Services, claims: CodeClaims, code: string, authorization: Authorization, authorizedAtMs: number): Promise<ExchangeResult> {
   const appid = authorization.authorizer_appid;
-  await platform.authorizerTokens.storeAuthorization(
+  await services.authorizerTokens.storeAuthorization(
     appid,
     {
       accessToken: authorization.authorizer_access_token,
@@ -53,17 +53,17 @@ async function completeAuthorization(platform: Platform, claims: CodeClaims, cod
     authorizedAtMs,
   );
   const permissions = (authorization.func_info ?? []).map((f) => f.funcscope_category.id);
-  await platform.tenants.saveAuthorization(appid, permissions, authorizedAtMs);
+  await services.tenants.saveAuthorization(appid, permissions, authorizedAtMs);
   await claims.complete(code, appid);
-  await refreshProfile(platform, appid);
+  await refreshProfile(services, appid);
   return { outcome: 'authorized', appid };
 }
 
 /** Fetches nick name, head image, principal, gh_ id and categories; a failure only costs the profile. */
-export async function refreshProfile(platform: Platform, appid: string): Promise<void> {
+export async function refreshProfile(services: Services, appid: string): Promise<void> {
   try {
-    const info = await platform.componentToken.use((token) => platform.componentApi.getAuthorizerInfo(token, appid));
-    await platform.tenants.saveProfile(appid, toProfile(info));
+    const info = await services.componentToken.use((token) => services.componentApi.getAuthorizerInfo(token, appid));
+    await services.tenants.saveProfile(appid, toProfile(info));
   } catch (error) {
     logger.warn('could not fetch authorizer info; the profile will be filled on the next refresh', { appid, error: error as Error });
   }
@@ -84,7 +84,7 @@ function toProfile(info: AuthorizerInfoResponse): TenantProfile {
 /** A claim untouched this long belongs to an invocation that died (Lambda's timeout is far shorter). */
 const ABANDONED_AFTER_MS = 60_000;
 
-async function waitForFirstArrival(platform: Platform, claims: CodeClaims, code: string): Promise<ExchangeResult> {
+async function waitForFirstArrival(services: Services, claims: CodeClaims, code: string): Promise<ExchangeResult> {
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
   for (;;) {
     const claim = await claims.get(code);
@@ -92,7 +92,7 @@ async function waitForFirstArrival(platform: Platform, claims: CodeClaims, code:
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
     if (claim?.state === 'exchanged' && Date.now() - claim.claimedAtMs > ABANDONED_AFTER_MS && (await claims.takeOver(code, claim.claimedAtMs))) {
       // The first arrival got WeChat's answer and died before storing it: finish its work.
-      return completeAuthorization(platform, claims, code, claim.authorization, claim.authorizedAtMs);
+      return completeAuthorization(services, claims, code, claim.authorization, claim.authorizedAtMs);
     }
     if (Date.now() > deadline) return { outcome: 'duplicate' };
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,5 +1,5 @@
 import { logger } from '../logger';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { ExtJsonError, buildExtJson } from '../tenant-config/ext-json';
 import { TenantUnusableError } from '../tokens/errors';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
@@ -26,11 +26,11 @@ interface Step {
   from: TargetState;
   via: TargetState;
   to: TargetState;
-  call: (platform: Platform, deployment: Deployment, target: Target, token: string) => Promise<CallResult>;
+  call: (services: Services, deployment: Deployment, target: Target, token: string) => Promise<CallResult>;
   /** Bookkeeping that must be in place before WeChat hears of the step. */
-  beforeCall?: (platform: Platform, deployment: Deployment, target: Target) => Promise<void>;
+  beforeCall?: (services: Services, deployment: Deployment, target: Target) => Promise<void>;
   /** Errors this step understands better than the generic error classes. */
-  recover?: (platform: Platform, deployment: Deployment, target: Target, error: WeChatApiError, startedAtMs: number) => Promise<Target | undefined | 'unhandled'>;
+  recover?: (services: Services, deployment: Deployment, target: Target, error: WeChatApiError, startedAtMs: number) => Promise<Target | undefined | 'unhandled'>;
 }
 
 /**
@@ -38,23 +38,23 @@ interface Step {
  * conditional transition into its in-flight state, so a duplicate or redelivered message finds
  * the target already moved and does nothing: no WeChat call is repeated once it succeeded.
  */
-export async function advanceTarget(platform: Platform, deploymentId: string, appid: string): Promise<void> {
-  const deployment = await platform.deployments.get(deploymentId);
-  let target = await platform.deployments.getTarget(deploymentId, appid);
+export async function advanceTarget(services: Services, deploymentId: string, appid: string): Promise<void> {
+  const deployment = await services.deployments.get(deploymentId);
+  let target = await services.deployments.getTarget(deploymentId, appid);
   if (!deployment || !target) return;
   if (deployment.cancelRequested && (target.state === 'queued' || target.state === 'committed')) {
     // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it queued.
-    await platform.deployments.transition(deploymentId, appid, { from: ['queued', 'committed'], to: 'cancelled' });
+    await services.deployments.transition(deploymentId, appid, { from: ['queued', 'committed'], to: 'cancelled' });
     return;
   }
   // Successive steps run inline (commit, then submit): fewer queue hops, same guarantees.
   while (target) {
     const step = nextStep(deployment, target);
     if (!step) {
-      await checkBackLater(platform, deployment, target);
+      await checkBackLater(services, deployment, target);
       return;
     }
-    target = await runStep(platform, deployment, target, step.step, step.takeover);
+    target = await runStep(services, deployment, target, step.step, step.takeover);
   }
 }
 
@@ -62,10 +62,10 @@ export async function advanceTarget(platform: Platform, deploymentId: string, ap
  * A step in flight that is not yet stale may belong to a worker that died: look again once it
  * would be stale, so the target is taken over instead of stranded (this message is done with).
  */
-async function checkBackLater(platform: Platform, deployment: Deployment, target: Target): Promise<void> {
+async function checkBackLater(services: Services, deployment: Deployment, target: Target): Promise<void> {
   if (!IN_FLIGHT.has(target.state) || typeof target.stepStartedAtMs !== 'number') return;
   const staleInMs = target.stepStartedAtMs + STALE_STEP_MS - Date.now();
-  await platform.deployQueue.send([{ kind: 'advance', deploymentId: deployment.id, appid: target.appid }], Math.ceil(staleInMs / 1000) + 1);
+  await services.deployQueue.send([{ kind: 'advance', deploymentId: deployment.id, appid: target.appid }], Math.ceil(staleInMs / 1000) + 1);
 }
 
 function nextStep(deployment: Deployment, target: Target): { step: Step; takeover: boolean } | undefined {
@@ -92,8 +92,8 @@ function nextStep(deployment: Deployment, target: Target): { step: Step; takeove
   }
 }
 
-async function runStep(platform: Platform, deployment: Deployment, target: Target, step: Step, takeover: boolean): Promise<Target | undefined> {
-  const store = platform.deployments;
+async function runStep(services: Services, deployment: Deployment, target: Target, step: Step, takeover: boolean): Promise<Target | undefined> {
+  const store = services.deployments;
   const startedAtMs = Date.now();
   const claimed = takeover
     ? await store.transition(deployment.id, target.appid, {
@@ -108,10 +108,10 @@ async function runStep(platform: Platform, deployment: Deployment, target: Targe
 
   let result: CallResult;
   try {
-    await step.beforeCall?.(platform, deployment, claimed);
-    result = await platform.authorizerTokens.forTenant(target.appid).use((token) => step.call(platform, deployment, claimed, token));
+    await step.beforeCall?.(services, deployment, claimed);
+    result = await services.authorizerTokens.forTenant(target.appid).use((token) => step.call(services, deployment, claimed, token));
   } catch (error) {
-    return handleFailure(platform, deployment, claimed, step, error, startedAtMs);
+    return handleFailure(services, deployment, claimed, step, error, startedAtMs);
   }
   const done = await store.transition(deployment.id, target.appid, {
     from: [step.via],
@@ -121,15 +121,15 @@ async function runStep(platform: Platform, deployment: Deployment, target: Targe
     condition: 'stepStartedAtMs = :mine',
     values: { ':mine': startedAtMs },
   });
-  if (done) await afterStep(platform, deployment, done);
+  if (done) await afterStep(services, deployment, done);
   return done;
 }
 
 /** Tenant-level bookkeeping once a step has landed. */
-async function afterStep(platform: Platform, deployment: Deployment, target: Target): Promise<void> {
+async function afterStep(services: Services, deployment: Deployment, target: Target): Promise<void> {
   // The audit result may have been pushed while submit_audit was still answering.
-  if (target.state === 'auditing' && target.earlyAuditOutcome) await applyAuditOutcome(platform, deployment.id, target.appid, target.earlyAuditOutcome);
-  if (target.state === 'released') await platform.tenants.recordRelease(target.appid, deployment.userVersion, deployment.createdAtMs);
+  if (target.state === 'auditing' && target.earlyAuditOutcome) await applyAuditOutcome(services, deployment.id, target.appid, target.earlyAuditOutcome);
+  if (target.state === 'released') await services.tenants.recordRelease(target.appid, deployment.userVersion, deployment.createdAtMs);
   logger.info('target advanced', { deploymentId: deployment.id, appid: target.appid, state: target.state });
 }
 
@@ -137,11 +137,11 @@ const COMMIT: Step = {
   from: 'queued',
   via: 'committing',
   to: 'committed',
-  call: async (platform, deployment, target, token) => {
-    const api = platform.authorizerApi;
+  call: async (services, deployment, target, token) => {
+    const api = services.authorizerApi;
     if (deployment.domains) await api.modifyDomain(token, { action: 'set', ...deployment.domains });
     if (deployment.webviewDomains) await api.setWebviewDomain(token, { action: 'set', webviewdomain: deployment.webviewDomains });
-    const tenant = await platform.tenants.get(target.appid);
+    const tenant = await services.tenants.get(target.appid);
     const { extJson } = buildExtJson({
       appid: target.appid,
       templateType: deployment.templateType,
@@ -164,37 +164,37 @@ const SUBMIT: Step = {
   via: 'submitting',
   to: 'auditing',
   // Audit pushes find the deployment through the tenant: point it there before WeChat can push.
-  beforeCall: (platform, deployment, target) => platform.tenants.pointAuditAt(target.appid, deployment.id),
-  call: async (platform, deployment, target, token) => {
-    const { auditid } = await platform.authorizerApi.submitAudit(token, {
+  beforeCall: (services, deployment, target) => services.tenants.pointAuditAt(target.appid, deployment.id),
+  call: async (services, deployment, target, token) => {
+    const { auditid } = await services.authorizerApi.submitAudit(token, {
       ...(deployment.auditItems?.length ? { item_list: deployment.auditItems } : {}),
       version_desc: deployment.versionDesc ?? deployment.userDesc,
       ...(deployment.privacyApiNotUse !== undefined ? { privacy_api_not_use: deployment.privacyApiNotUse } : {}),
     });
     return auditingFields(deployment, target, auditid);
   },
-  recover: async (platform, deployment, target, error, startedAtMs) => {
-    const store = platform.deployments;
+  recover: async (services, deployment, target, error, startedAtMs) => {
+    const store = services.deployments;
     if (error.code === 61039) {
       // WeChat's privacy scan of the new code is not done yet: try again in a minute.
       const waits = target.attempts + 1;
       if (waits > MAX_PRIVACY_SCAN_WAITS) return 'unhandled';
-      return revert(platform, deployment, target, 'committed', startedAtMs, errorOf(error), waits, PRIVACY_SCAN_WAIT_SECONDS);
+      return revert(services, deployment, target, 'committed', startedAtMs, errorOf(error), waits, PRIVACY_SCAN_WAIT_SECONDS);
     }
     if (error.code === 85086) {
       // WeChat has no commit for this version (e.g. replaced meanwhile): commit again, a few times.
       const recommits = (target.recommits ?? 0) + 1;
       if (recommits > MAX_RECOMMITS) return 'unhandled';
-      await platform.deployments.transition(deployment.id, target.appid, { from: ['submitting'], to: 'submitting', set: { recommits } });
-      return revert(platform, deployment, target, 'queued', startedAtMs, errorOf(error), target.attempts, 0);
+      await services.deployments.transition(deployment.id, target.appid, { from: ['submitting'], to: 'submitting', set: { recommits } });
+      return revert(services, deployment, target, 'queued', startedAtMs, errorOf(error), target.attempts, 0);
     }
     if (error.code === 85009) {
       // A version is already under audit — ours if its version matches (submitted before a crash
       // or a timed-out answer): adopt it. Someone else's is the operator's call: fail and say so.
-      const latest = await platform.authorizerTokens.forTenant(target.appid).use((token) => platform.authorizerApi.getLatestAuditStatus(token));
+      const latest = await services.authorizerTokens.forTenant(target.appid).use((token) => services.authorizerApi.getLatestAuditStatus(token));
       const underReview = latest.status === 2 || latest.status === 4;
       if (underReview && latest.user_version !== deployment.userVersion) {
-        return finish(platform, deployment, target, 'failed', { code: 85009, message: `version ${latest.user_version ?? '?'} is already under audit (auditid ${latest.auditid})` }, startedAtMs);
+        return finish(services, deployment, target, 'failed', { code: 85009, message: `version ${latest.user_version ?? '?'} is already under audit (auditid ${latest.auditid})` }, startedAtMs);
       }
       if (underReview) {
         const adopted = await store.transition(deployment.id, target.appid, {
@@ -205,14 +205,14 @@ const SUBMIT: Step = {
           condition: 'stepStartedAtMs = :mine',
           values: { ':mine': startedAtMs },
         });
-        if (adopted) await afterStep(platform, deployment, adopted);
+        if (adopted) await afterStep(services, deployment, adopted);
         return adopted;
       }
     }
     if (error.code === 85085) {
       // Monthly audit quota used up: stop submitting for the whole deployment and say why.
       await store.update(deployment.id, { pausedReason: `WeChat refused further audit submissions this month (85085): ${error.errmsg}` });
-      return revert(platform, deployment, target, 'committed', startedAtMs, errorOf(error), target.attempts, undefined);
+      return revert(services, deployment, target, 'committed', startedAtMs, errorOf(error), target.attempts, undefined);
     }
     return 'unhandled';
   },
@@ -222,16 +222,16 @@ const RELEASE: Step = {
   from: 'approved',
   via: 'releasing',
   to: 'released',
-  call: async (platform, deployment, _target, token) => {
+  call: async (services, deployment, _target, token) => {
     const gray = deployment.releaseRequested?.grayPercentage;
-    if (gray !== undefined) await platform.authorizerApi.grayRelease(token, { gray_percentage: gray });
-    else await platform.authorizerApi.release(token);
+    if (gray !== undefined) await services.authorizerApi.grayRelease(token, { gray_percentage: gray });
+    else await services.authorizerApi.release(token);
     return { set: { releasedAtMs: Date.now(), ...(gray !== undefined ? { grayPercentage: gray } : {}) } };
   },
-  recover: async (platform, deployment, target, error, startedAtMs) => {
+  recover: async (services, deployment, target, error, startedAtMs) => {
     // 85052: already released — our release landed before a crash.
     if (error.code !== 85052) return 'unhandled';
-    const done = await platform.deployments.transition(deployment.id, target.appid, {
+    const done = await services.deployments.transition(deployment.id, target.appid, {
       from: ['releasing'],
       to: 'released',
       set: { releasedAtMs: Date.now() },
@@ -239,7 +239,7 @@ const RELEASE: Step = {
       condition: 'stepStartedAtMs = :mine',
       values: { ':mine': startedAtMs },
     });
-    if (done) await afterStep(platform, deployment, done);
+    if (done) await afterStep(services, deployment, done);
     return done;
   },
 };
@@ -248,8 +248,8 @@ const ROLLBACK: Step = {
   from: 'released',
   via: 'rolling_back',
   to: 'rolled_back',
-  call: async (platform, _deployment, _target, token) => {
-    await platform.authorizerApi.revertCodeRelease(token);
+  call: async (services, _deployment, _target, token) => {
+    await services.authorizerApi.revertCodeRelease(token);
     return { set: { rolledBackAtMs: Date.now() } };
   },
 };
@@ -273,7 +273,7 @@ function errorOf(error: WeChatApiError): TargetError {
 
 /** Puts the target back before the step (optionally re-enqueued after a delay) so it runs again. */
 async function revert(
-  platform: Platform,
+  services: Services,
   deployment: Deployment,
   target: Target,
   to: TargetState,
@@ -282,7 +282,7 @@ async function revert(
   attempts: number,
   retryInSeconds: number | undefined,
 ): Promise<undefined> {
-  const reverted = await platform.deployments.transition(deployment.id, target.appid, {
+  const reverted = await services.deployments.transition(deployment.id, target.appid, {
     from: [target.state],
     to,
     set: { attempts, error },
@@ -291,7 +291,7 @@ async function revert(
     values: { ':mine': startedAtMs },
   });
   if (reverted && retryInSeconds !== undefined) {
-    await platform.deployQueue.send([{ kind: 'advance', deploymentId: deployment.id, appid: target.appid }], retryInSeconds);
+    await services.deployQueue.send([{ kind: 'advance', deploymentId: deployment.id, appid: target.appid }], retryInSeconds);
   }
   return undefined;
 }
@@ -299,9 +299,9 @@ async function revert(
 /** Where a failed target resumes on retry: the start of the step that failed, never an earlier one. */
 const RESUME_FROM: Partial<Record<TargetState, TargetState>> = { committing: 'queued', submitting: 'committed', releasing: 'approved', rolling_back: 'released' };
 
-async function finish(platform: Platform, deployment: Deployment, target: Target, to: 'failed' | 'skipped', error: TargetError, startedAtMs: number) {
+async function finish(services: Services, deployment: Deployment, target: Target, to: 'failed' | 'skipped', error: TargetError, startedAtMs: number) {
   logger.warn('target stopped', { deploymentId: deployment.id, appid: target.appid, state: to, error });
-  return platform.deployments.transition(deployment.id, target.appid, {
+  return services.deployments.transition(deployment.id, target.appid, {
     from: [target.state],
     to,
     set: { error, resumeFrom: RESUME_FROM[target.state] ?? 'queued' },
@@ -312,23 +312,23 @@ async function finish(platform: Platform, deployment: Deployment, target: Target
 }
 
 /** Decides what a failed step means for the target, by WeChat's error class (protocol doc §4). */
-async function handleFailure(platform: Platform, deployment: Deployment, target: Target, step: Step, error: unknown, startedAtMs: number): Promise<Target | undefined> {
+async function handleFailure(services: Services, deployment: Deployment, target: Target, step: Step, error: unknown, startedAtMs: number): Promise<Target | undefined> {
   if (error instanceof TenantUnusableError) {
     const to = error.reason === 'revoked' ? 'skipped' : 'failed';
-    return finish(platform, deployment, target, to, { code: `tenant_${error.reason}`, message: error.message }, startedAtMs);
+    return finish(services, deployment, target, to, { code: `tenant_${error.reason}`, message: error.message }, startedAtMs);
   }
   if (error instanceof ExtJsonError) {
-    return finish(platform, deployment, target, 'failed', { code: 'invalid_ext_json', message: error.message }, startedAtMs);
+    return finish(services, deployment, target, 'failed', { code: 'invalid_ext_json', message: error.message }, startedAtMs);
   }
   if (!isWeChatApiError(error)) {
     // Our own trouble (DynamoDB, a lease wait, no ticket yet): put the target back where the step
     // starts, so the redelivered message runs it again — and if the message dead-letters, a retry
     // finds it there instead of stuck in flight.
-    await revert(platform, deployment, target, step.from, startedAtMs, { code: 'internal', message: error instanceof Error ? error.message : String(error) }, target.attempts, undefined).catch(() => undefined);
+    await revert(services, deployment, target, step.from, startedAtMs, { code: 'internal', message: error instanceof Error ? error.message : String(error) }, target.attempts, undefined).catch(() => undefined);
     throw error;
   }
 
-  const recovered = step.recover ? await step.recover(platform, deployment, target, error, startedAtMs) : 'unhandled';
+  const recovered = step.recover ? await step.recover(services, deployment, target, error, startedAtMs) : 'unhandled';
   if (recovered !== 'unhandled') return recovered;
 
   // The platform's ticket was refused while refreshing a token (61005/61006): WeChat is asked to
@@ -336,22 +336,22 @@ async function handleFailure(platform: Platform, deployment: Deployment, target:
   const errorClass = TICKET_REFUSED.has(error.code) ? 'retryable' : error.errorClass;
   switch (errorClass) {
     case 'tenant_revoked':
-      await platform.tenants.markUnusable(target.appid, 'revoked', `WeChat answered ${error.code}: authorization revoked`);
-      return finish(platform, deployment, target, 'skipped', errorOf(error), startedAtMs);
+      await services.tenants.markUnusable(target.appid, 'revoked', `WeChat answered ${error.code}: authorization revoked`);
+      return finish(services, deployment, target, 'skipped', errorOf(error), startedAtMs);
     case 'needs_reauth':
-      await platform.tenants.markUnusable(target.appid, 'needs_reauth', `WeChat answered ${error.code}: ${error.errmsg}`);
+      await services.tenants.markUnusable(target.appid, 'needs_reauth', `WeChat answered ${error.code}: ${error.errmsg}`);
       logger.warn('tenant needs re-authorization', { appid: target.appid, code: error.code });
-      return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
+      return finish(services, deployment, target, 'failed', errorOf(error), startedAtMs);
     case 'retryable':
     case 'token_invalid':
     case 'quota': {
       const attempts = target.attempts + 1;
-      if (attempts >= MAX_ATTEMPTS) return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
+      if (attempts >= MAX_ATTEMPTS) return finish(services, deployment, target, 'failed', errorOf(error), startedAtMs);
       // Exponential backoff; quota and frequency limits wait longer.
       const base = errorClass === 'quota' ? BACKOFF_BASE_SECONDS * 8 : BACKOFF_BASE_SECONDS;
-      return revert(platform, deployment, target, step.from, startedAtMs, errorOf(error), attempts, base * 2 ** (attempts - 1));
+      return revert(services, deployment, target, step.from, startedAtMs, errorOf(error), attempts, base * 2 ** (attempts - 1));
     }
     default:
-      return finish(platform, deployment, target, 'failed', errorOf(error), startedAtMs);
+      return finish(services, deployment, target, 'failed', errorOf(error), startedAtMs);
   }
 }

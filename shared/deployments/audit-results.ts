@@ -1,5 +1,5 @@
 import { logger } from '../logger';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import type { XmlFields } from '../wechat/xml';
 import type { Target } from './deployment';
 
@@ -17,20 +17,20 @@ const LEAVE_AUDIT_INDEX = ['gsi1pk', 'gsi1sk', 'auditDelayed', 'earlyAuditOutcom
  * arrives while submit_audit is still answering is parked on the target and applied as soon as
  * the target is auditing, so it is never lost.
  */
-export async function applyAuditOutcome(platform: Platform, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
-  const moved = await moveAuditingTarget(platform, deploymentId, appid, outcome);
+export async function applyAuditOutcome(services: Services, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  const moved = await moveAuditingTarget(services, deploymentId, appid, outcome);
   if (moved) return moved;
-  const parked = await platform.deployments.transition(deploymentId, appid, { from: ['submitting'], to: 'submitting', set: { earlyAuditOutcome: outcome } });
+  const parked = await services.deployments.transition(deploymentId, appid, { from: ['submitting'], to: 'submitting', set: { earlyAuditOutcome: outcome } });
   if (parked) {
     logger.info('audit result arrived before submit_audit answered; parked', { deploymentId, appid, status: outcome.status });
     return undefined;
   }
   // The submit landed between the two writes above: the target is auditing now.
-  return moveAuditingTarget(platform, deploymentId, appid, outcome);
+  return moveAuditingTarget(services, deploymentId, appid, outcome);
 }
 
-async function moveAuditingTarget(platform: Platform, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
-  const store = platform.deployments;
+async function moveAuditingTarget(services: Services, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  const store = services.deployments;
   let moved: Target | undefined;
   switch (outcome.status) {
     case 'approved':
@@ -39,7 +39,7 @@ async function moveAuditingTarget(platform: Platform, deploymentId: string, appi
       // Sent again when a repeat finds the target already approved — an earlier send may have
       // failed after the transition, and a duplicate step message is harmless.
       if (moved || (await store.getTarget(deploymentId, appid))?.state === 'approved') {
-        await platform.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
+        await services.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
       }
       break;
     case 'rejected':
@@ -67,8 +67,8 @@ async function moveAuditingTarget(platform: Platform, deploymentId: string, appi
 }
 
 /** An audit push (weapp_audit_success / fail / delay) for a tenant: applied to its auditing deployment. */
-export async function applyAuditPush(platform: Platform, appid: string, fields: XmlFields): Promise<void> {
-  const tenant = await platform.tenants.get(appid);
+export async function applyAuditPush(services: Services, appid: string, fields: XmlFields): Promise<void> {
+  const tenant = await services.tenants.get(appid);
   if (!tenant?.auditingDeployment) {
     logger.info('audit push for a tenant with no deployment under audit', { appid });
     return;
@@ -83,7 +83,7 @@ export async function applyAuditPush(platform: Platform, appid: string, fields: 
           ? { status: 'delayed', reason: str('Reason') }
           : undefined;
   if (!outcome) return;
-  const moved = await applyAuditOutcome(platform, tenant.auditingDeployment, appid, outcome);
+  const moved = await applyAuditOutcome(services, tenant.auditingDeployment, appid, outcome);
   // A newer deployment's submit may have been refused (85009) while this audit was under review.
-  if (!moved && tenant.previousAuditingDeployment) await applyAuditOutcome(platform, tenant.previousAuditingDeployment, appid, outcome);
+  if (!moved && tenant.previousAuditingDeployment) await applyAuditOutcome(services, tenant.previousAuditingDeployment, appid, outcome);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { badRequest } from '../http/errors';
 import { parseOr400 } from '../http/validation';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { parseTenantConfig } from '../tenant-config/schema';
 import { findTemplate, templateTypeOf } from '../templates/template-library';
 import { APPID_PATTERN } from '../tenants/tenant';
@@ -46,12 +46,12 @@ function newDeploymentId(now: number): string {
  * Validates the request, records the deployment and enqueues its fan-out. Answers in
  * milliseconds whatever the fleet size: targets are recorded by the queue worker.
  */
-export async function createDeployment(platform: Platform, body: unknown, now = Date.now()): Promise<Deployment> {
+export async function createDeployment(services: Services, body: unknown, now = Date.now()): Promise<Deployment> {
   const request = parseOr400(CreateDeploymentRequest, body);
   const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
   if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw badRequest('duplicate_tenants', 'tenants lists an appid twice');
 
-  const template = await findTemplate(platform, request.templateId);
+  const template = await findTemplate(services, request.templateId);
 
   const deployment: Deployment = {
     id: newDeploymentId(now),
@@ -72,7 +72,7 @@ export async function createDeployment(platform: Platform, body: unknown, now = 
     updatedAtMs: now,
     fanOutDone: false,
   };
-  await platform.deployments.create(deployment);
-  await platform.deployQueue.send([{ kind: 'fan-out', deploymentId: deployment.id }]);
+  await services.deployments.create(deployment);
+  await services.deployQueue.send([{ kind: 'fan-out', deploymentId: deployment.id }]);
   return deployment;
 }

@@ -1,6 +1,6 @@
 import { forEachConcurrently } from '../concurrency';
 import { conflict } from '../http/errors';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import type { DeployMessage } from './deploy-queue';
 import { isActive, type BulkAction, type Deployment, type Target } from './deployment';
 
@@ -8,7 +8,7 @@ import { isActive, type BulkAction, type Deployment, type Target } from './deplo
  * Records the operator's intent on the deployment (so targets reaching the right state later
  * follow it too) and hands the per-target work to the queue: a deployment may have thousands.
  */
-export async function requestAction(platform: Platform, deployment: Deployment, action: BulkAction, options: { grayPercentage?: number } = {}): Promise<void> {
+export async function requestAction(services: Services, deployment: Deployment, action: BulkAction, options: { grayPercentage?: number } = {}): Promise<void> {
   const set: Record<string, unknown> = { pendingAction: action };
   const remove: string[] = [];
   switch (action) {
@@ -28,36 +28,36 @@ export async function requestAction(platform: Platform, deployment: Deployment, 
       remove.push('pausedReason');
       break;
   }
-  await platform.deployments.update(deployment.id, set, remove);
-  await platform.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action }]);
+  await services.deployments.update(deployment.id, set, remove);
+  await services.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action }]);
 }
 
 /**
  * The queue side of an operator action: visits every target once and re-drives each that has a
  * step to run — whatever state an earlier, interrupted run of this action left it in.
  */
-export async function runBulkAction(platform: Platform, deploymentId: string, action: BulkAction): Promise<void> {
-  const deployment = await platform.deployments.get(deploymentId);
+export async function runBulkAction(services: Services, deploymentId: string, action: BulkAction): Promise<void> {
+  const deployment = await services.deployments.get(deploymentId);
   if (!deployment) return;
   let advance: DeployMessage[] = [];
   const flush = async () => {
     const batch = advance;
     advance = [];
-    await platform.deployQueue.send(batch);
+    await services.deployQueue.send(batch);
   };
-  await forEachConcurrently(platform.deployments.allTargets(deploymentId), 16, async (target) => {
-    const current = await applyToTarget(platform, deployment, action, target);
+  await forEachConcurrently(services.deployments.allTargets(deploymentId), 16, async (target) => {
+    const current = await applyToTarget(services, deployment, action, target);
     if (current && isActive(current, deployment)) advance.push({ kind: 'advance', deploymentId, appid: target.appid });
     // Sent as it goes, so a crash part-way loses nothing that was already moved.
     if (advance.length >= 100) await flush();
   });
   await flush();
-  await platform.deployments.clearPendingAction(deploymentId, action);
+  await services.deployments.clearPendingAction(deploymentId, action);
 }
 
 /** Applies the action to one target and returns it as it now stands. */
-async function applyToTarget(platform: Platform, deployment: Deployment, action: BulkAction, target: Target): Promise<Target | undefined> {
-  const store = platform.deployments;
+async function applyToTarget(services: Services, deployment: Deployment, action: BulkAction, target: Target): Promise<Target | undefined> {
+  const store = services.deployments;
   switch (action) {
     case 'retry':
       if (target.state !== 'failed') return target;

@@ -1,6 +1,6 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { auditPollDue, FIRST_AUDIT_POLL_MS } from './audit-polling';
 import { applyAuditOutcome, type AuditOutcome } from './audit-results';
 
@@ -18,9 +18,9 @@ export interface ReconcileOptions {
  * Polls get_auditstatus for audits whose result push may have been lost — each on a schedule
  * that thins out with age (auditPollDue) — so a lost push never strands a tenant.
  */
-export async function reconcileAudits(platform: Platform, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcileAudits(services: Services, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = options.nowMs ?? Date.now();
-  const waiting = platform.deployments.auditingSince(now - FIRST_AUDIT_POLL_MS);
+  const waiting = services.deployments.auditingSince(now - FIRST_AUDIT_POLL_MS);
   // Stay inside the function's timeout; the oldest audits come first and the next run continues.
   const deadline = Date.now() + (options.budgetMs ?? 4 * 60_000);
   const report: ReconcileReport = { checked: 0, resolved: 0 };
@@ -29,7 +29,7 @@ export async function reconcileAudits(platform: Platform, options: ReconcileOpti
     if (!auditPollDue(now - submittedAtMs)) return;
     report.checked += 1;
     try {
-      const status = await platform.authorizerTokens.forTenant(appid).use((token) => platform.authorizerApi.getAuditStatus(token, auditId));
+      const status = await services.authorizerTokens.forTenant(appid).use((token) => services.authorizerApi.getAuditStatus(token, auditId));
       const outcome: AuditOutcome | undefined =
         status.status === 0
           ? { status: 'approved' }
@@ -40,7 +40,7 @@ export async function reconcileAudits(platform: Platform, options: ReconcileOpti
               : status.status === 4
                 ? { status: 'delayed' }
                 : undefined;
-      if (outcome && (await applyAuditOutcome(platform, deploymentId, appid, outcome)) && outcome.status !== 'delayed') report.resolved += 1;
+      if (outcome && (await applyAuditOutcome(services, deploymentId, appid, outcome)) && outcome.status !== 'delayed') report.resolved += 1;
     } catch (error) {
       logger.warn('audit status poll failed', { deploymentId, appid, error: error as Error });
     }

@@ -2,7 +2,7 @@ import { exchangeAuthorizationCode } from '../authorization/exchange-code';
 import { badRequest } from '../http/errors';
 import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { openPush, type PushQuery } from '../wechat/envelope';
 import { requireString, type XmlFields } from '../wechat/xml';
 
@@ -20,16 +20,16 @@ export type ComponentPushOutcome =
  * for our platform, then act by InfoType. Every action is idempotent, so WeChat's retries and
  * replays change nothing twice.
  */
-export async function receiveComponentPush(platform: Platform, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
-  const outcome = await handleComponentPush(platform, query, body);
+export async function receiveComponentPush(services: Services, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
+  const outcome = await handleComponentPush(services, query, body);
   recordMetric('PushReceived', { by: outcome.infoType });
   return outcome;
 }
 
-async function handleComponentPush(platform: Platform, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
-  const crypto = await platform.messageCrypto();
+async function handleComponentPush(services: Services, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
+  const crypto = await services.messageCrypto();
   const { fields } = openPush(crypto, query, body, { maxBytes: MAX_COMPONENT_PUSH_BYTES });
-  if (requireString(fields, 'AppId') !== platform.config.componentAppid) {
+  if (requireString(fields, 'AppId') !== services.config.componentAppid) {
     throw badRequest('appid_mismatch', 'push is for another platform');
   }
   const infoType = requireString(fields, 'InfoType');
@@ -37,14 +37,14 @@ async function handleComponentPush(platform: Platform, query: PushQuery, body: s
 
   switch (infoType) {
     case 'component_verify_ticket': {
-      const result = await platform.tickets.save(requireString(fields, 'ComponentVerifyTicket'), createdAtMs / 1000);
+      const result = await services.tickets.save(requireString(fields, 'ComponentVerifyTicket'), createdAtMs / 1000);
       logger.info('verify ticket received', { result });
       return { infoType, result };
     }
     case 'authorized':
     case 'updateauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
-      const exchange = await exchangeAuthorizationCode(platform, requireString(fields, 'AuthorizationCode'));
+      const exchange = await exchangeAuthorizationCode(services, requireString(fields, 'AuthorizationCode'));
       logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome };
     }
@@ -53,8 +53,8 @@ async function handleComponentPush(platform: Platform, query: PushQuery, body: s
       // CreateTime has whole seconds; an authorization within that same second counts as earlier,
       // so a revocation is never lost to rounding (a re-authorization pushes again anyway).
       const revokedAtMs = createdAtMs + 999;
-      await platform.authorizerTokens.markRevoked(appid, revokedAtMs);
-      await platform.tenants.markUnusable(appid, 'revoked', 'authorization revoked by the mini-program admin', revokedAtMs);
+      await services.authorizerTokens.markRevoked(appid, revokedAtMs);
+      await services.tenants.markUnusable(appid, 'revoked', 'authorization revoked by the mini-program admin', revokedAtMs);
       logger.info('tenant revoked', { appid });
       return { infoType, appid };
     }

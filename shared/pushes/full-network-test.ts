@@ -1,4 +1,4 @@
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { buildXml, type XmlFields } from '../wechat/xml';
 
 /**
@@ -28,15 +28,15 @@ export type TestCaseReply = { xml: string } | { empty: true };
  * Answers one full-network test case exactly as WeChat's checker expects: text echo with a
  * suffix, the QUERY_AUTH_CODE round trip through api_query_auth and custom/send, and events.
  */
-export async function answerFullNetworkTest(platform: Platform, fields: XmlFields, nowMs = Date.now()): Promise<TestCaseReply> {
+export async function answerFullNetworkTest(services: Services, fields: XmlFields, nowMs = Date.now()): Promise<TestCaseReply> {
   const msgType = String(fields.MsgType ?? '');
   const content = String(fields.Content ?? '');
   if (msgType === 'text' && content.startsWith(QUERY_AUTH_PREFIX)) {
     const code = content.slice(QUERY_AUTH_PREFIX.length);
     // The checker waits for the API message after our (empty) reply; doing it before replying
     // keeps it inside this invocation and still well within WeChat's 5 seconds.
-    const { authorization_info: auth } = await platform.componentToken.use((token) => platform.componentApi.queryAuth(token, code));
-    await platform.authorizerApi.sendCustomMessage(auth.authorizer_access_token, {
+    const { authorization_info: auth } = await services.componentToken.use((token) => services.componentApi.queryAuth(token, code));
+    await services.authorizerApi.sendCustomMessage(auth.authorizer_access_token, {
       touser: String(fields.FromUserName),
       msgtype: 'text',
       text: { content: `${code}_from_api` },

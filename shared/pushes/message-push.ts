@@ -1,7 +1,7 @@
 import { badRequest } from '../http/errors';
 import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { isAppid } from '../tenants/tenant';
 import { openPush, sealReply, type PushQuery } from '../wechat/envelope';
 import { requireString, type XmlFields } from '../wechat/xml';
@@ -11,7 +11,7 @@ import { PushDedupe } from './push-dedupe';
 /** What to answer WeChat: the literal `success`, an empty body, or an encrypted passive reply. */
 export type MessageReply = { kind: 'success' } | { kind: 'empty' } | { kind: 'encrypted'; xml: string };
 
-export type AuditEventHandler = (platform: Platform, appid: string, fields: XmlFields) => Promise<void>;
+export type AuditEventHandler = (services: Services, appid: string, fields: XmlFields) => Promise<void>;
 
 const AUDIT_EVENTS = new Set(['weapp_audit_success', 'weapp_audit_fail', 'weapp_audit_delay']);
 
@@ -21,14 +21,14 @@ const AUDIT_EVENTS = new Set(['weapp_audit_success', 'weapp_audit_fail', 'weapp_
  * acknowledge everything else.
  */
 export async function receiveMessagePush(
-  platform: Platform,
+  services: Services,
   appid: string,
   query: PushQuery,
   body: string,
   onAuditEvent?: AuditEventHandler,
 ): Promise<MessageReply> {
   if (!isAppid(appid)) throw badRequest('invalid_appid', 'path must end in an appid (wx + 16 hex digits)');
-  const crypto = await platform.messageCrypto();
+  const crypto = await services.messageCrypto();
   const { fields } = openPush(crypto, query, body);
   const from = requireString(fields, 'FromUserName');
   const createTime = requireString(fields, 'CreateTime');
@@ -43,15 +43,15 @@ export async function receiveMessagePush(
     // Audit results are applied by conditional transitions, so a repeat moves nothing; and two
     // audits of one tenant can finish within the same second, which a sender+time key would merge.
     logger.info('audit result received', { appid, event });
-    await onAuditEvent?.(platform, appid, fields);
+    await onAuditEvent?.(services, appid, fields);
     return { kind: 'success' };
   }
 
-  return new PushDedupe(platform.db, platform.table).once<MessageReply>(
+  return new PushDedupe(services.db, services.table).once<MessageReply>(
     key,
     async () => {
       if (FULL_NETWORK_TEST_APPIDS.has(appid)) {
-        const reply = await answerFullNetworkTest(platform, fields);
+        const reply = await answerFullNetworkTest(services, fields);
         if ('empty' in reply) return { kind: 'empty' };
         return { kind: 'encrypted', xml: sealReply(crypto, reply.xml) };
       }

@@ -5,11 +5,11 @@
  * the list before and after.
  */
 import { HttpError, notFound } from '../http/errors';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { isWeChatApiError } from '../wechat/errors';
 import type { Template, TemplateDraft, TemplateType } from '../wechat/types';
 
-type Library = Pick<Platform, 'componentApi' | 'componentToken'>;
+type Library = Pick<Services, 'componentApi' | 'componentToken'>;
 
 /** WeChat: no such draft / template (the same code answers both). */
 const NOT_FOUND_ERRCODE = 85064;

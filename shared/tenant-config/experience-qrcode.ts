@@ -3,13 +3,13 @@
  * Lives beside the configuration use cases: both serve the operator's per-tenant routes.
  */
 import { HttpError } from '../http/errors';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { TenantUnusableError } from '../tokens/errors';
 import type { WeChatBinaryResponse } from '../wechat/http';
 import { existingTenant } from './tenant-config-use-cases';
 
 export async function experienceQrcode(
-  p: Pick<Platform, 'tenants' | 'authorizerTokens' | 'authorizerApi'>,
+  p: Pick<Services, 'tenants' | 'authorizerTokens' | 'authorizerApi'>,
   appid: string,
   path?: string,
 ): Promise<WeChatBinaryResponse> {

@@ -3,7 +3,7 @@
  * so a rejected fragment stores nothing), and preview the exact ext_json a template would get.
  */
 import { HttpError, notFound } from '../http/errors';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { findTemplate, templateTypeOf } from '../templates/template-library';
 import type { Tenant } from '../tenants/tenant';
 import { buildExtJson, ExtJsonError } from './ext-json';
@@ -17,19 +17,19 @@ export interface ExtJsonPreview {
   value: Record<string, unknown>;
 }
 
-export async function existingTenant(p: Pick<Platform, 'tenants'>, appid: string): Promise<Tenant> {
+export async function existingTenant(p: Pick<Services, 'tenants'>, appid: string): Promise<Tenant> {
   const tenant = await p.tenants.get(appid);
   if (!tenant) throw notFound('tenant_not_found', `no tenant ${appid}`);
   return tenant;
 }
 
 /** The stored fragment, `{}` when the tenant has none. */
-export async function getTenantConfig(p: Pick<Platform, 'tenants'>, appid: string): Promise<TenantConfig> {
+export async function getTenantConfig(p: Pick<Services, 'tenants'>, appid: string): Promise<TenantConfig> {
   return ((await existingTenant(p, appid)).config ?? {}) as TenantConfig;
 }
 
 /** Replaces the whole fragment with `body` once it passes the schema; returns what was stored. */
-export async function replaceTenantConfig(p: Pick<Platform, 'tenants'>, appid: string, body: unknown): Promise<TenantConfig> {
+export async function replaceTenantConfig(p: Pick<Services, 'tenants'>, appid: string, body: unknown): Promise<TenantConfig> {
   await existingTenant(p, appid);
   const config = parseTenantConfig(body);
   // The condition catches a tenant that vanished between the read and the write.
@@ -38,7 +38,7 @@ export async function replaceTenantConfig(p: Pick<Platform, 'tenants'>, appid: s
 }
 
 /** Exactly what a deploy of `templateId` without deploy-wide defaults would commit for the tenant. */
-export async function previewExtJson(p: Pick<Platform, 'tenants' | 'componentApi' | 'componentToken'>, appid: string, templateId: number): Promise<ExtJsonPreview> {
+export async function previewExtJson(p: Pick<Services, 'tenants' | 'componentApi' | 'componentToken'>, appid: string, templateId: number): Promise<ExtJsonPreview> {
   const tenant = await existingTenant(p, appid);
   const template = await findTemplate(p, templateId);
   const templateType = templateTypeOf(template);

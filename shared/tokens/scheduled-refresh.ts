@@ -1,7 +1,7 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
-import type { Platform } from '../platform';
+import type { Services } from '../services';
 import { TICKET_STALE_AFTER_MS } from '../tickets/ticket-freshness';
 import { NoVerifyTicketError, TenantUnusableError } from './errors';
 
@@ -26,7 +26,7 @@ export interface RefreshRunReport {
  * active tenant's authorizer token that would expire before the next runs — so request paths
  * almost never wait for WeChat's token APIs.
  */
-export async function refreshExpiringTokens(platform: Platform, options: RefreshRunOptions = {}): Promise<RefreshRunReport> {
+export async function refreshExpiringTokens(services: Services, options: RefreshRunOptions = {}): Promise<RefreshRunReport> {
   const now = options.nowMs ?? Date.now();
   const windowMs = options.windowMs ?? 20 * 60_000;
   const report: RefreshRunReport = {
@@ -38,14 +38,14 @@ export async function refreshExpiringTokens(platform: Platform, options: Refresh
     tenantsFailed: 0,
   };
 
-  const ticket = await platform.tickets.latest();
+  const ticket = await services.tickets.latest();
   report.ticketAgeMs = ticket ? now - ticket.receivedAtMs : null;
   // No data point without a ticket: the alarm treats a missing age as "not known to be fresh".
   if (ticket) recordMetric('VerifyTicketAgeSeconds', { value: Math.max(0, Math.round(report.ticketAgeMs! / 1000)) });
   if (!ticket || report.ticketAgeMs! > TICKET_STALE_AFTER_MS) {
     logger.warn('component_verify_ticket is stale; asking WeChat to push one', { ticketAgeMs: report.ticketAgeMs });
     try {
-      await platform.componentApi.startPushTicket(await platform.componentSecret());
+      await services.componentApi.startPushTicket(await services.componentSecret());
       report.ticketPushRequested = true;
     } catch (error) {
       logger.error('api_start_push_ticket failed', { error: error as Error });
@@ -53,7 +53,7 @@ export async function refreshExpiringTokens(platform: Platform, options: Refresh
   }
 
   try {
-    report.componentToken = await platform.componentToken.refreshIfExpiring(windowMs);
+    report.componentToken = await services.componentToken.refreshIfExpiring(windowMs);
   } catch (error) {
     report.componentToken = 'failed';
     if (error instanceof NoVerifyTicketError) logger.warn(error.message);
@@ -62,10 +62,10 @@ export async function refreshExpiringTokens(platform: Platform, options: Refresh
     return report;
   }
 
-  await forEachConcurrently(platform.tenants.all('active'), options.concurrency ?? 8, async (tenant) => {
+  await forEachConcurrently(services.tenants.all('active'), options.concurrency ?? 8, async (tenant) => {
     report.tenantsChecked += 1;
     try {
-      const outcome = await platform.authorizerTokens.forTenant(tenant.appid).refreshIfExpiring(windowMs);
+      const outcome = await services.authorizerTokens.forTenant(tenant.appid).refreshIfExpiring(windowMs);
       if (outcome === 'refreshed') report.tenantsRefreshed += 1;
     } catch (error) {
       report.tenantsFailed += 1;

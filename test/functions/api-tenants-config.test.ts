@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QRCODE_JPEG } from '../../local/emulator/qrcode-image';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { MAX_CONFIG_BYTES } from '../../shared/tenant-config/schema';
 import { authorizeTenants, startTestStack, type TestStack } from '../support/stack';
 
@@ -130,7 +130,7 @@ describe('GET /api/tenants/{appid}/ext-json', () => {
   it('gives WeChat an ext_json it accepts as is (committed through the emulator)', async () => {
     const appid = appids[2]!;
     const preview = (await (await t.operator(`/api/tenants/${appid}/ext-json?templateId=${NORMAL_TEMPLATE}`)).json()) as Preview;
-    const p = platform();
+    const p = services();
     await p.authorizerTokens
       .forTenant(appid)
       .use((token) => p.authorizerApi.commit(token, { template_id: NORMAL_TEMPLATE, ext_json: preview.extJson, user_version: '0.0.1', user_desc: 'preview check' }));
@@ -143,7 +143,7 @@ describe('GET /api/tenants/{appid}/ext-json', () => {
     const preview = (await (await t.operator(`/api/tenants/${appid}/ext-json?templateId=${STANDARD_TEMPLATE}`)).json()) as Preview;
     expect(preview.templateType).toBe(1);
     expect(Object.keys(preview.value).sort()).toEqual(['ext', 'extAppid', 'window']);
-    const p = platform();
+    const p = services();
     await p.authorizerTokens
       .forTenant(appid)
       .use((token) => p.authorizerApi.commit(token, { template_id: STANDARD_TEMPLATE, ext_json: preview.extJson, user_version: '0.0.1', user_desc: 'standard' }));
@@ -206,7 +206,7 @@ describe('GET /api/tenants/{appid}/qrcode', () => {
   it('answers 409 for a tenant that revoked the authorization, without calling WeChat', async () => {
     const appid = appids[2]!;
     await t.admin('/revoke', { appid });
-    await t.until(async () => (await platform().tenants.get(appid))?.status === 'revoked');
+    await t.until(async () => (await services().tenants.get(appid))?.status === 'revoked');
     await t.admin('/calls', undefined, 'DELETE');
     const response = await t.operator(`/api/tenants/${appid}/qrcode`);
     expect(response.status).toBe(409);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
 beforeAll(async () => {
   t = await startTestStack();
   await t.admin('/push-ticket', {});
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
 });
 afterAll(() => t?.close());
 
@@ -54,13 +54,13 @@ describe('a merchant authorizes on the consent page', () => {
     const result = await t.api(`${callbackUrl.pathname}${callbackUrl.search}`);
     expect(result.status).toBe(200);
     const html = await result.text();
-    const tenant = await platform().tenants.get(appid);
+    const tenant = await services().tenants.get(appid);
     expect(tenant).toMatchObject({ appid, status: 'active' });
     expect(html).toContain(tenant!.nickName!);
     expect(html).toContain(appid);
 
     // The tokens work: an authorizer API call through the token service succeeds.
-    const categories = await platform().authorizerTokens.forTenant(appid).use((token) => platform().authorizerApi.getCategory(token));
+    const categories = await services().authorizerTokens.forTenant(appid).use((token) => services().authorizerApi.getCategory(token));
     expect(Array.isArray(categories.category_list)).toBe(true);
     // The OAuth redirect and the authorized push carried the same code: exchanged once.
     await t.until(async () => (await t.calls({ kind: 'push' })).some((c) => c.type === 'authorized'));
@@ -91,7 +91,7 @@ describe('a merchant authorizes on the consent page', () => {
     expect((await t.api('/auth/callback')).status).toBe(400);
   });
 
-  it('rejects a bad platform, auth_type or biz_appid with a 400 page', async () => {
+  it('rejects a bad services, auth_type or biz_appid with a 400 page', async () => {
     expect((await t.api('/authorize?platform=tv')).status).toBe(400);
     expect((await t.api('/authorize?platform=pc&auth_type=9')).status).toBe(400);
     expect((await t.api('/authorize?platform=pc&biz_appid=nope')).status).toBe(400);

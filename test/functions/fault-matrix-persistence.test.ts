@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDynamo } from '../../local/runtime/dynamodb';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { runCli } from '../local/cli/run-cli';
 import { deploy, settle, startMatrixStack, view, type DeploymentView } from '../support/fault-matrix';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -69,7 +69,7 @@ describe('fault matrix: local DynamoDB restarted between steps', () => {
       expect(await view(second, id)).toEqual(approved);
       // The ticket is the one from run 1 or a newer one the new emulator pushed since: never lost.
       const ticket = items.find((item) => item.sk === 'VERIFY_TICKET')!;
-      expect((await platform().tickets.latest())?.createTime).toBeGreaterThanOrEqual(ticket.createTime as number);
+      expect((await services().tickets.latest())?.createTime).toBeGreaterThanOrEqual(ticket.createTime as number);
 
       // The operator's tool works against the restarted stack.
       const env = { MPFLEET_URL: second.stack.url, MPFLEET_TOKEN: second.stack.operatorToken };

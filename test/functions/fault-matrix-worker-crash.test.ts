@@ -9,7 +9,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaHandler } from '../../local/runtime/functions';
 import type { TargetState } from '../../shared/deployments/deployment';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import {
   addFault,
   callsOf,
@@ -60,7 +60,7 @@ const crashingWorker: LambdaHandler = async (event: SQSEvent, context: Context) 
   if (current && redelivered) current.redeliveryHandled = true;
   if (current && (current.when === 'after-commit' || current.when === 'after-release') && !current.crashed) {
     for (const message of advances) {
-      const state = (await platform().deployments.getTarget(message.deploymentId, message.appid))?.state;
+      const state = (await services().deployments.getTarget(message.deploymentId, message.appid))?.state;
       const landed = current.when === 'after-commit' ? state !== undefined && COMMITTED.has(state) : state === 'released';
       if (landed) {
         current.crashed = { appid: message.appid, state };

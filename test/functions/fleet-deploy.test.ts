@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileAudits } from '../../shared/deployments/reconcile-audits';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
@@ -18,10 +18,10 @@ beforeAll(async () => {
   process.env.DEPLOY_BACKOFF_BASE_SECONDS = '1';
   process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS = '1';
   t = await startTestStack({ emulator: { miniPrograms: 8, auditDelayMs: 200 } });
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
   appids = (await t.seededAppids()).slice(0, 6);
   for (const appid of appids) await t.admin('/authorize', { appid });
-  await t.until(async () => (await platform().tenants.list()).tenants.length === appids.length || undefined);
+  await t.until(async () => (await services().tenants.list()).tenants.length === appids.length || undefined);
 }, 60_000);
 afterAll(() => t?.close());
 
@@ -66,13 +66,13 @@ describe('fleet deploy: commit → audit → release', () => {
       const ext = JSON.parse(committedExtJson(appid));
       expect(ext.extAppid).toBe(appid);
       expect(ext.ext).toMatchObject({ shopId: `shop-${i}`, theme: 'dark' });
-      expect(ext.ext.name).toBe((await platform().tenants.get(appid))!.nickName);
-      expect((await platform().tenants.get(appid))!.releasedVersion).toBe('2.0.0');
+      expect(ext.ext.name).toBe((await services().tenants.get(appid))!.nickName);
+      expect((await services().tenants.get(appid))!.releasedVersion).toBe('2.0.0');
     }
 
     // WeChat retries the audit push: nothing is released twice.
     const appid = fleet[0]!;
-    const userName = (await platform().tenants.get(appid))!.userName!;
+    const userName = (await services().tenants.get(appid))!.userName!;
     const push = { ToUserName: userName, FromUserName: 'o-wechat', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'weapp_audit_success', SuccTime: 1 };
     expect(await (await t.push(`/wechat/callback/${appid}`, push, { ToUserName: userName })).text()).toBe('success');
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -155,7 +155,7 @@ describe('fleet deploy under WeChat faults', () => {
     await settle(id, (v) => v.counts.committed === 1);
     expect(await successful('/wxa/modify_domain', appid)).toHaveLength(1);
     expect(await successful('/wxa/setwebviewdomain', appid)).toHaveLength(1);
-    const domains = await platform().authorizerTokens.forTenant(appid).use((token) => platform().authorizerApi.modifyDomain(token, { action: 'get' }));
+    const domains = await services().authorizerTokens.forTenant(appid).use((token) => services().authorizerApi.modifyDomain(token, { action: 'get' }));
     expect(domains.requestdomain).toEqual(['https://api.shop.example']);
   });
 
@@ -167,11 +167,11 @@ describe('fleet deploy under WeChat faults', () => {
     // The emulator decides (approves) but never pushes.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await view(id)).targets[0]?.state).toBe('auditing');
-    const submittedAtMs = (await platform().deployments.getTarget(id, appid))!.submittedAtMs!;
+    const submittedAtMs = (await services().deployments.getTarget(id, appid))!.submittedAtMs!;
     // Between its scheduled polls (10, 20, 40 minutes, then hourly) the audit is left alone…
-    expect(await reconcileAudits(platform(), { nowMs: submittedAtMs + 25 * 60_000 })).toEqual({ checked: 0, resolved: 0 });
+    expect(await reconcileAudits(services(), { nowMs: submittedAtMs + 25 * 60_000 })).toEqual({ checked: 0, resolved: 0 });
     // …and the first run after the 10-minute mark asks WeChat and releases.
-    expect(await reconcileAudits(platform(), { nowMs: submittedAtMs + 11 * 60_000 })).toEqual({ checked: 1, resolved: 1 });
+    expect(await reconcileAudits(services(), { nowMs: submittedAtMs + 11 * 60_000 })).toEqual({ checked: 1, resolved: 1 });
     await settle(id, (v) => v.counts.released === 1);
     await t.admin('/audit-outcome', { appid, outcome: 'approve' });
   });
@@ -179,7 +179,7 @@ describe('fleet deploy under WeChat faults', () => {
   it('skips revoked tenants with the reason when deploying to everyone', async () => {
     const revoked = appids[5]!;
     await t.admin('/revoke', { appid: revoked });
-    await t.until(async () => (await platform().tenants.get(revoked))?.status === 'revoked');
+    await t.until(async () => (await services().tenants.get(revoked))?.status === 'revoked');
     const id = await deploy({ userVersion: '4.0.0', submitAudit: false });
     const done = await settle(id, (v) => v.status === 'completed');
     expect(done.counts).toMatchObject({ committed: appids.length - 1, skipped: 1 });

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Route } from '../../infra/routes';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { sealPush } from '../../shared/wechat/envelope';
 import { buildXml } from '../../shared/wechat/xml';
 import {
@@ -58,10 +58,10 @@ beforeAll(async () => {
   t = await startTestStack();
   componentAppid = t.stack.emulator!.platform.componentAppid;
   token = t.stack.operatorToken;
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
   [tenant, stranger] = (await t.seededAppids()) as [string, string];
   usedAuthCode = (await t.admin<{ auth_code: string }>('/authorize', { appid: tenant })).auth_code;
-  userName = await t.until(async () => (await platform().tenants.get(tenant))?.userName);
+  userName = await t.until(async () => (await services().tenants.get(tenant))?.userName);
 
   const created = await t.operator('/api/deployments', {
     method: 'POST',
@@ -546,7 +546,7 @@ describe('POST /wechat/ticket', () => {
   });
 
   it.each(['tomorrow', '-1', '0', '1.5', '99999999999999999999', '   '])('refuses a ticket push with CreateTime %j', async (createTime) => {
-    const ticket = (await platform().tickets.latest())!.ticket;
+    const ticket = (await services().tickets.latest())!.ticket;
     await expectRefused(() => componentPush({ CreateTime: createTime, InfoType: 'component_verify_ticket', ComponentVerifyTicket: ticket }), 400, 'invalid_create_time');
   });
 
@@ -570,7 +570,7 @@ describe('POST /wechat/ticket', () => {
   });
 
   it('answers a replayed ticket push success and stores the ticket once', async () => {
-    const latest = (await platform().tickets.latest())!;
+    const latest = (await services().tickets.latest())!;
     const sealed = sealPush(t.crypto, {
       outer: { AppId: componentAppid },
       innerXml: buildXml({ AppId: componentAppid, CreateTime: latest.createTime + 1, InfoType: 'component_verify_ticket', ComponentVerifyTicket: latest.ticket }),
@@ -755,7 +755,7 @@ describe('GET /health', () => {
 
 describe('pushes from the future (run last)', () => {
   it('refuses a ticket push with CreateTime ten years ahead', async () => {
-    const ticket = (await platform().tickets.latest())!.ticket;
+    const ticket = (await services().tickets.latest())!.ticket;
     await expectRefused(() => componentPush({ CreateTime: now() + 10 * 365 * 86_400, InfoType: 'component_verify_ticket', ComponentVerifyTicket: ticket }), 400);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { MessageCrypto } from '../../shared/wechat/crypto';
 import { sealPush } from '../../shared/wechat/envelope';
 import { buildXml } from '../../shared/wechat/xml';
@@ -11,7 +11,7 @@ beforeAll(async () => {
   t = await startTestStack();
   componentAppid = t.stack.emulator!.platform.componentAppid;
   // Let the emulator's start-up ticket push land first, so snapshots compare a settled table.
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
 });
 afterAll(() => t?.close());
 

@@ -4,7 +4,7 @@
  * ones the CDK alarms and dashboard read (shared/metrics/definitions.ts).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { TICKET_STALE_AFTER_MS } from '../../shared/tickets/ticket-freshness';
 import { refreshExpiringTokens } from '../../shared/tokens/scheduled-refresh';
 import { addFault, removeFaults, settle } from '../support/fault-matrix';
@@ -43,10 +43,10 @@ describe('operational metrics', () => {
 
   it('reports the ticket age on every refresher run, past the alarm threshold when pushes stop', async () => {
     metrics = captureMetrics();
-    const stored = (await platform().tickets.latest())!;
-    await refreshExpiringTokens(platform());
+    const stored = (await services().tickets.latest())!;
+    await refreshExpiringTokens(services());
     const staleAtMs = stored.receivedAtMs + TICKET_STALE_AFTER_MS + 5 * 60_000;
-    await refreshExpiringTokens(platform(), { nowMs: staleAtMs });
+    await refreshExpiringTokens(services(), { nowMs: staleAtMs });
     const ages = metrics.named('VerifyTicketAgeSeconds').map((m) => m.value);
     expect(ages).toHaveLength(2);
     expect(ages[0]).toBeLessThan(60);
@@ -56,7 +56,7 @@ describe('operational metrics', () => {
   it('counts tokens refreshed and refreshes that failed, with the errcode WeChat answered', async () => {
     metrics = captureMetrics();
     const fault = await addFault(t, { path: '/cgi-bin/component/api_authorizer_token', appid: appids[0], errcode: -1, times: 1 });
-    const report = await refreshExpiringTokens(platform());
+    const report = await refreshExpiringTokens(services());
     await removeFaults(t, [fault]);
     expect(report.tenantsFailed).toBe(1);
     expect(metrics.sum('TokenRefreshFailed', { token: 'authorizer' })).toBe(1);
@@ -70,10 +70,10 @@ describe('operational metrics', () => {
     metrics = captureMetrics();
     const appid = appids[2]!;
     const fault = await addFault(t, { path: '/cgi-bin/component/api_authorizer_token', appid, errcode: 61023 });
-    await platform().authorizerTokens.forTenant(appid).refreshNow().catch(() => undefined);
+    await services().authorizerTokens.forTenant(appid).refreshNow().catch(() => undefined);
     await removeFaults(t, [fault]);
-    expect((await platform().tenants.get(appid))!.status).toBe('needs_reauth');
-    await platform().tenants.markUnusable(appid, 'needs_reauth', 'found again');
+    expect((await services().tenants.get(appid))!.status).toBe('needs_reauth');
+    await services().tenants.markUnusable(appid, 'needs_reauth', 'found again');
     expect(metrics.sum('TenantNeedsReauth')).toBe(1);
     // Its merchant being asked to authorize again is not a failure of the token machinery.
     expect(metrics.sum('TokenRefreshFailed')).toBe(0);

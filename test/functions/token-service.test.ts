@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, platform } from '../../shared/platform';
+import { createServices, services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
 let appid: string;
 beforeAll(async () => {
   t = await startTestStack();
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
   appid = (await t.seededAppids())[0]!;
 });
 afterAll(() => t?.close());
@@ -22,12 +22,12 @@ describe('token service through the local runtime', () => {
 
   it('30 callers on 5 separate instances refresh an authorizer token exactly once', async () => {
     await t.admin('/authorize', { appid });
-    await t.until(async () => (await platform().tenants.get(appid))?.status === 'active');
+    await t.until(async () => (await services().tenants.get(appid))?.status === 'active');
     // Expire the stored token so every instance needs a refresh at the same moment.
-    await platform().authorizerTokens.forTenant(appid).invalidate((await platform().authorizerTokens.forTenant(appid).get()));
+    await services().authorizerTokens.forTenant(appid).invalidate((await services().authorizerTokens.forTenant(appid).get()));
     await t.admin('/calls', undefined, 'DELETE');
 
-    const instances = Array.from({ length: 5 }, () => createPlatform());
+    const instances = Array.from({ length: 5 }, () => createServices());
     const tokens = await Promise.all(
       Array.from({ length: 30 }, (_, i) => instances[i % 5]!.authorizerTokens.forTenant(appid).get()),
     );
@@ -48,12 +48,12 @@ describe('token service through the local runtime', () => {
   });
 
   it('recovers transparently from an authorizer token WeChat revoked server-side', async () => {
-    const token = platform().authorizerTokens.forTenant(appid);
-    await token.use((access) => platform().authorizerApi.getCategory(access));
+    const token = services().authorizerTokens.forTenant(appid);
+    await token.use((access) => services().authorizerApi.getCategory(access));
     await t.admin('/invalidate-token', { appid });
     await t.admin('/calls', undefined, 'DELETE');
 
-    const answer = await token.use((access) => platform().authorizerApi.getCategory(access));
+    const answer = await token.use((access) => services().authorizerApi.getCategory(access));
     expect(answer.category_list).toBeDefined();
     expect((await t.calls({ path: '/wxa/get_category' })).map((c) => c.errcode)).toEqual([40001, 0]);
     expect(await t.calls({ path: '/cgi-bin/component/api_authorizer_token' })).toHaveLength(1);
@@ -61,7 +61,7 @@ describe('token service through the local runtime', () => {
 
   it('the scheduled refresher renews tokens about to expire and watches the ticket', async () => {
     await t.admin('/calls', undefined, 'DELETE');
-    const before = await platform().authorizerTokens.expiry(appid);
+    const before = await services().authorizerTokens.expiry(appid);
     const report = await t.stack.invoke<{ tenantsRefreshed: number; ticketPushRequested: boolean; componentToken: string }>(
       'token-refresher',
       { 'detail-type': 'Scheduled Event' },
@@ -69,7 +69,7 @@ describe('token service through the local runtime', () => {
     expect(report.ticketPushRequested).toBe(false);
     // Tokens live 2 h, the refresh window is 20 min: nothing is due yet.
     expect(report.tenantsRefreshed).toBe(0);
-    expect(await platform().authorizerTokens.expiry(appid)).toBe(before);
+    expect(await services().authorizerTokens.expiry(appid)).toBe(before);
     expect(await t.calls({ path: '/cgi-bin/component/api_authorizer_token' })).toHaveLength(0);
   });
 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
 beforeAll(async () => {
   t = await startTestStack();
   await t.admin('/push-ticket', {});
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
 });
 afterAll(() => t?.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { nextSecond, startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
@@ -19,10 +19,10 @@ const ticketPush = (ticket: string, createTime: number) => ({
 
 describe('POST /wechat/ticket — component_verify_ticket', () => {
   it('stores the emulator-pushed ticket, and a token fetch then uses it', async () => {
-    await t.until(async () => platform().tickets.latest()); // the start-up push
+    await t.until(async () => services().tickets.latest()); // the start-up push
     await nextSecond();
     const { ticket } = await t.admin<{ ticket: string }>('/push-ticket', {});
-    await t.until(async () => (await platform().tickets.latest())?.ticket === ticket);
+    await t.until(async () => (await services().tickets.latest())?.ticket === ticket);
     await t.admin('/calls', undefined, 'DELETE');
 
     const response = await t.operator('/api/auth-links', { method: 'POST' });
@@ -37,7 +37,7 @@ describe('POST /wechat/ticket — component_verify_ticket', () => {
     expect(await (await t.push('/wechat/ticket', ticketPush('ticket@@@newer', now + 100))).text()).toBe('success');
     expect(await (await t.push('/wechat/ticket', ticketPush('ticket@@@older', now + 50))).text()).toBe('success');
     expect(await (await t.push('/wechat/ticket', ticketPush('ticket@@@newer', now + 100))).text()).toBe('success');
-    expect((await platform().tickets.latest())?.ticket).toBe('ticket@@@newer');
+    expect((await services().tickets.latest())?.ticket).toBe('ticket@@@newer');
   });
 });
 
@@ -48,7 +48,7 @@ describe('POST /wechat/ticket — authorization pushes', () => {
     await t.admin('/calls', undefined, 'DELETE');
     await t.admin('/authorize', { appid });
     const tenant = await t.until(async () => {
-      const found = await platform().tenants.get(appid!);
+      const found = await services().tenants.get(appid!);
       return found?.nickName ? found : undefined;
     });
     expect(tenant).toMatchObject({ appid, status: 'active' });
@@ -79,13 +79,13 @@ describe('POST /wechat/ticket — authorization pushes', () => {
     await t.admin('/push-ticket', {});
     const appid = (await t.seededAppids())[1]!;
     await t.admin('/authorize', { appid });
-    await t.until(async () => (await platform().tenants.get(appid))?.status === 'active');
+    await t.until(async () => (await services().tenants.get(appid))?.status === 'active');
     await t.admin('/revoke', { appid });
     const revoked = await t.until(async () => {
-      const found = await platform().tenants.get(appid);
+      const found = await services().tenants.get(appid);
       return found?.status === 'revoked' ? found : undefined;
     });
     expect(revoked.statusReason).toMatch(/revoked/);
-    await expect(platform().authorizerTokens.forTenant(appid).get()).rejects.toMatchObject({ reason: 'revoked' });
+    await expect(services().authorizerTokens.forTenant(appid).get()).rejects.toMatchObject({ reason: 'revoked' });
   });
 });

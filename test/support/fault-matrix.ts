@@ -7,7 +7,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { LocalStackOptions } from '../../local/stack';
 import { dynamo } from '../../shared/db/client';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from './stack';
 
 export const COMMIT = '/wxa/commit';
@@ -60,7 +60,7 @@ export async function startMatrixStack(tenants: number, options: LocalStackOptio
   process.env.DEPLOY_BACKOFF_BASE_SECONDS = '1';
   const t = await startTestStack({ ...options, emulator: { miniPrograms: tenants, auditDelayMs: 200, ...options.emulator } });
   try {
-    await t.until(async () => platform().tickets.latest());
+    await t.until(async () => services().tickets.latest());
     const appids = (await t.seededAppids()).slice(0, tenants);
     await authorize(t, appids);
     return { t, appids };
@@ -74,7 +74,7 @@ export async function startMatrixStack(tenants: number, options: LocalStackOptio
 export async function authorize(t: TestStack, appids: string[]): Promise<void> {
   await Promise.all(appids.map((appid) => t.admin('/authorize', { appid })));
   await t.until(async () => {
-    const tenants = await Promise.all(appids.map((appid) => platform().tenants.get(appid)));
+    const tenants = await Promise.all(appids.map((appid) => services().tenants.get(appid)));
     return tenants.every((tenant) => tenant?.status === 'active') || undefined;
   }, 30_000);
 }
@@ -129,12 +129,12 @@ export const revokeComponentTokenAtWeChat = (t: TestStack) => t.admin('/invalida
 
 /** Drops our stored (and cached) access token, as if it had expired: the next use refreshes it. */
 export async function expireStoredAuthorizerToken(appid: string): Promise<void> {
-  const token = platform().authorizerTokens.forTenant(appid);
+  const token = services().authorizerTokens.forTenant(appid);
   await token.invalidate(await token.get());
 }
 
 export async function expireStoredComponentToken(): Promise<void> {
-  const token = platform().componentToken;
+  const token = services().componentToken;
   await token.invalidate(await token.get());
 }
 
@@ -186,8 +186,8 @@ async function storedRefreshToken(appid: string): Promise<unknown> {
 export async function expectRefreshTokenKept(t: TestStack, appid: string): Promise<void> {
   const atWeChat = () => t.stack.emulator!.state.get(appid)!.authorization?.refreshToken;
   expect(await storedRefreshToken(appid), `stored refresh token of ${appid}`).toBe(atWeChat());
-  await expect(platform().authorizerTokens.forTenant(appid).refreshNow()).resolves.toEqual(expect.any(String));
+  await expect(services().authorizerTokens.forTenant(appid).refreshNow()).resolves.toEqual(expect.any(String));
   expect(await storedRefreshToken(appid), `refresh token of ${appid} after a refresh`).toBe(atWeChat());
   expect((await callsOf(t, { path: AUTHORIZER_TOKEN, appid })).filter((c) => c.errcode === 61023), `61023 for ${appid}`).toEqual([]);
-  expect((await platform().tenants.get(appid))?.status).toBe('active');
+  expect((await services().tenants.get(appid))?.status).toBe('active');
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { dynamo } from '../../shared/db/client';
-import { platform } from '../../shared/platform';
+import { services } from '../../shared/services';
 import { MessageCrypto } from '../../shared/wechat/crypto';
 import { sealPush } from '../../shared/wechat/envelope';
 import { buildXml } from '../../shared/wechat/xml';
@@ -126,11 +126,11 @@ export async function nextSecond(): Promise<void> {
 
 /** Authorizes the first `count` seeded mini-programs (after the first ticket) and waits until all are active. */
 export async function authorizeTenants(t: TestStack, count: number): Promise<string[]> {
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
   const appids = (await t.seededAppids()).slice(0, count);
   for (const appid of appids) await t.admin('/authorize', { appid });
   await t.until(async () => {
-    const active = await Promise.all(appids.map(async (appid) => (await platform().tenants.get(appid))?.status === 'active'));
+    const active = await Promise.all(appids.map(async (appid) => (await services().tenants.get(appid))?.status === 'active'));
     return active.every(Boolean);
   });
   return appids;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../../local/cli/format';
-import { platform } from '../../../shared/platform';
+import { services } from '../../../shared/services';
 import { nextSecond, startTestStack, type TestStack } from '../../support/stack';
 import { runCli, type RunOptions } from './run-cli';
 
@@ -20,10 +20,10 @@ const ANSI = /\x1b(?:\[[0-9;?]*[A-Za-z]|[78])/g; // eslint-disable-line no-contr
 
 beforeAll(async () => {
   t = await startTestStack({ emulator: { auditDelayMs: 200 } });
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
   appids = (await t.seededAppids()).slice(0, 3);
   for (const appid of appids) await t.admin('/authorize', { appid });
-  await t.until(async () => (await platform().tenants.list()).tenants.length === appids.length);
+  await t.until(async () => (await services().tenants.list()).tenants.length === appids.length);
   files = mkdtempSync(path.join(tmpdir(), 'mpfleet-cli-'));
 }, 60_000);
 afterAll(async () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeClaims } from '../../../shared/authorization/code-claims';
 import { exchangeAuthorizationCode } from '../../../shared/authorization/exchange-code';
-import { platform } from '../../../shared/platform';
+import { services } from '../../../shared/services';
 import { startTestStack, type TestStack } from '../../support/stack';
 
 let t: TestStack;
 beforeAll(async () => {
   t = await startTestStack();
-  await t.until(async () => platform().tickets.latest());
+  await t.until(async () => services().tickets.latest());
 });
 afterAll(() => t?.close());
 
@@ -15,7 +15,7 @@ describe('exchanging an authorization code', () => {
   it('finishes the work of an invocation that died after WeChat answered (the code is single use)', async () => {
     const appid = (await t.seededAppids())[4]!;
     const code = 'queryauthcode@@@died-after-answer';
-    const claims = new CodeClaims(platform().db, platform().table);
+    const claims = new CodeClaims(services().db, services().table);
     const longAgo = Date.now() - 5 * 60_000;
     // What the dead invocation left: the claim, and WeChat's answer saved before anything else.
     expect(await claims.claim(code, longAgo)).toBe(true);
@@ -25,23 +25,23 @@ describe('exchanging an authorization code', () => {
       longAgo,
     );
 
-    const result = await exchangeAuthorizationCode(platform(), code);
+    const result = await exchangeAuthorizationCode(services(), code);
     expect(result).toEqual({ outcome: 'authorized', appid });
-    expect(await platform().tenants.get(appid)).toMatchObject({ status: 'active', permissions: [18] });
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active', permissions: [18] });
     expect(await claims.get(code)).toEqual({ state: 'done', appid });
     // The refresh token now lives only in the token item, not in a claim kept for a day.
     const claimItem = (await t.snapshot()).find((item) => item.pk === `AUTHCODE#${code}`)!;
     expect(JSON.stringify(claimItem)).not.toContain('refresh-from-the-dead');
     // A third arrival is a plain duplicate.
-    expect(await exchangeAuthorizationCode(platform(), code)).toEqual({ outcome: 'duplicate', appid });
+    expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'duplicate', appid });
   });
 
   it('leaves a fresh claim to its holder', async () => {
     const code = 'queryauthcode@@@still-working';
-    const claims = new CodeClaims(platform().db, platform().table);
+    const claims = new CodeClaims(services().db, services().table);
     expect(await claims.claim(code)).toBe(true);
     const started = Date.now();
-    expect(await exchangeAuthorizationCode(platform(), code)).toEqual({ outcome: 'duplicate' });
+    expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'duplicate' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900); // waited for the holder, then gave up politely
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../shared/http/errors';
-import type { Platform } from '../../../shared/platform';
+import type { Services } from '../../../shared/services';
 import { addDraftToLibrary, findAddedTemplate } from '../../../shared/templates/template-library';
 import { WeChatApiError } from '../../../shared/wechat/errors';
 import type { Template, TemplateDraft } from '../../../shared/wechat/types';
@@ -63,7 +63,7 @@ function fakeLibrary(options: { drafts: TemplateDraft[]; lists: Template[][]; ad
         added.push(draftId);
       },
     },
-  } as unknown as Pick<Platform, 'componentApi' | 'componentToken'>;
+  } as unknown as Pick<Services, 'componentApi' | 'componentToken'>;
   return { p, added, listCalls: () => listCalls };
 }
 

@@ -15,7 +15,7 @@ import { MessageCrypto } from './wechat/crypto';
 import { WeChatHttp } from './wechat/http';
 
 /** Everything a use case may need, wired once per Lambda container (cold start). */
-export interface Platform {
+export interface Services {
   config: AppConfig;
   db: DynamoDBDocumentClient;
   table: string;
@@ -32,7 +32,7 @@ export interface Platform {
   componentSecret: () => Promise<string>;
 }
 
-export function createPlatform(env: NodeJS.ProcessEnv = process.env, db: DynamoDBDocumentClient = dynamo()): Platform {
+export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoDBDocumentClient = dynamo()): Services {
   const config = loadConfig(env);
   const table = tableName(env);
   const http = new WeChatHttp({ apiBase: config.wechat.apiBase });
@@ -73,17 +73,17 @@ export function createPlatform(env: NodeJS.ProcessEnv = process.env, db: DynamoD
   };
 }
 
-let shared: { platform: Platform; builtFrom: string } | undefined;
+let shared: { services: Services; builtFrom: string } | undefined;
 
 const WIRING_ENV = ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'WECHAT_API_BASE', 'WECHAT_COMPONENT_APPID', 'PUBLIC_BASE_URL', 'DEPLOY_QUEUE_URL'];
 
 /**
- * The container's platform, built on first use so it sees the environment the runtime set. (On
+ * The container's services, built on first use so it sees the environment the runtime set. (On
  * Lambda that environment never changes; the local runtime may restart in-process with new ports,
- * and then the platform is rebuilt.)
+ * and then they are rebuilt.)
  */
-export function platform(): Platform {
+export function services(): Services {
   const builtFrom = WIRING_ENV.map((name) => process.env[name] ?? '').join('|');
-  if (shared?.builtFrom !== builtFrom) shared = { platform: createPlatform(), builtFrom };
-  return shared.platform;
+  if (shared?.builtFrom !== builtFrom) shared = { services: createServices(), builtFrom };
+  return shared.services;
 }
