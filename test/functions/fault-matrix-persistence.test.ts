@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDynamo } from '../../local/runtime/dynamodb';
 import { services } from '../../shared/services';
-import { runCli } from '../local/cli/run-cli';
+import { runCli } from '../cli/run-cli';
 import { deploy, settle, startMatrixStack, view, type DeploymentView } from '../support/fault-matrix';
 import { startTestStack, type TestStack } from '../support/stack';
 

@@ -1,5 +1,5 @@
-import { run } from '../../../local/cli/main';
-import type { CliIo, OutputStream } from '../../../local/cli/io';
+import { run } from '../../cli/main';
+import type { CliIo, OutputStream } from '../../cli/io';
 
 export interface CliResult {
   code: number;

@@ -1,4 +1,4 @@
-import { TARGET_STATES } from '../../shared/deployments/deployment';
+import { TARGET_STATES } from '../shared/deployments/deployment';
 import type { DeploymentSummary, Target } from './api-types';
 
 /** Target states in lifecycle order, so counts read top to bottom as a deploy progresses. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { countsInline, countsBlock, displayWidth, table, targetProblem } from '../../../local/cli/format';
-import { LinesDisplay } from '../../../local/cli/progress';
-import type { DeploymentSummary } from '../../../local/cli/api-types';
+import { countsInline, countsBlock, displayWidth, table, targetProblem } from '../../cli/format';
+import { LinesDisplay } from '../../cli/progress';
+import type { DeploymentSummary } from '../../cli/api-types';
 
 describe('table', () => {
   it('aligns columns by terminal width, counting CJK characters as two cells', () => {

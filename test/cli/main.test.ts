@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayWidth } from '../../../local/cli/format';
-import { services } from '../../../shared/services';
-import { nextSecond, startTestStack, type TestStack } from '../../support/stack';
+import { displayWidth } from '../../cli/format';
+import { services } from '../../shared/services';
+import { nextSecond, startTestStack, type TestStack } from '../support/stack';
 import { runCli, type RunOptions } from './run-cli';
 
 let t: TestStack;
