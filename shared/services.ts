@@ -10,6 +10,7 @@ import { AuthorizerTokens } from './tokens/authorizer-token';
 import { componentToken } from './tokens/component-token';
 import type { LeasedToken } from './tokens/leased-token';
 import { AuthorizerApi } from './wechat/authorizer-api';
+import { weChatClients, type WeChatClients } from './wechat/bound-clients';
 import { ComponentApi } from './wechat/component-api';
 import { MessageCrypto } from './wechat/crypto';
 import { WeChatHttp } from './wechat/http';
@@ -19,6 +20,8 @@ export interface Services {
   config: AppConfig;
   db: DynamoDBDocumentClient;
   table: string;
+  /** WeChat's APIs bound to their tokens: `wechat.component.queryAuth(code)`, `wechat.tenant(appid).commit(…)`. */
+  wechat: WeChatClients;
   componentApi: ComponentApi;
   authorizerApi: AuthorizerApi;
   tickets: VerifyTicketStore;
@@ -41,27 +44,33 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoD
   const tenants = new TenantStore(db, table);
   const componentSecret = () => getSecret('componentSecret', env);
   const platformToken = componentToken({ db, table, api: componentApi, tickets, componentSecret });
+  const authorizerApi = new AuthorizerApi(http);
+  const authorizerTokens = new AuthorizerTokens({
+    db,
+    table,
+    api: componentApi,
+    componentToken: platformToken,
+    onNeedsReauth: async (appid, reason) => {
+      await tenants.markUnusable(appid, 'needs_reauth', reason);
+    },
+  });
   let crypto: Promise<MessageCrypto> | undefined;
   return {
+    wechat: weChatClients(
+      { component: componentApi, authorizer: authorizerApi },
+      { component: platformToken, forTenant: (appid) => authorizerTokens.forTenant(appid) },
+    ),
     config,
     db,
     table,
     componentApi,
-    authorizerApi: new AuthorizerApi(http),
+    authorizerApi,
     tickets,
     tenants,
     deployments: new DeploymentStore(db, table),
     deployQueue: new DeployQueue(config.deployQueueUrl),
     componentToken: platformToken,
-    authorizerTokens: new AuthorizerTokens({
-      db,
-      table,
-      api: componentApi,
-      componentToken: platformToken,
-      onNeedsReauth: async (appid, reason) => {
-        await tenants.markUnusable(appid, 'needs_reauth', reason);
-      },
-    }),
+    authorizerTokens,
     messageCrypto: () =>
       (crypto ??= Promise.all([getSecret('messageToken', env), getSecret('encodingAesKey', env)])
         .then(([token, encodingAesKey]) => new MessageCrypto({ token, encodingAesKey, appid: config.componentAppid }))

@@ -1,4 +1,5 @@
 import { InvalidPageTokenError } from '../db/page-token';
+import { DomainError } from '../errors';
 import { NoVerifyTicketError, TenantUnusableError } from '../tokens/errors';
 import { WeChatCryptoError } from '../wechat/crypto';
 import { isWeChatApiError } from '../wechat/errors';
@@ -9,8 +10,18 @@ import { HttpError } from './errors';
  * Maps domain errors to what the caller should see. Anything a sender got wrong is a 4xx; WeChat
  * being unavailable is a 502/503; nothing here echoes secrets (WeChat errors never carry tokens).
  */
+const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unprocessable: 422,
+  unexpected_answer: 502,
+};
+
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) return new HttpError(STATUS_BY_KIND[error.kind], error.code, error.message);
   if (error instanceof WeChatCryptoError) {
     return error.reason === 'invalid_signature'
       ? new HttpError(401, 'invalid_signature', 'signature verification failed')

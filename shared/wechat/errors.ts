@@ -1,7 +1,9 @@
 /**
- * WeChat API errors and what a caller should do about them (protocol doc §4, "Error codes a
- * deploy pipeline must act on"). The class decides the reaction; the code is kept for reporting.
+ * WeChat API errors and what a caller should do about them (docs/wechat-protocol.md §4, "Error
+ * codes a deploy pipeline must act on"). The class decides the reaction; the code is kept for reporting.
  */
+import { ERRCODE } from './errcodes';
+
 export type WeChatErrorClass =
   | 'retryable'
   | 'token_invalid'
@@ -11,21 +13,21 @@ export type WeChatErrorClass =
   | 'permanent';
 
 /** errcode WeChat uses for "system busy"; also what we report for network failures. */
-export const SYSTEM_BUSY = -1;
+export const SYSTEM_BUSY = ERRCODE.SYSTEM_BUSY;
 
 const CLASS_BY_ERRCODE: ReadonlyMap<number, WeChatErrorClass> = new Map([
-  [SYSTEM_BUSY, 'retryable'],
-  [45011, 'retryable'], // frequency limit: back off and try again
-  [40001, 'token_invalid'],
-  [42001, 'token_invalid'],
-  [40014, 'token_invalid'],
-  [45009, 'quota'],
-  [85085, 'quota'], // monthly audit-submission limit: stop submitting fleet-wide
-  [61003, 'tenant_revoked'],
-  [61023, 'needs_reauth'],
-  [61007, 'needs_reauth'],
-  [48001, 'needs_reauth'],
-]);
+  [ERRCODE.SYSTEM_BUSY, 'retryable'],
+  [ERRCODE.FREQUENCY_LIMIT, 'retryable'], // back off and try again
+  [ERRCODE.INVALID_CREDENTIAL, 'token_invalid'],
+  [ERRCODE.ACCESS_TOKEN_EXPIRED, 'token_invalid'],
+  [ERRCODE.INVALID_ACCESS_TOKEN, 'token_invalid'],
+  [ERRCODE.DAILY_QUOTA, 'quota'],
+  [ERRCODE.AUDIT_QUOTA_EXHAUSTED, 'quota'], // monthly audit-submission limit: stop submitting fleet-wide
+  [ERRCODE.COMPONENT_NOT_AUTHORIZED, 'tenant_revoked'],
+  [ERRCODE.REFRESH_TOKEN_INVALID, 'needs_reauth'],
+  [ERRCODE.API_UNAUTHORIZED_TO_COMPONENT, 'needs_reauth'],
+  [ERRCODE.API_UNAUTHORIZED, 'needs_reauth'],
+] as [number, WeChatErrorClass][]);
 
 export function classifyErrcode(code: number): WeChatErrorClass {
   return CLASS_BY_ERRCODE.get(code) ?? 'permanent';
