@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'local/bench/results/', 'coverage/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'local/bench/results/', 'coverage/', 'cli/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

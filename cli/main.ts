@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client';
 import { registerAuthLink } from './commands/auth-link';
@@ -82,16 +80,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
-/** The process entry point, for `npm run cli` and the `mpfleet` bin. */
+/** The process entry point: `bin.ts` calls it, so importing this module (as the tests do) runs nothing. */
 export async function main(): Promise<void> {
   process.exitCode = await run(process.argv.slice(2), processIo());
 }
-
-function invokedDirectly(): boolean {
-  try {
-    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
-if (invokedDirectly()) await main();

@@ -1,0 +1,53 @@
+/**
+ * The `mpfleet` bin is the bundle cli/build.mjs writes: it must run with plain node (no tsx, no
+ * node_modules beside it) and carry only the CLI, never the server code it talks to over HTTP.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const run = promisify(execFile);
+
+let dir: string;
+let bin: string;
+
+// A private output file: the shared cli/dist is left to `npm ci` and `npm run cli`.
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mpfleet-bin-'));
+  bin = path.join(dir, 'mpfleet.mjs');
+  await run(process.execPath, [path.join(ROOT, 'cli', 'build.mjs'), '--outfile', bin], { cwd: ROOT });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the mpfleet bin', () => {
+  it('runs with plain node from anywhere and prints the usage', async () => {
+    // Outside the repo, with no loader: only the bundle itself can resolve commander and cli-progress.
+    const { stdout, stderr } = await run(process.execPath, [bin, '--help'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
+    expect(stdout).toMatch(/^Usage: mpfleet \[options\] \[command\]/);
+    expect(stdout).toContain('deploy [options]');
+    expect(stdout).toContain('Exit codes:');
+    expect(stderr).toBe('');
+  });
+
+  it('is an executable script with a node shebang', () => {
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const error = await run(process.execPath, [bin, 'no-such-command'], { cwd: dir }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'no-such-command'") });
+  });
+
+  it('bundles no server code: the CLI reaches the platform over HTTP only', () => {
+    const source = readFileSync(bin, 'utf8');
+    for (const serverOnly of ['@aws-sdk', 'DynamoDB', '@middy', '@aws-lambda-powertools', 'zod', 'shared/services', 'shared/http/']) {
+      expect(source, serverOnly).not.toContain(serverOnly);
+    }
+  });
+});
