@@ -16,8 +16,8 @@ export type HttpFunction = (event: APIGatewayProxyEventV2, context: Context) => 
 export interface HttpHandlerOptions {
   /** Requires the operator's bearer token. */
   operatorOnly?: boolean;
-  /** Told about every request answered with a 4xx (e.g. to count refused WeChat pushes). */
-  onRejected?: (error: HttpError) => void;
+  /** Told the error code of every request answered with a 4xx (e.g. to count refused WeChat pushes). */
+  onRejected?: (code: string) => void;
 }
 
 export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) {
@@ -28,7 +28,7 @@ export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) 
         const error = toHttpError(request.error) ?? request.error;
         if (error instanceof HttpError) {
           logger.info('request rejected', { code: error.code, status: error.statusCode, route: request.event.routeKey });
-          if (error.statusCode < 500) options.onRejected?.(error);
+          if (error.statusCode < 500) options.onRejected?.(error.code);
           request.response = json(error.statusCode, errorBody(error.code, error.message));
         } else {
           logger.error('unhandled error', { error: error as Error, route: request.event.routeKey });

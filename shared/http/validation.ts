@@ -1,11 +1,10 @@
 import type { z } from 'zod';
-import { badRequest } from './errors';
+import { parseInput } from '../validation';
 
-/** Parses `value` with `schema`, or a 400 naming the first offending field. */
+/**
+ * Parses `value` with `schema`, or a 400 `validation_failed` naming the first offending field: the
+ * edge's name for {@link parseInput}, whose InvalidInput the error mapping turns into the 400.
+ */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const where = issue.path.length ? issue.path.join('.') : 'body';
-  throw badRequest('validation_failed', `${where}: ${issue.message}`);
+  return parseInput(schema, value);
 }

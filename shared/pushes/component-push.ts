@@ -1,5 +1,5 @@
 import { exchangeAuthorizationCode } from '../authorization/exchange-code';
-import { badRequest } from '../http/errors';
+import { InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
@@ -30,7 +30,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
   const crypto = await services.messageCrypto();
   const { fields } = openPush(crypto, query, body, { maxBytes: MAX_COMPONENT_PUSH_BYTES });
   if (requireString(fields, 'AppId') !== services.config.componentAppid) {
-    throw badRequest('appid_mismatch', 'push is for another platform');
+    throw new InvalidInput('appid_mismatch', 'push is for another platform');
   }
   const infoType = requireString(fields, 'InfoType');
   const createdAtMs = createTimeMs(fields);
@@ -62,7 +62,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       logger.info('fast-registration result received', { status: fields.status });
       return { infoType };
     default:
-      throw badRequest('unknown_info_type', `unknown InfoType ${infoType.slice(0, 64)}`);
+      throw new InvalidInput('unknown_info_type', `unknown InfoType ${infoType.slice(0, 64)}`);
   }
 }
 
@@ -75,7 +75,7 @@ const MAX_CLOCK_SKEW_MS = 60 * 60_000;
  */
 function createTimeMs(fields: XmlFields, nowMs = Date.now()): number {
   const createTime = Number(requireString(fields, 'CreateTime'));
-  if (!Number.isSafeInteger(createTime) || createTime <= 0) throw badRequest('invalid_create_time', 'CreateTime must be epoch seconds');
-  if (createTime * 1000 > nowMs + MAX_CLOCK_SKEW_MS) throw badRequest('invalid_create_time', 'CreateTime is in the future');
+  if (!Number.isSafeInteger(createTime) || createTime <= 0) throw new InvalidInput('invalid_create_time', 'CreateTime must be epoch seconds');
+  if (createTime * 1000 > nowMs + MAX_CLOCK_SKEW_MS) throw new InvalidInput('invalid_create_time', 'CreateTime is in the future');
   return createTime * 1000;
 }

@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors';
+import { InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
@@ -27,7 +27,7 @@ export async function receiveMessagePush(
   body: string,
   onAuditEvent?: AuditEventHandler,
 ): Promise<MessageReply> {
-  if (!isAppid(appid)) throw badRequest('invalid_appid', 'path must end in an appid (wx + 16 hex digits)');
+  if (!isAppid(appid)) throw new InvalidInput('invalid_appid', 'path must end in an appid (wx + 16 hex digits)');
   const crypto = await services.messageCrypto();
   const { fields } = openPush(crypto, query, body);
   const from = requireString(fields, 'FromUserName');
@@ -36,7 +36,7 @@ export async function receiveMessagePush(
   const event = typeof fields.Event === 'string' ? fields.Event : '';
   const msgId = typeof fields.MsgId === 'string' ? fields.MsgId : '';
   recordMetric('PushReceived', { by: event || msgType });
-  // Messages carry MsgId; events are identified by sender and time (protocol doc §1).
+  // Messages carry MsgId; events are identified by sender and time (docs/wechat-protocol.md §1).
   const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${from}:${createTime}:${event || msgType}`;
 
   if (msgType === 'event' && AUDIT_EVENTS.has(event) && !FULL_NETWORK_TEST_APPIDS.has(appid)) {

@@ -1,20 +1,17 @@
 /**
- * The platform's template library (代码模板库, protocol doc §4): drafts uploaded from WeChat's
- * developer tool become templates that can be committed to tenants. Every call uses the component
- * token. WeChat answers `addtotemplate` without the new template's id, so it is found by comparing
+ * The platform's template library (代码模板库, docs/wechat-protocol.md §4): drafts uploaded from
+ * WeChat's developer tool become templates that can be committed to tenants. Every call uses the
+ * component token. WeChat answers `addtotemplate` without the new template's id, so it is found by comparing
  * the list before and after.
  */
-import { HttpError, notFound } from '../http/errors';
+import { Conflict, NotFound } from '../errors';
 import type { Services } from '../services';
+import { ERRCODE } from '../wechat/errcodes';
 import { isWeChatApiError } from '../wechat/errors';
 import type { Template, TemplateDraft, TemplateType } from '../wechat/types';
 
 type Library = Pick<Services, 'componentApi' | 'componentToken'>;
 
-/** WeChat: no such draft / template (the same code answers both). */
-const NOT_FOUND_ERRCODE = 85064;
-/** WeChat: the template library is full. */
-const LIBRARY_FULL_ERRCODE = 85065;
 
 export interface TemplateView {
   templateId: number;
@@ -69,10 +66,10 @@ export async function listDrafts(p: Library): Promise<TemplateDraft[]> {
   return answer.draft_list ?? [];
 }
 
-/** The template with this id, or a 404. */
+/** The template with this id, or NotFound. */
 export async function findTemplate(p: Library, templateId: number): Promise<Template> {
   const template = (await listTemplates(p)).find((t) => Number(t.template_id) === templateId);
-  if (!template) throw notFound('template_not_found', `no template ${templateId} in the template library`);
+  if (!template) throw new NotFound('template_not_found', `no template ${templateId} in the template library`);
   return template;
 }
 
@@ -89,14 +86,15 @@ export async function addDraftToLibrary(
   options: { listAttempts?: number; retryDelayMs?: number } = {},
 ): Promise<AddDraftResult> {
   const draft = (await listDrafts(p)).find((d) => Number(d.draft_id) === draftId);
-  if (!draft) throw notFound('draft_not_found', `no draft ${draftId} among the template drafts`);
+  if (!draft) throw new NotFound('draft_not_found', `no draft ${draftId} among the template drafts`);
   const before = await listTemplates(p);
   try {
     await p.componentToken.use((token) => p.componentApi.addToTemplate(token, draftId, templateType));
   } catch (error) {
-    if (isWeChatApiError(error) && error.code === NOT_FOUND_ERRCODE) throw notFound('draft_not_found', `WeChat knows no draft ${draftId}`);
-    if (isWeChatApiError(error) && error.code === LIBRARY_FULL_ERRCODE) {
-      throw new HttpError(409, 'template_library_full', 'the template library is full: delete a template first');
+    // WeChat answers 85064 for both a missing draft and a missing template.
+    if (isWeChatApiError(error) && error.code === ERRCODE.TEMPLATE_NOT_FOUND) throw new NotFound('draft_not_found', `WeChat knows no draft ${draftId}`);
+    if (isWeChatApiError(error) && error.code === ERRCODE.TEMPLATE_LIBRARY_FULL) {
+      throw new Conflict('template_library_full', 'the template library is full: delete a template first');
     }
     throw error;
   }
@@ -133,7 +131,7 @@ export async function deleteTemplate(p: Library, templateId: number): Promise<vo
   try {
     await p.componentToken.use((token) => p.componentApi.deleteTemplate(token, templateId));
   } catch (error) {
-    if (isWeChatApiError(error) && error.code === NOT_FOUND_ERRCODE) throw notFound('template_not_found', `WeChat knows no template ${templateId}`);
+    if (isWeChatApiError(error) && error.code === ERRCODE.TEMPLATE_NOT_FOUND) throw new NotFound('template_not_found', `WeChat knows no template ${templateId}`);
     throw error;
   }
 }

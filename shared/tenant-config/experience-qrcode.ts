@@ -2,7 +2,7 @@
  * The experience (trial) version's QR code of one tenant, for the operator to scan before release.
  * Lives beside the configuration use cases: both serve the operator's per-tenant routes.
  */
-import { HttpError } from '../http/errors';
+import { UnexpectedAnswer } from '../errors';
 import type { Services } from '../services';
 import { TenantUnusableError } from '../tokens/errors';
 import type { WeChatBinaryResponse } from '../wechat/http';
@@ -18,7 +18,7 @@ export async function experienceQrcode(
   if (tenant.status !== 'active') throw new TenantUnusableError(appid, tenant.status);
   const image = await p.authorizerTokens.forTenant(appid).use((token) => p.authorizerApi.getQrcode(token, path));
   if (!image.contentType.startsWith('image/')) {
-    throw new HttpError(502, 'wechat_unexpected_answer', `WeChat answered get_qrcode with ${image.contentType || 'no content type'}, not an image`);
+    throw new UnexpectedAnswer('wechat_unexpected_answer', `WeChat answered get_qrcode with ${image.contentType || 'no content type'}, not an image`);
   }
   return image;
 }

@@ -1,6 +1,6 @@
 /**
- * The ext_json committed with a template for one tenant (protocol doc §7), built from deploy-wide
- * defaults and the tenant's own fragment:
+ * The ext_json committed with a template for one tenant (docs/wechat-protocol.md §7), built from
+ * deploy-wide defaults and the tenant's own fragment:
  *
  * 1. Both fragments are validated again (a stored fragment may predate today's schema).
  * 2. The tenant's values go over the defaults. Objects (`ext`, `window`, `tabBar`, `extPages`,
@@ -13,7 +13,7 @@
  *    A standard template (template_type 1) accepts only `extAppid, ext, window`, so there
  *    `extEnable` is left out and any other key is an error naming it.
  */
-import { HttpError } from '../http/errors';
+import { DomainError } from '../errors';
 import { isAppid } from '../tenants/tenant';
 import { isPlainObject } from './json-values';
 import { fillPlaceholders, type PlaceholderValues } from './placeholders';
@@ -81,7 +81,7 @@ function validFragment(label: string, fragment: TenantConfig | undefined): Tenan
   try {
     return parseTenantConfig(fragment);
   } catch (error) {
-    if (error instanceof HttpError) throw new ExtJsonError(`${label}: ${error.message}`);
+    if (error instanceof DomainError) throw new ExtJsonError(`${label}: ${error.message}`);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A tenant's ext_json fragment (protocol doc §7): the part of the committed ext_json an operator
- * configures per tenant, or per deployment as defaults. Top-level keys are WeChat's and nothing
- * else; the well-known nested fields are type-checked. `window` and page configs (`extPages`) also
+ * A tenant's ext_json fragment (docs/wechat-protocol.md §7): the part of the committed ext_json an
+ * operator configures per tenant, or per deployment as defaults. Top-level keys are WeChat's and
+ * nothing else; the well-known nested fields are type-checked. `window` and page configs (`extPages`) also
  * pass keys this schema does not know, because WeChat keeps adding page options the template may
  * use; `ext` is free-form JSON read by `wx.getExtConfigSync()`.
  *
@@ -9,7 +9,7 @@
  * appid and `true` (see ext-json.ts), so `extAppid` is refused and `extEnable` accepts only `true`.
  */
 import { z } from 'zod';
-import { HttpError } from '../http/errors';
+import { InvalidInput, TooLarge } from '../errors';
 import { isPlainObject, jsonProblem } from './json-values';
 
 /** Serialized size limit of one fragment; the committed ext_json gets its own limit. */
@@ -126,11 +126,11 @@ export type TenantConfig = z.infer<typeof TenantConfigSchema>;
 /** The top-level keys a fragment may set. */
 export const CONFIG_KEYS = Object.keys(TenantConfigSchema.shape) as (keyof TenantConfig)[];
 
-const invalid = (message: string) => new HttpError(400, 'invalid_config', message);
+const invalid = (message: string) => new InvalidInput('invalid_config', message);
 
 /**
- * Validates an operator's fragment. Throws HttpError 400 `invalid_config` naming the offending
- * field (e.g. `tabBar.list: must have 2 to 5 items`), or 413 `config_too_large`.
+ * Validates an operator's fragment. Throws InvalidInput `invalid_config` naming the offending
+ * field (e.g. `tabBar.list: must have 2 to 5 items`), or TooLarge `config_too_large`.
  */
 export function parseTenantConfig(input: unknown): TenantConfig {
   if (!isPlainObject(input)) throw invalid('config must be a JSON object');
@@ -139,7 +139,7 @@ export function parseTenantConfig(input: unknown): TenantConfig {
   if (problem) throw invalid(problem.replace(/^config\./, ''));
   const bytes = Buffer.byteLength(JSON.stringify(input), 'utf8');
   if (bytes > MAX_CONFIG_BYTES) {
-    throw new HttpError(413, 'config_too_large', `config is ${bytes} bytes serialized; the limit is ${MAX_CONFIG_BYTES}`);
+    throw new TooLarge('config_too_large', `config is ${bytes} bytes serialized; the limit is ${MAX_CONFIG_BYTES}`);
   }
   const result = TenantConfigSchema.safeParse(input);
   if (!result.success) throw invalid(describeIssue(result.error.issues[0]!));

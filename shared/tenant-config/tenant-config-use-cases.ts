@@ -2,7 +2,7 @@
  * What the operator API does with a tenant's configuration: read it, replace it (validated first,
  * so a rejected fragment stores nothing), and preview the exact ext_json a template would get.
  */
-import { HttpError, notFound } from '../http/errors';
+import { NotFound, Unprocessable } from '../errors';
 import type { Services } from '../services';
 import { findTemplate, templateTypeOf } from '../templates/template-library';
 import type { Tenant } from '../tenants/tenant';
@@ -19,7 +19,7 @@ export interface ExtJsonPreview {
 
 export async function existingTenant(p: Pick<Services, 'tenants'>, appid: string): Promise<Tenant> {
   const tenant = await p.tenants.get(appid);
-  if (!tenant) throw notFound('tenant_not_found', `no tenant ${appid}`);
+  if (!tenant) throw new NotFound('tenant_not_found', `no tenant ${appid}`);
   return tenant;
 }
 
@@ -33,7 +33,7 @@ export async function replaceTenantConfig(p: Pick<Services, 'tenants'>, appid: s
   await existingTenant(p, appid);
   const config = parseTenantConfig(body);
   // The condition catches a tenant that vanished between the read and the write.
-  if (!(await p.tenants.saveConfig(appid, config))) throw notFound('tenant_not_found', `no tenant ${appid}`);
+  if (!(await p.tenants.saveConfig(appid, config))) throw new NotFound('tenant_not_found', `no tenant ${appid}`);
   return config;
 }
 
@@ -52,7 +52,7 @@ export async function previewExtJson(p: Pick<Services, 'tenants' | 'componentApi
     return { templateId, templateType, extJson, value };
   } catch (error) {
     // The request is fine; the stored configuration does not suit this template.
-    if (error instanceof ExtJsonError) throw new HttpError(422, 'invalid_ext_json', error.message);
+    if (error instanceof ExtJsonError) throw new Unprocessable('invalid_ext_json', error.message);
     throw error;
   }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../shared/http/errors';
+import { DomainError } from '../../../shared/errors';
+import { toHttpError } from '../../../shared/http/error-mapping';
+import type { HttpError } from '../../../shared/http/errors';
 import type { Services } from '../../../shared/services';
 import { addDraftToLibrary, findAddedTemplate } from '../../../shared/templates/template-library';
 import { WeChatApiError } from '../../../shared/wechat/errors';
@@ -67,13 +69,14 @@ function fakeLibrary(options: { drafts: TemplateDraft[]; lists: Template[][]; ad
   return { p, added, listCalls: () => listCalls };
 }
 
+/** What the operator API answers for the domain error `promise` rejects with. */
 async function httpError(promise: Promise<unknown>): Promise<HttpError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(error instanceof HttpError)) throw new Error(`expected an HttpError, got ${String(error)}`);
-  return error;
+  if (!(error instanceof DomainError)) throw new Error(`expected a domain error, got ${String(error)}`);
+  return toHttpError(error)!;
 }
 
 describe('addDraftToLibrary', () => {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../shared/http/errors';
+import { DomainError } from '../../../shared/errors';
+import { toHttpError } from '../../../shared/http/error-mapping';
+import type { HttpError } from '../../../shared/http/errors';
 import { MAX_CONFIG_BYTES, parseTenantConfig } from '../../../shared/tenant-config/schema';
 
-/** The HttpError parseTenantConfig throws for `input`. */
+/** What the operator API answers for the domain error parseTenantConfig throws for `input`. */
 function rejection(input: unknown): HttpError {
   try {
     parseTenantConfig(input);
   } catch (error) {
-    if (error instanceof HttpError) return error;
+    if (error instanceof DomainError) return toHttpError(error)!;
     throw error;
   }
   throw new Error(`accepted ${JSON.stringify(input)}`);
