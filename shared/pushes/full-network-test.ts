@@ -3,7 +3,7 @@ import { buildXml, type XmlFields } from '../wechat/xml';
 
 /**
  * The accounts WeChat's full-network release check (全网发布接入检测) sends its test cases from
- * (protocol doc §6): official accounts, then mini-programs.
+ * (docs/wechat-protocol.md §6): official accounts, then mini-programs.
  */
 export const FULL_NETWORK_TEST_APPIDS: ReadonlySet<string> = new Set([
   'wx570bc396a51b8ff8',

@@ -1,7 +1,7 @@
 /**
  * WeChat APIs called on behalf of one authorized mini-program with its authorizer_access_token
- * (`?access_token=`): code management (protocol doc §4), the customer-service message of the
- * full-network release check (§6) and the privacy guide. Answers keep WeChat's field names.
+ * (`?access_token=`): code management (docs/wechat-protocol.md §4), the customer-service message
+ * of the full-network release check (§6) and the privacy guide. Answers keep WeChat's field names.
  */
 import type { WeChatBinaryResponse, WeChatHttp } from './http';
 import type {

@@ -1,6 +1,6 @@
 /**
- * Component-level WeChat APIs (protocol doc §3) and the template-library APIs of §4, all called
- * with the platform's own credentials. Answers keep WeChat's field names.
+ * Component-level WeChat APIs (docs/wechat-protocol.md §3) and the template-library APIs of §4,
+ * all called with the platform's own credentials. Answers keep WeChat's field names.
  */
 import type { WeChatHttp } from './http';
 import type {

@@ -1,5 +1,5 @@
 /**
- * WeChat message crypto ("safe mode"), protocol doc §1.
+ * WeChat message crypto ("safe mode"), docs/wechat-protocol.md §1.
  *
  * AES-256-CBC, key = base64(EncodingAESKey + "="), iv = key[0..16), PKCS#7 padding with a
  * 32-byte block, plaintext = random(16) ‖ uint32be(byteLength(msg)) ‖ msg ‖ appid.

@@ -1,5 +1,5 @@
 /**
- * The safe-mode envelope around WeChat pushes and passive replies (protocol doc §1).
+ * The safe-mode envelope around WeChat pushes and passive replies (docs/wechat-protocol.md §1).
  * The service opens pushes and seals replies; the emulator does the opposite.
  */
 import { randomInt } from 'node:crypto';

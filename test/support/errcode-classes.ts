@@ -1,6 +1,6 @@
 import type { WeChatErrorClass } from '../../shared/wechat/errors';
 
-/** The protocol doc's §4 error codes and the class each must map to. */
+/** docs/wechat-protocol.md §4's error codes and the class each must map to. */
 export const ERRCODE_CLASSES: readonly [number, WeChatErrorClass][] = [
   [-1, 'retryable'],
   [45011, 'retryable'],

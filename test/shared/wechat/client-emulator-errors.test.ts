@@ -1,8 +1,8 @@
 /**
- * Our typed WeChat client against the built-in emulator: documented WeChat errors (protocol doc
- * §3/§4) must surface as WeChatApiError with the right code and errorClass, for every method.
- * First the protocol-specific failures, then the ones every API shares (busy, stale, expired and
- * revoked tokens), then network trouble.
+ * Our typed WeChat client against the built-in emulator: documented WeChat errors
+ * (docs/wechat-protocol.md §3/§4) must surface as WeChatApiError with the right code and
+ * errorClass, for every method. First the protocol-specific failures, then the ones every API
+ * shares (busy, stale, expired and revoked tokens), then network trouble.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthorizerApi } from '../../../shared/wechat/authorizer-api';
@@ -58,7 +58,7 @@ async function failNext(s: ClientSession, path: string, errcode: number): Promis
   await injectFault(s, { path, errcode, times: 1 });
 }
 
-/** The failures specific to an API, as the protocol doc lists them (or the emulator's README pins them). */
+/** The failures specific to an API, as docs/wechat-protocol.md lists them (or the emulator's README pins them). */
 const PROTOCOL_ERRORS: ErrorCase[] = [
   // ---- component APIs ----
   {

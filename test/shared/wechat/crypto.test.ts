@@ -16,7 +16,7 @@ const WXBizMsgCrypt = createRequire(import.meta.url)('wechat-crypto') as new (
   id: string,
 ) => ReferenceCrypto;
 
-// Official vector from the mini-program message-push documentation (protocol doc §1).
+// Official vector from the mini-program message-push documentation (docs/wechat-protocol.md §1).
 const DOC = { token: 'AAAAA', encodingAesKey: 'A'.repeat(43), appid: 'wxba5fad812f8e6fb9' };
 const DOC_ENCRYPT =
   '+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04=';

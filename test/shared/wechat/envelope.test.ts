@@ -127,7 +127,7 @@ describe('push envelope', () => {
 });
 
 describe('reply envelope', () => {
-  // The documented reply vector (protocol doc §1).
+  // The documented reply vector (docs/wechat-protocol.md §1).
   const doc = new MessageCrypto({ token: 'AAAAA', encodingAesKey: 'A'.repeat(43), appid: 'wxba5fad812f8e6fb9' });
 
   it('seals the documented reply to the exact Encrypt, MsgSignature, TimeStamp and Nonce', () => {
