@@ -7,7 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Suites start servers on ephemeral ports; two cores do not gain from more workers.
     maxWorkers: 2,
-    // EMF lines would drown the output; tests that check metrics turn them on (test/support/metrics.ts).
-    env: { POWERTOOLS_METRICS_DISABLED: 'true' },
+    // EMF lines and per-request INFO logs would drown the output; tests that check metrics turn
+    // them on (test/support/metrics.ts). Warnings and errors still show.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN' },
   },
 });
