@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type AppConfig } from './config';
 import { DeployQueue } from './deployments/deploy-queue';
-import { DeploymentStore } from './deployments/deployment-store';
+import type { DeploymentStore } from './deployments/deployment-store';
+import { DynamoDeploymentStore } from './deployments/dynamo-deployment-store';
 import { dynamo, tableName } from './db/client';
 import { getSecret } from './secrets';
 import { TenantStore } from './tenants/tenant-store';
@@ -67,7 +68,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoD
     authorizerApi,
     tickets,
     tenants,
-    deployments: new DeploymentStore(db, table),
+    deployments: new DynamoDeploymentStore(db, table),
     deployQueue: new DeployQueue(config.deployQueueUrl),
     componentToken: platformToken,
     authorizerTokens,

@@ -1,7 +1,9 @@
 import { logger } from '../logger';
-import type { Services } from '../services';
 import type { XmlFields } from '../wechat/xml';
 import type { Target } from './deployment';
+import type { DeployEngine } from './engine-ports';
+
+type AuditEngine = Pick<DeployEngine, 'deployments' | 'deployQueue'>;
 
 export type AuditOutcome =
   | { status: 'approved' }
@@ -9,65 +11,38 @@ export type AuditOutcome =
   | { status: 'delayed'; reason?: string }
   | { status: 'withdrawn' };
 
-const LEAVE_AUDIT_INDEX = ['gsi1pk', 'gsi1sk', 'auditDelayed', 'earlyAuditOutcome'];
-
 /**
  * Applies an audit result to the target that is auditing. Pushes, their retries and the
  * reconciler may all report the same result: only the first moves the target. A result that
  * arrives while submit_audit is still answering is parked on the target and applied as soon as
  * the target is auditing, so it is never lost.
  */
-export async function applyAuditOutcome(services: Services, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
-  const moved = await moveAuditingTarget(services, deploymentId, appid, outcome);
+export async function applyAuditOutcome(engine: AuditEngine, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  const moved = await moveAuditingTarget(engine, deploymentId, appid, outcome);
   if (moved) return moved;
-  const parked = await services.deployments.transition(deploymentId, appid, { from: ['submitting'], to: 'submitting', set: { earlyAuditOutcome: outcome } });
-  if (parked) {
+  if (await engine.deployments.parkAuditOutcome(deploymentId, appid, outcome)) {
     logger.info('audit result arrived before submit_audit answered; parked', { deploymentId, appid, status: outcome.status });
     return undefined;
   }
   // The submit landed between the two writes above: the target is auditing now.
-  return moveAuditingTarget(services, deploymentId, appid, outcome);
+  return moveAuditingTarget(engine, deploymentId, appid, outcome);
 }
 
-async function moveAuditingTarget(services: Services, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
-  const store = services.deployments;
-  let moved: Target | undefined;
-  switch (outcome.status) {
-    case 'approved':
-      moved = await store.transition(deploymentId, appid, { from: ['auditing'], to: 'approved', set: { approvedAtMs: Date.now() }, remove: LEAVE_AUDIT_INDEX });
-      // Releasing is a step of its own (auto mode, or when the operator asks): through the queue.
-      // Sent again when a repeat finds the target already approved — an earlier send may have
-      // failed after the transition, and a duplicate step message is harmless.
-      if (moved || (await store.getTarget(deploymentId, appid))?.state === 'approved') {
-        await services.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
-      }
-      break;
-    case 'rejected':
-      moved = await store.transition(deploymentId, appid, {
-        from: ['auditing'],
-        to: 'rejected',
-        set: { reason: outcome.reason, screenshot: outcome.screenshot, error: { code: 'audit_rejected', message: outcome.reason } },
-        remove: LEAVE_AUDIT_INDEX,
-      });
-      break;
-    case 'delayed':
-      moved = await store.transition(deploymentId, appid, { from: ['auditing'], to: 'auditing', set: { auditDelayed: true, delayReason: outcome.reason } });
-      break;
-    case 'withdrawn':
-      moved = await store.transition(deploymentId, appid, {
-        from: ['auditing'],
-        to: 'failed',
-        set: { error: { code: 'audit_withdrawn', message: 'the audit was withdrawn' } },
-        remove: LEAVE_AUDIT_INDEX,
-      });
-      break;
+async function moveAuditingTarget(engine: AuditEngine, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  const store = engine.deployments;
+  const moved = await store.recordAuditOutcome(deploymentId, appid, outcome);
+  // Releasing is a step of its own (auto mode, or when the operator asks): through the queue.
+  // Sent again when a repeat finds the target already approved — an earlier send may have
+  // failed after the transition, and a duplicate step message is harmless.
+  if (outcome.status === 'approved' && (moved || (await store.getTarget(deploymentId, appid))?.state === 'approved')) {
+    await engine.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
   }
   if (moved) logger.info('audit result applied', { deploymentId, appid, status: outcome.status });
   return moved;
 }
 
 /** An audit push (weapp_audit_success / fail / delay) for a tenant: applied to its auditing deployment. */
-export async function applyAuditPush(services: Services, appid: string, fields: XmlFields): Promise<void> {
+export async function applyAuditPush(services: AuditEngine & Pick<DeployEngine, 'tenants'>, appid: string, fields: XmlFields): Promise<void> {
   const tenant = await services.tenants.get(appid);
   if (!tenant?.auditingDeployment) {
     logger.info('audit push for a tenant with no deployment under audit', { appid });

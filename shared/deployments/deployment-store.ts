@@ -1,139 +1,76 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { decodePageToken, encodePageToken } from '../db/page-token';
 import { recordMetric } from '../metrics/record';
-import type { Deployment, Target, TargetState } from './deployment';
+import type { AuditOutcome } from './audit-results';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch } from './deployment';
+import { assertTransition, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
 
-const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
-const targetKey = (id: string, appid: string) => ({ pk: `DEPLOY#${id}`, sk: `TARGET#${appid}` });
-const LIST_PARTITION = 'DEPLOYMENTS';
-/** Index partition of targets waiting on an audit, sorted by submission time (for the reconciler). */
-export const AUDITING_PARTITION = 'AUDITING';
-
-export interface TransitionOptions {
-  /** The transition happens only from one of these states. */
+/**
+ * One conditional write on a target: from one of `from` to `to` (checked against the target
+ * machine first), setting and removing typed fields. `ownedBy` limits it to the worker whose step
+ * claim started at that time, so a worker that lost its step to a takeover changes nothing.
+ */
+export interface TargetMove {
+  event: TargetEvent;
   from: readonly TargetState[];
   to: TargetState;
-  set?: Record<string, unknown>;
-  remove?: string[];
-  /** Extra condition on the target, e.g. 'stepStartedAtMs = :expectedStart'. */
-  condition?: string;
-  values?: Record<string, unknown>;
+  set?: TargetPatch;
+  remove?: readonly TargetField[];
+  ownedBy?: number;
 }
 
-/** Deployments and their targets. Every target change is one conditional write on its own item. */
-export class DeploymentStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+/** A target waiting on an audit, as the audit reconciler sees it. */
+export interface AuditingTarget {
+  deploymentId: string;
+  appid: string;
+  auditId?: number;
+  submittedAtMs: number;
+}
 
-  async create(deployment: Deployment): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...deploymentKey(deployment.id), ...deployment, gsi1pk: LIST_PARTITION, gsi1sk: `${new Date(deployment.createdAtMs).toISOString()}#${deployment.id}` },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  }
+/** What a step's worker writes when WeChat accepted the step. */
+export type LandPatch = Pick<TargetPatch, 'committedAtMs' | 'auditId' | 'submittedAtMs' | 'auditDelayed' | 'releasedAtMs' | 'grayPercentage' | 'rolledBackAtMs'>;
 
-  async get(id: string): Promise<Deployment | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: deploymentKey(id), ConsistentRead: true }));
-    return Item ? (strip(Item) as unknown as Deployment) : undefined;
-  }
+/** What an audit result writes on the target, by outcome. */
+const AUDIT_MOVES: { [S in AuditOutcome['status']]: (outcome: Extract<AuditOutcome, { status: S }>, nowMs: number) => Omit<TargetMove, 'from' | 'ownedBy'> } = {
+  approved: (_, nowMs) => ({ event: 'audit_approved', to: 'approved', set: { approvedAtMs: nowMs }, remove: ['auditDelayed', 'earlyAuditOutcome'] }),
+  rejected: (outcome) => ({
+    event: 'audit_rejected',
+    to: 'rejected',
+    set: { reason: outcome.reason, screenshot: outcome.screenshot, error: { code: 'audit_rejected', message: outcome.reason } },
+    remove: ['auditDelayed', 'earlyAuditOutcome'],
+  }),
+  delayed: (outcome) => ({ event: 'audit_delayed', to: 'auditing', set: { auditDelayed: true, delayReason: outcome.reason } }),
+  withdrawn: () => ({ event: 'audit_withdrawn', to: 'failed', set: { error: { code: 'audit_withdrawn', message: 'the audit was withdrawn' } }, remove: ['auditDelayed', 'earlyAuditOutcome'] }),
+};
 
-  async list(limit: number, nextToken?: string): Promise<{ deployments: Deployment[]; nextToken?: string }> {
-    const { Items, LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :list',
-        ExpressionAttributeValues: { ':list': LIST_PARTITION },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(nextToken
-          ? { ExclusiveStartKey: decodePageToken(nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], (k) => k.gsi1pk === LIST_PARTITION && k.sk === 'META' && String(k.pk).startsWith('DEPLOY#')) }
-          : {}),
-      }),
-    );
-    return {
-      deployments: (Items ?? []).map((item) => strip(item) as unknown as Deployment),
-      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
-    };
-  }
+/**
+ * The port through which deployments and their targets are stored. Targets change only through
+ * the named moves below, each one conditional write that the target machine allows: an answer of
+ * `undefined` means the condition did not hold (another delivery got there first) and the caller
+ * does nothing. Adapters implement the reads and `write`; they own how conditions and indexes
+ * are expressed.
+ */
+export abstract class DeploymentStore {
+  constructor(protected readonly now: () => number = Date.now) {}
 
-  /** Updates deployment-level fields (pause, release request, fan-out progress). */
-  async update(id: string, set: Record<string, unknown>, remove: string[] = []): Promise<void> {
-    const { expression, names, values } = updateExpression({ ...set, updatedAtMs: this.now() }, remove);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: deploymentKey(id),
-        UpdateExpression: expression,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-  }
-
+  abstract create(deployment: Deployment): Promise<void>;
+  abstract get(id: string): Promise<Deployment | undefined>;
+  abstract list(limit: number, nextToken?: string): Promise<{ deployments: Deployment[]; nextToken?: string }>;
+  /** Updates deployment-level fields (pause, operator intent, fan-out progress). */
+  abstract update(id: string, set: DeploymentPatch, remove?: readonly (keyof DeploymentPatch)[]): Promise<void>;
   /** Clears the pending operator action, unless a newer one has replaced it meanwhile. */
-  async clearPendingAction(id: string, action: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: deploymentKey(id),
-          UpdateExpression: 'REMOVE pendingAction SET updatedAtMs = :now',
-          ConditionExpression: 'pendingAction = :action',
-          ExpressionAttributeValues: { ':action': action, ':now': this.now() },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
+  abstract clearPendingAction(id: string, action: BulkAction): Promise<void>;
 
-  /** Records a target once; a repeated fan-out (SQS redelivery) leaves an existing one alone. */
+  /** Records a target once (fan-out); a repeated fan-out (SQS redelivery) leaves an existing one alone. */
   async addTarget(target: Target): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...targetKey(target.deploymentId, target.appid), ...target },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      recordMetric('DeployTransition', { by: target.state });
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const added = await this.insertTarget(target);
+    if (added) recordMetric('DeployTransition', { by: target.state });
+    return added;
   }
-
-  async getTarget(id: string, appid: string): Promise<Target | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: targetKey(id, appid), ConsistentRead: true }));
-    return Item ? (strip(Item) as unknown as Target) : undefined;
-  }
-
-  async listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }> {
-    const { Items, LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
-        ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
-        Limit: limit,
-        ...(nextToken ? { ExclusiveStartKey: decodePageToken(nextToken, ['pk', 'sk'], (k) => k.pk === `DEPLOY#${id}` && String(k.sk).startsWith('TARGET#')) } : {}),
-      }),
-    );
-    return {
-      targets: (Items ?? []).map((item) => strip(item) as unknown as Target),
-      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
-    };
-  }
+  abstract getTarget(id: string, appid: string): Promise<Target | undefined>;
+  abstract listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }>;
+  /** How many targets are in each state (read from the targets themselves, so never out of step). */
+  abstract counts(id: string): Promise<Partial<Record<TargetState, number>>>;
+  /** Every target waiting on an audit submitted before `beforeMs`, oldest first (for the reconciler). */
+  abstract auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget>;
 
   /** Every target of a deployment, page by page. */
   async *allTargets(id: string): AsyncGenerator<Target> {
@@ -145,102 +82,80 @@ export class DeploymentStore {
     } while (nextToken);
   }
 
-  /** How many targets are in each state (read from the targets themselves, so never out of step). */
-  async counts(id: string): Promise<Partial<Record<TargetState, number>>> {
-    const counts: Partial<Record<TargetState, number>> = {};
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
-          ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
-          ProjectionExpression: '#state',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) counts[item.state as TargetState] = (counts[item.state as TargetState] ?? 0) + 1;
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return counts;
+  protected abstract insertTarget(target: Target): Promise<boolean>;
+  /** Applies a move the machine allows; undefined when its condition did not hold. */
+  protected abstract write(deploymentId: string, appid: string, move: TargetMove, nowMs: number): Promise<Target | undefined>;
+
+  /** The one place a target's state changes: checked against the machine, counted when it moves. */
+  protected async move(deploymentId: string, appid: string, move: TargetMove): Promise<Target | undefined> {
+    assertTransition(move.event, move.from, move.to);
+    const moved = await this.write(deploymentId, appid, move, this.now());
+    // A same-state write (a takeover, a parked audit result) updates the target without moving it.
+    if (moved && !move.from.includes(move.to)) recordMetric('DeployTransition', { by: move.to });
+    return moved;
+  }
+
+  /** Claims `step` for the worker starting it now; a takeover re-claims one whose worker died. */
+  claimStep(deploymentId: string, appid: string, step: StepName, startedAtMs: number, takeover?: { abandonedAtMs: number }): Promise<Target | undefined> {
+    const { from, via } = STEPS[step];
+    return takeover
+      ? this.move(deploymentId, appid, { event: 'take_over', from: [via], to: via, set: { stepStartedAtMs: startedAtMs }, ownedBy: takeover.abandonedAtMs })
+      : this.move(deploymentId, appid, { event: 'claim', from: [from], to: via, set: { stepStartedAtMs: startedAtMs } });
+  }
+
+  /** WeChat accepted the step (or had already done it): the target moves on. */
+  landStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, patch: LandPatch): Promise<Target | undefined> {
+    const { via, to } = STEPS[step];
+    return this.move(deploymentId, appid, { event: 'land', from: [via], to, set: { ...patch, attempts: 0 }, remove: ['error', 'stepStartedAtMs'], ownedBy });
   }
 
   /**
-   * Moves a target from one of `from` to `to` in one conditional write; undefined when the target
-   * is not in such a state (another delivery already moved it) — the caller then does nothing.
-   * Every target state change goes through here, so this is where transitions are counted.
+   * Puts the target back where the step starts, to run it again; with `recommit`, back to the
+   * commit (85086: WeChat has no commit for this version).
    */
-  async transition(id: string, appid: string, options: TransitionOptions): Promise<Target | undefined> {
-    const now = this.now();
-    const { expression, names, values } = updateExpression({ ...options.set, state: options.to, updatedAtMs: now }, options.remove ?? []);
-    const fromValues = Object.fromEntries(options.from.map((state, i) => [`:from${i}`, state]));
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: targetKey(id, appid),
-          UpdateExpression: expression,
-          ConditionExpression: `attribute_exists(pk) AND #s_current IN (${Object.keys(fromValues).join(', ')})${options.condition ? ` AND (${options.condition})` : ''}`,
-          ExpressionAttributeNames: { ...names, '#s_current': 'state' },
-          ExpressionAttributeValues: { ...values, ...fromValues, ...options.values },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      // A same-state write (a takeover, a parked audit result) updates the target without moving it.
-      if (!options.from.includes(options.to)) recordMetric('DeployTransition', { by: options.to });
-      return Attributes ? (strip(Attributes) as unknown as Target) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
-  }
-
-  /** Every target waiting on an audit submitted before `beforeMs`, oldest first (for the reconciler). */
-  async *auditingSince(beforeMs: number): AsyncGenerator<{ deploymentId: string; appid: string; auditId?: number; submittedAtMs: number }> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :auditing AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':auditing': AUDITING_PARTITION, ':before': auditIndexKey(beforeMs, '', '') },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        yield { deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId, submittedAtMs: Number(String(item.gsi1sk).split('#')[0]) };
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
-}
-
-/** Sort key of an auditing target in the index: submission time first. */
-export function auditIndexKey(submittedAtMs: number, deploymentId: string, appid: string): string {
-  return `${String(submittedAtMs).padStart(15, '0')}#${deploymentId}#${appid}`;
-}
-
-function updateExpression(set: Record<string, unknown>, remove: string[]) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets = Object.entries(set)
-    .filter(([, value]) => value !== undefined)
-    .map(([name, value], i) => {
-      names[`#u${i}`] = name;
-      values[`:u${i}`] = value;
-      return `#u${i} = :u${i}`;
+  revertStep(
+    deploymentId: string,
+    appid: string,
+    step: StepName,
+    ownedBy: number,
+    patch: { attempts: number; error: TargetError; recommits?: number },
+    recommit = false,
+  ): Promise<Target | undefined> {
+    const { from, via } = STEPS[step];
+    return this.move(deploymentId, appid, {
+      event: recommit ? 'recommit' : 'revert',
+      from: [via],
+      to: recommit ? 'queued' : from,
+      set: patch,
+      remove: ['stepStartedAtMs'],
+      ownedBy,
     });
-  const removes = remove.map((name, i) => {
-    names[`#r${i}`] = name;
-    return `#r${i}`;
-  });
-  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
-  return { expression, names, values };
-}
+  }
 
-function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest;
+  /** The step cannot succeed: the target ends `failed` (retryable by the operator) or `skipped`. */
+  stopStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, to: 'failed' | 'skipped', error: TargetError): Promise<Target | undefined> {
+    const { from, via } = STEPS[step];
+    return this.move(deploymentId, appid, { event: 'stop', from: [via], to, set: { error, resumeFrom: from }, remove: ['stepStartedAtMs'], ownedBy });
+  }
+
+  /** Keeps an audit result that arrived while submit_audit was still answering. */
+  parkAuditOutcome(deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'park_audit_outcome', from: ['submitting'], to: 'submitting', set: { earlyAuditOutcome: outcome } });
+  }
+
+  /** Applies an audit result to a target that is auditing. */
+  recordAuditOutcome(deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+    const move = (AUDIT_MOVES[outcome.status] as (o: AuditOutcome, nowMs: number) => Omit<TargetMove, 'from'>)(outcome, this.now());
+    return this.move(deploymentId, appid, { ...move, from: ['auditing'] });
+  }
+
+  /** The operator's retry: a failed target goes back to the start of the step that failed. */
+  retryTarget(deploymentId: string, appid: string, resumeFrom: TargetState): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'retry', from: ['failed'], to: resumeFrom, set: { attempts: 0 }, remove: ['error', 'resumeFrom'] });
+  }
+
+  /** A cancelled deployment's target that has not started its next WeChat write. */
+  cancelTarget(deploymentId: string, appid: string): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'cancel', from: ['queued', 'committed'], to: 'cancelled' });
+  }
 }

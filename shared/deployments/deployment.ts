@@ -1,46 +1,9 @@
 import type { TenantConfig } from '../tenant-config/schema';
 import type { AuditItem, ServerDomains } from '../wechat/types';
 import type { AuditOutcome } from './audit-results';
+import type { TargetState } from './target-machine';
 
-/**
- * A fleet deploy: one template version committed (and optionally audited and released) to many
- * tenants, each a target moving through its own states.
- */
-export type TargetState =
-  | 'queued'
-  | 'committing'
-  | 'committed'
-  | 'submitting'
-  | 'auditing'
-  | 'approved'
-  | 'releasing'
-  | 'released'
-  | 'rolling_back'
-  | 'rolled_back'
-  | 'failed'
-  | 'rejected'
-  | 'skipped'
-  | 'cancelled';
-
-export const TARGET_STATES: readonly TargetState[] = [
-  'queued',
-  'committing',
-  'committed',
-  'submitting',
-  'auditing',
-  'approved',
-  'releasing',
-  'released',
-  'rolling_back',
-  'rolled_back',
-  'failed',
-  'rejected',
-  'skipped',
-  'cancelled',
-];
-
-/** States where a WeChat call is (or was, before a crash) in flight. */
-export const IN_FLIGHT: ReadonlySet<TargetState> = new Set(['committing', 'submitting', 'releasing', 'rolling_back']);
+export { IN_FLIGHT, TARGET_STATES, type TargetState } from './target-machine';
 
 export type ReleaseMode = 'auto' | 'manual';
 
@@ -64,12 +27,18 @@ export interface DeploymentSpec {
   webviewDomains?: string[];
 }
 
+/**
+ * A fleet deploy: one template version committed (and optionally audited and released) to many
+ * tenants, each a target moving through its own states (target-machine.ts).
+ */
 export interface Deployment extends DeploymentSpec {
   id: string;
   createdAtMs: number;
   updatedAtMs: number;
   /** Targets are recorded page by page in the background; until then the counts are partial. */
   fanOutDone: boolean;
+  /** Where the fan-out continues: the next page of tenants. */
+  fanOutCursor?: string;
   /** Set when WeChat refused further audit submissions (85085): no target is submitted until retry. */
   pausedReason?: string;
   /** Manual release requested by the operator (optionally gray). */
@@ -77,8 +46,11 @@ export interface Deployment extends DeploymentSpec {
   cancelRequested?: boolean;
   rollbackRequested?: boolean;
   /** An operator action the queue has not finished applying yet: the deployment is not settled. */
-  pendingAction?: string;
+  pendingAction?: BulkAction;
 }
+
+/** What a use case may change on a deployment after creating it. */
+export type DeploymentPatch = Partial<Pick<Deployment, 'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'releaseRequested' | 'cancelRequested' | 'rollbackRequested' | 'pendingAction'>>;
 
 /** What an operator can ask of a whole deployment (`POST /api/deployments/{id}/{action}`). */
 export const BULK_ACTIONS = ['retry', 'release', 'rollback', 'cancel'] as const;
@@ -108,10 +80,21 @@ export interface Target {
   stepStartedAtMs?: number;
   /** Set when the target failed: the state a retry puts it back to (the failed step's start). */
   resumeFrom?: TargetState;
+  /** How often 85086 (nothing committed) sent the target back to commit. */
   recommits?: number;
+  delayReason?: string;
+  committedAtMs?: number;
+  approvedAtMs?: number;
+  releasedAtMs?: number;
+  grayPercentage?: number;
+  rolledBackAtMs?: number;
   createdAtMs: number;
   updatedAtMs: number;
 }
+
+/** A target's fields a move may set or remove (never its identity, state or timestamps of record). */
+export type TargetPatch = Partial<Omit<Target, 'deploymentId' | 'appid' | 'state' | 'createdAtMs' | 'updatedAtMs'>>;
+export type TargetField = keyof TargetPatch;
 
 export type DeploymentStatus = 'preparing' | 'running' | 'paused' | 'cancelled' | 'completed';
 

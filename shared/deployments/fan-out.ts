@@ -1,9 +1,9 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
-import type { Services } from '../services';
 import type { Tenant } from '../tenants/tenant';
 import type { DeployMessage } from './deploy-queue';
 import type { Deployment, Target } from './deployment';
+import type { DeployEngine } from './engine-ports';
 
 /** Tenants recorded per fan-out message: one page, then the next page is its own message. */
 export const FAN_OUT_PAGE = 500;
@@ -14,52 +14,52 @@ const WRITE_CONCURRENCY = 16;
  * page to a new message — durable at any size, resumable after a crash. Re-running a page (SQS
  * redelivery) adds nothing twice and re-enqueues steps that are harmless to repeat.
  */
-export async function fanOutPage(services: Services, deploymentId: string, cursor?: string): Promise<void> {
-  const deployment = await services.deployments.get(deploymentId);
+export async function fanOutPage(engine: DeployEngine, deploymentId: string, cursor?: string): Promise<void> {
+  const deployment = await engine.deployments.get(deploymentId);
   if (!deployment) return;
 
   // A redelivered page runs even after the last page finished: its steps may never have been sent.
-  const { tenants, next } = await pageOfTenants(services, deployment, cursor);
+  const { tenants, next } = await pageOfTenants(engine, deployment, cursor);
   const advance: DeployMessage[] = [];
   await forEachConcurrently(tenants, WRITE_CONCURRENCY, async ({ appid, tenant }) => {
     const fresh = initialTarget(deployment, appid, tenant);
-    const added = await services.deployments.addTarget(fresh);
+    const added = await engine.deployments.addTarget(fresh);
     // Decide from what is stored: a target recorded by an earlier delivery keeps its own state.
-    const state = added ? fresh.state : (await services.deployments.getTarget(deploymentId, appid))?.state;
+    const state = added ? fresh.state : (await engine.deployments.getTarget(deploymentId, appid))?.state;
     if (state === 'queued') {
       advance.push({ kind: 'advance', deploymentId, appid });
-      await services.tenants.recordLastDeployment(appid, deploymentId);
+      await engine.tenants.recordLastDeployment(appid, deploymentId);
     }
   });
   if (deployment.fanOutDone) {
-    await services.deployQueue.send(advance);
+    await engine.deployQueue.send(advance);
     return;
   }
   // The next page goes first, so recording the fleet is not queued behind this page's steps.
   if (next !== undefined) {
-    await services.deployments.update(deploymentId, { fanOutCursor: next });
-    await services.deployQueue.send([{ kind: 'fan-out', deploymentId, cursor: next }]);
+    await engine.deployments.update(deploymentId, { fanOutCursor: next });
+    await engine.deployQueue.send([{ kind: 'fan-out', deploymentId, cursor: next }]);
   }
-  await services.deployQueue.send(advance);
+  await engine.deployQueue.send(advance);
   if (next === undefined) {
-    await services.deployments.update(deploymentId, { fanOutDone: true }, ['fanOutCursor']);
+    await engine.deployments.update(deploymentId, { fanOutDone: true }, ['fanOutCursor']);
     logger.info('deployment fanned out', { deploymentId });
   }
 }
 
 async function pageOfTenants(
-  services: Services,
+  engine: DeployEngine,
   deployment: Deployment,
   cursor: string | undefined,
 ): Promise<{ tenants: { appid: string; tenant?: Tenant }[]; next?: string }> {
   if (deployment.tenants) {
     const offset = Number(cursor ?? 0);
     const appids = deployment.tenants.slice(offset, offset + FAN_OUT_PAGE);
-    const tenants = await Promise.all(appids.map(async (appid) => ({ appid, tenant: await services.tenants.get(appid) })));
+    const tenants = await Promise.all(appids.map(async (appid) => ({ appid, tenant: await engine.tenants.get(appid) })));
     const end = offset + appids.length;
     return { tenants, ...(end < deployment.tenants.length ? { next: String(end) } : {}) };
   }
-  const page = await services.tenants.list({ limit: FAN_OUT_PAGE, nextToken: cursor });
+  const page = await engine.tenants.list({ limit: FAN_OUT_PAGE, nextToken: cursor });
   return { tenants: page.tenants.map((tenant) => ({ appid: tenant.appid, tenant })), ...(page.nextToken ? { next: page.nextToken } : {}) };
 }
 

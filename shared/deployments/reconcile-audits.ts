@@ -1,6 +1,6 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
-import type { Services } from '../services';
+import type { DeployEngine } from './engine-ports';
 import { auditPollDue, FIRST_AUDIT_POLL_MS } from './audit-polling';
 import { applyAuditOutcome, type AuditOutcome } from './audit-results';
 
@@ -18,7 +18,7 @@ export interface ReconcileOptions {
  * Polls get_auditstatus for audits whose result push may have been lost — each on a schedule
  * that thins out with age (auditPollDue) — so a lost push never strands a tenant.
  */
-export async function reconcileAudits(services: Services, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcileAudits(services: Pick<DeployEngine, 'deployments' | 'deployQueue' | 'wechat'>, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = options.nowMs ?? Date.now();
   const waiting = services.deployments.auditingSince(now - FIRST_AUDIT_POLL_MS);
   // Stay inside the function's timeout; the oldest audits come first and the next run continues.
@@ -29,7 +29,7 @@ export async function reconcileAudits(services: Services, options: ReconcileOpti
     if (!auditPollDue(now - submittedAtMs)) return;
     report.checked += 1;
     try {
-      const status = await services.authorizerTokens.forTenant(appid).use((token) => services.authorizerApi.getAuditStatus(token, auditId));
+      const status = await services.wechat.tenant(appid).getAuditStatus(auditId);
       const outcome: AuditOutcome | undefined =
         status.status === 0
           ? { status: 'approved' }

@@ -1,0 +1,83 @@
+import type { AuditOutcome } from './audit-results';
+import type { Deployment, Target, TargetError } from './deployment';
+import { TARGET_STATES, type TargetState } from './target-machine';
+
+/**
+ * Stored items back into typed records. Storage keys and index fields are dropped; a field of the
+ * wrong type is left out rather than passed on as something it is not, and an item without its
+ * identity or state is refused (it would not be a target at all).
+ */
+type Item = Record<string, unknown>;
+
+const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const bool = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
+const obj = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : undefined);
+const state = (value: unknown) => (TARGET_STATES.includes(value as TargetState) ? (value as TargetState) : undefined);
+
+/** Keeps only the defined entries, so an absent field stays absent. */
+function defined<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
+}
+
+function required<T>(value: T | undefined, field: string, item: Item): T {
+  if (value === undefined) throw new Error(`stored ${String(item.pk)}/${String(item.sk)} has no valid ${field}`);
+  return value;
+}
+
+export function targetFromItem(item: Item): Target {
+  return defined<Target>({
+    deploymentId: required(str(item.deploymentId), 'deploymentId', item),
+    appid: required(str(item.appid), 'appid', item),
+    state: required(state(item.state), 'state', item),
+    attempts: num(item.attempts) ?? 0,
+    auditId: num(item.auditId),
+    submittedAtMs: num(item.submittedAtMs),
+    auditDelayed: bool(item.auditDelayed),
+    reason: str(item.reason),
+    screenshot: str(item.screenshot),
+    error: obj<TargetError>(item.error),
+    earlyAuditOutcome: obj<AuditOutcome>(item.earlyAuditOutcome),
+    stepStartedAtMs: num(item.stepStartedAtMs),
+    resumeFrom: state(item.resumeFrom),
+    recommits: num(item.recommits),
+    delayReason: str(item.delayReason),
+    committedAtMs: num(item.committedAtMs),
+    approvedAtMs: num(item.approvedAtMs),
+    releasedAtMs: num(item.releasedAtMs),
+    grayPercentage: num(item.grayPercentage),
+    rolledBackAtMs: num(item.rolledBackAtMs),
+    createdAtMs: num(item.createdAtMs) ?? 0,
+    updatedAtMs: num(item.updatedAtMs) ?? 0,
+  });
+}
+
+export function deploymentFromItem(item: Item): Deployment {
+  const templateType = num(item.templateType);
+  const release = str(item.release);
+  return defined<Deployment>({
+    id: required(str(item.id), 'id', item),
+    templateId: required(num(item.templateId), 'templateId', item),
+    templateType: templateType === 1 ? 1 : 0,
+    userVersion: required(str(item.userVersion), 'userVersion', item),
+    userDesc: str(item.userDesc) ?? '',
+    tenants: Array.isArray(item.tenants) ? item.tenants.filter((t): t is string => typeof t === 'string') : undefined,
+    ext: obj<Deployment['ext']>(item.ext),
+    submitAudit: bool(item.submitAudit) ?? true,
+    release: release === 'manual' ? 'manual' : 'auto',
+    auditItems: Array.isArray(item.auditItems) ? (item.auditItems as Deployment['auditItems']) : undefined,
+    versionDesc: str(item.versionDesc),
+    privacyApiNotUse: bool(item.privacyApiNotUse),
+    domains: obj<Deployment['domains']>(item.domains),
+    webviewDomains: Array.isArray(item.webviewDomains) ? item.webviewDomains.filter((d): d is string => typeof d === 'string') : undefined,
+    createdAtMs: num(item.createdAtMs) ?? 0,
+    updatedAtMs: num(item.updatedAtMs) ?? 0,
+    fanOutDone: bool(item.fanOutDone) ?? false,
+    fanOutCursor: str(item.fanOutCursor),
+    pausedReason: str(item.pausedReason),
+    releaseRequested: obj<Deployment['releaseRequested']>(item.releaseRequested),
+    cancelRequested: bool(item.cancelRequested),
+    rollbackRequested: bool(item.rollbackRequested),
+    pendingAction: str(item.pendingAction) as Deployment['pendingAction'],
+  });
+}

@@ -1,0 +1,201 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld, ifConditionHeld } from '../db/conditional';
+import { decodePageToken, encodePageToken } from '../db/page-token';
+import { updateExpression } from '../db/update-expression';
+import { deploymentFromItem, targetFromItem } from './deployment-records';
+import type { BulkAction, Deployment, DeploymentPatch, Target } from './deployment';
+import { DeploymentStore, type AuditingTarget, type TargetMove } from './deployment-store';
+import type { TargetState } from './target-machine';
+
+const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
+const targetKey = (id: string, appid: string) => ({ pk: `DEPLOY#${id}`, sk: `TARGET#${appid}` });
+const LIST_PARTITION = 'DEPLOYMENTS';
+/** Index partition of targets waiting on an audit, sorted by submission time (for the reconciler). */
+const AUDITING_PARTITION = 'AUDITING';
+
+/** Sort key of an auditing target in the index: submission time first. */
+function auditIndexKey(submittedAtMs: number, deploymentId: string, appid: string): string {
+  return `${String(submittedAtMs).padStart(15, '0')}#${deploymentId}#${appid}`;
+}
+
+/**
+ * Deployments and their targets in the single table: a deployment is `DEPLOY#<id>/META`, its
+ * targets `DEPLOY#<id>/TARGET#<appid>`. The `gsi1` index lists deployments newest first and, for
+ * the audit reconciler, the targets that are auditing, oldest submission first.
+ */
+export class DynamoDeploymentStore extends DeploymentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    now?: () => number,
+  ) {
+    super(now);
+  }
+
+  async create(deployment: Deployment): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...deploymentKey(deployment.id), ...deployment, gsi1pk: LIST_PARTITION, gsi1sk: `${new Date(deployment.createdAtMs).toISOString()}#${deployment.id}` },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<Deployment | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: deploymentKey(id), ConsistentRead: true }));
+    return Item ? deploymentFromItem(Item) : undefined;
+  }
+
+  async list(limit: number, nextToken?: string): Promise<{ deployments: Deployment[]; nextToken?: string }> {
+    const { Items, LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :list',
+        ExpressionAttributeValues: { ':list': LIST_PARTITION },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(nextToken
+          ? { ExclusiveStartKey: decodePageToken(nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], (k) => k.gsi1pk === LIST_PARTITION && k.sk === 'META' && String(k.pk).startsWith('DEPLOY#')) }
+          : {}),
+      }),
+    );
+    return {
+      deployments: (Items ?? []).map(deploymentFromItem),
+      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
+    };
+  }
+
+  async update(id: string, set: DeploymentPatch, remove: readonly (keyof DeploymentPatch)[] = []): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: deploymentKey(id),
+        ...updateExpression({ ...set, updatedAtMs: this.now() }, remove),
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  }
+
+  async clearPendingAction(id: string, action: BulkAction): Promise<void> {
+    await conditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deploymentKey(id),
+          UpdateExpression: 'REMOVE pendingAction SET updatedAtMs = :now',
+          ConditionExpression: 'pendingAction = :action',
+          ExpressionAttributeValues: { ':action': action, ':now': this.now() },
+        }),
+      ),
+    );
+  }
+
+  protected insertTarget(target: Target): Promise<boolean> {
+    return conditionHeld(
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...targetKey(target.deploymentId, target.appid), ...target },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getTarget(id: string, appid: string): Promise<Target | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: targetKey(id, appid), ConsistentRead: true }));
+    return Item ? targetFromItem(Item) : undefined;
+  }
+
+  async listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }> {
+    const { Items, LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
+        ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
+        Limit: limit,
+        ...(nextToken ? { ExclusiveStartKey: decodePageToken(nextToken, ['pk', 'sk'], (k) => k.pk === `DEPLOY#${id}` && String(k.sk).startsWith('TARGET#')) } : {}),
+      }),
+    );
+    return {
+      targets: (Items ?? []).map(targetFromItem),
+      ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
+    };
+  }
+
+  async counts(id: string): Promise<Partial<Record<TargetState, number>>> {
+    const counts: Partial<Record<TargetState, number>> = {};
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
+          ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
+          ProjectionExpression: '#state',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) counts[item.state as TargetState] = (counts[item.state as TargetState] ?? 0) + 1;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  }
+
+  async *auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :auditing AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':auditing': AUDITING_PARTITION, ':before': auditIndexKey(beforeMs, '', '') },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        yield { deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId, submittedAtMs: Number(String(item.gsi1sk).split('#')[0]) };
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /**
+   * One UpdateItem whose condition is the move's: the target exists, is in one of `from`, and
+   * (for a step's own writes) is still owned by the claim that started at `ownedBy`. A target
+   * landing in `auditing` with its submission time enters the audit index; leaving the audit
+   * (or its submit) takes it out.
+   */
+  protected async write(deploymentId: string, appid: string, move: TargetMove, nowMs: number): Promise<Target | undefined> {
+    const set: Record<string, unknown> = { ...move.set, state: move.to, updatedAtMs: nowMs };
+    const remove: string[] = [...(move.remove ?? [])];
+    if (move.to === 'auditing' && move.set?.submittedAtMs !== undefined) {
+      set.gsi1pk = AUDITING_PARTITION;
+      set.gsi1sk = auditIndexKey(move.set.submittedAtMs, deploymentId, appid);
+    } else if (move.to !== 'auditing' && move.from.some((state) => state === 'auditing' || state === 'submitting')) {
+      remove.push('gsi1pk', 'gsi1sk');
+    }
+    const update = updateExpression(set, remove);
+    const fromValues = Object.fromEntries(move.from.map((state, i) => [`:from${i}`, state]));
+    const owned = move.ownedBy !== undefined ? { ':ownedBy': move.ownedBy } : {};
+    const { Attributes } =
+      (await ifConditionHeld(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: targetKey(deploymentId, appid),
+            ...update,
+            ConditionExpression: `attribute_exists(pk) AND #state_now IN (${Object.keys(fromValues).join(', ')})${move.ownedBy !== undefined ? ' AND stepStartedAtMs = :ownedBy' : ''}`,
+            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#state_now': 'state' },
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...fromValues, ...owned },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      )) ?? {};
+    return Attributes ? targetFromItem(Attributes) : undefined;
+  }
+}
