@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { badRequest } from '../http/errors';
-import { parseOr400 } from '../http/validation';
+import { InvalidInput } from '../errors';
 import type { Services } from '../services';
 import { parseTenantConfig } from '../tenant-config/schema';
 import { findTemplate, templateTypeOf } from '../templates/template-library';
 import { APPID_PATTERN } from '../tenants/tenant';
+import { parseInput } from '../validation';
 import type { Deployment } from './deployment';
 
 const httpsDomain = z.string().regex(/^(https|wss|udp|tcp):\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be scheme://host');
@@ -47,9 +47,9 @@ function newDeploymentId(now: number): string {
  * milliseconds whatever the fleet size: targets are recorded by the queue worker.
  */
 export async function createDeployment(services: Services, body: unknown, now = Date.now()): Promise<Deployment> {
-  const request = parseOr400(CreateDeploymentRequest, body);
+  const request = parseInput(CreateDeploymentRequest, body);
   const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
-  if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw badRequest('duplicate_tenants', 'tenants lists an appid twice');
+  if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw new InvalidInput('duplicate_tenants', 'tenants lists an appid twice');
 
   const template = await findTemplate(services, request.templateId);
 
