@@ -144,8 +144,26 @@ export function sourcesOf(event: TargetEvent, to: TargetState): TargetState[] {
   return TRANSITIONS.filter((t) => t.event === event && t.to === to).map((t) => t.from);
 }
 
-/** The table as markdown (docs/target-machine.md is generated from it). */
-export function transitionTable(): string {
+/** docs/target-machine.md: the machine as markdown, generated from this module. */
+export function machineDoc(): string {
+  return [
+    '# The deploy target state machine',
+    '',
+    '<!-- Generated from shared/deployments/target-machine.ts: edit the module, then run',
+    '     `npx vitest run test/docs -u` to rewrite this file. A test fails while the two differ. -->',
+    '',
+    'Each tenant of a deployment is a *target*. A step calls WeChat once: a worker *claims* it with one',
+    'conditional write into the in-flight state, makes the call, and *lands* it. SQS redelivery and',
+    'WeChat push retries find the target already moved and do nothing. A step whose worker died is',
+    '*taken over* once it is older than the stale window. The target store refuses, by throwing, any',
+    'move this table does not list.',
+    '',
+    transitionTable(),
+    '',
+  ].join('\n');
+}
+
+function transitionTable(): string {
   const rows = TRANSITIONS.map((t) => `| \`${t.from}\` | \`${t.event}\` | \`${t.to}\` | ${t.when} |`);
   const steps = STEP_NAMES.map((name) => `| ${name} | \`${STEPS[name].from}\` | \`${STEPS[name].via}\` | \`${STEPS[name].to}\` | ${STEPS[name].calls} |`);
   return [
