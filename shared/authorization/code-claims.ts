@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../db/conditional';
 
 /** Long enough to outlive the code (10 min) and every WeChat retry of the `authorized` push. */
 const CLAIM_TTL_SECONDS = 24 * 3600;
@@ -28,8 +28,8 @@ export class CodeClaims {
 
   async claim(code: string, nowMs = Date.now()): Promise<boolean> {
     const nowSeconds = Math.floor(nowMs / 1000);
-    try {
-      await this.db.send(
+    return conditionHeld(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...claimKey(code), state: 'exchanging', claimedAtMs: nowMs, expiresAt: nowSeconds + CLAIM_TTL_SECONDS },
@@ -37,12 +37,8 @@ export class CodeClaims {
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async get(code: string): Promise<ClaimState | undefined> {
@@ -72,8 +68,8 @@ export class CodeClaims {
 
   /** Takes over a claim whose holder went quiet (its invocation died); true if this caller won. */
   async takeOver(code: string, claimedAtMs: number, nowMs = Date.now()): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionHeld(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: claimKey(code),
@@ -81,12 +77,8 @@ export class CodeClaims {
           ConditionExpression: 'claimedAtMs = :old',
           ExpressionAttributeValues: { ':now': nowMs, ':old': claimedAtMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** The tenant is stored: WeChat's answer, tokens included, now lives only in the token item. */

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../db/conditional';
 
 /** WeChat retries for well under a minute; a day of memory also absorbs deliberate replays. */
 const DEDUPE_TTL_SECONDS = 24 * 3600;
@@ -17,20 +17,16 @@ export class PushDedupe {
   /** True the first time `key` is seen (within the TTL). */
   async firstTime(key: string, nowMs = Date.now()): Promise<boolean> {
     const now = Math.floor(nowMs / 1000);
-    try {
-      await this.db.send(
+    return conditionHeld(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { pk: `PUSH#${key}`, sk: 'SEEN', expiresAt: now + DEDUPE_TTL_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async forget(key: string): Promise<void> {

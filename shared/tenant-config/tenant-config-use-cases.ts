@@ -25,7 +25,7 @@ export async function existingTenant(p: Pick<Services, 'tenants'>, appid: string
 
 /** The stored fragment, `{}` when the tenant has none. */
 export async function getTenantConfig(p: Pick<Services, 'tenants'>, appid: string): Promise<TenantConfig> {
-  return ((await existingTenant(p, appid)).config ?? {}) as TenantConfig;
+  return (await existingTenant(p, appid)).config ?? {};
 }
 
 /** Replaces the whole fragment with `body` once it passes the schema; returns what was stored. */
@@ -46,7 +46,7 @@ export async function previewExtJson(p: Pick<Services, 'tenants' | 'componentApi
     const { value, extJson } = buildExtJson({
       appid,
       templateType,
-      tenantConfig: tenant.config as TenantConfig | undefined,
+      tenantConfig: tenant.config,
       tenant: { nickName: tenant.nickName, principalName: tenant.principalName, userName: tenant.userName },
     });
     return { templateId, templateType, extJson, value };

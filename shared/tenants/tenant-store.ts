@@ -1,9 +1,11 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld, ifConditionHeld } from '../db/conditional';
+import { definedFields, numberField, objectField, required, stringField } from '../db/item-fields';
 import { decodePageToken, encodePageToken } from '../db/page-token';
+import { updateExpression } from '../db/update-expression';
 import { recordMetric } from '../metrics/record';
 import type { TenantConfig } from '../tenant-config/schema';
-import type { Tenant, TenantProfile, TenantStatus } from './tenant';
+import { TENANT_STATUSES, type Tenant, type TenantProfile, type TenantStatus } from './tenant';
 
 const profileKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'PROFILE' });
 /** All tenants share one index partition, sorted by appid: a cheap, stable, paginated list. */
@@ -24,7 +26,7 @@ export class TenantStore {
 
   async get(appid: string): Promise<Tenant | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: profileKey(appid), ConsistentRead: true }));
-    return Item ? toTenant(Item) : undefined;
+    return Item ? fromItem(Item) : undefined;
   }
 
   async list(options: { limit?: number; nextToken?: string; status?: TenantStatus } = {}): Promise<TenantPage> {
@@ -42,7 +44,7 @@ export class TenantStore {
       }),
     );
     return {
-      tenants: (Items ?? []).map(toTenant),
+      tenants: (Items ?? []).map(fromItem),
       ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
     };
   }
@@ -59,55 +61,39 @@ export class TenantStore {
 
   /** Records a (re-)authorization at `atMs`; a later authorization is never undone by an earlier one. */
   async saveAuthorization(appid: string, permissions: number[], atMs: number): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: profileKey(appid),
-          UpdateExpression:
-            'SET appid = :appid, #status = :active, #permissions = :permissions, authorizedAtMs = :at, updatedAtMs = :at, gsi1pk = :list, gsi1sk = :appid REMOVE statusReason',
-          // A later authorization wins, and so does a revocation or re-auth demand made after this one.
-          ConditionExpression:
-            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(statusAtMs) OR statusAtMs < :at)',
-          ExpressionAttributeNames: { '#status': 'status', '#permissions': 'permissions' },
-          ExpressionAttributeValues: { ':appid': appid, ':active': 'active', ':permissions': permissions, ':at': atMs, ':list': LIST_PARTITION },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.conditionalUpdate(
+      appid,
+      updateExpression(
+        { appid, status: 'active', permissions, authorizedAtMs: atMs, updatedAtMs: atMs, gsi1pk: LIST_PARTITION, gsi1sk: appid },
+        ['statusReason'],
+      ),
+      // A later authorization wins, and so does a revocation or re-auth demand made after this one.
+      '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(statusAtMs) OR statusAtMs < :at)',
+      { ':at': atMs },
+    );
   }
 
+  /** Saves the profile fields given (undefined ones are left as they were); the tenant must exist. */
   async saveProfile(appid: string, profile: TenantProfile, atMs = Date.now()): Promise<void> {
-    const fields = Object.entries(profile).filter(([, value]) => value !== undefined);
-    if (fields.length === 0) return;
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':at': atMs };
-    const sets = fields.map(([name, value], i) => {
-      names[`#f${i}`] = name;
-      values[`:f${i}`] = value;
-      return `#f${i} = :f${i}`;
-    });
+    if (Object.values(profile).every((value) => value === undefined)) return;
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: profileKey(appid),
-        UpdateExpression: `SET ${sets.join(', ')}, updatedAtMs = :at`,
+        ...updateExpression({ ...profile, updatedAtMs: atMs }),
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
       }),
     );
   }
 
   /** Stores the tenant's validated ext_json fragment; false when there is no such tenant. */
   async saveConfig(appid: string, config: TenantConfig): Promise<boolean> {
-    return this.conditionalUpdate(appid, 'SET #config = :config, updatedAtMs = :now', 'attribute_exists(pk)', { ':config': config, ':now': Date.now() }, { '#config': 'config' });
+    return this.conditionalUpdate(appid, updateExpression({ config, updatedAtMs: Date.now() }), 'attribute_exists(pk)');
   }
 
   /** Remembers the tenant's latest deployment (shown by the tenants API). */
   async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
-    await this.conditionalUpdate(appid, 'SET lastDeployment = :id', 'attribute_exists(pk)', { ':id': deploymentId });
+    await this.conditionalUpdate(appid, updateExpression({ lastDeployment: deploymentId }), 'attribute_exists(pk)');
   }
 
   /**
@@ -118,54 +104,24 @@ export class TenantStore {
   async pointAuditAt(appid: string, deploymentId: string): Promise<void> {
     const replaced = await this.conditionalUpdate(
       appid,
-      'SET previousAuditingDeployment = auditingDeployment, auditingDeployment = :id',
+      // Copies one attribute into another: not a plain value, so written out.
+      { UpdateExpression: 'SET previousAuditingDeployment = auditingDeployment, auditingDeployment = :id' },
       'attribute_exists(pk) AND attribute_exists(auditingDeployment) AND auditingDeployment <> :id',
       { ':id': deploymentId },
     );
-    if (!replaced) await this.conditionalUpdate(appid, 'SET auditingDeployment = :id', 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)', { ':id': deploymentId });
-  }
-
-  /** One conditional update of the profile item; false when the condition did not hold (no such tenant, nothing to change). */
-  private async conditionalUpdate(
-    appid: string,
-    expression: string,
-    condition: string,
-    values: Record<string, unknown>,
-    names?: Record<string, string>,
-  ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: profileKey(appid),
-          UpdateExpression: expression,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ...(names ? { ExpressionAttributeNames: names } : {}),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+    if (!replaced) {
+      await this.conditionalUpdate(appid, updateExpression({ auditingDeployment: deploymentId }), 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)');
     }
   }
 
   /** Records a released version, unless a newer deployment's release is already recorded. */
   async recordRelease(appid: string, version: string, deploymentCreatedAtMs: number): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: profileKey(appid),
-          UpdateExpression: 'SET releasedVersion = :version, releasedDeploymentAtMs = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(releasedDeploymentAtMs) OR releasedDeploymentAtMs <= :at)',
-          ExpressionAttributeValues: { ':version': version, ':at': deploymentCreatedAtMs },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.conditionalUpdate(
+      appid,
+      updateExpression({ releasedVersion: version, releasedDeploymentAtMs: deploymentCreatedAtMs }),
+      'attribute_exists(pk) AND (attribute_not_exists(releasedDeploymentAtMs) OR releasedDeploymentAtMs <= :at)',
+      { ':at': deploymentCreatedAtMs },
+    );
   }
 
   /**
@@ -173,29 +129,74 @@ export class TenantStore {
    * `eventAtMs`; a re-authorization after that moment wins, so a late push cannot undo it.
    */
   async markUnusable(appid: string, status: Exclude<TenantStatus, 'active'>, reason: string, eventAtMs = Date.now()): Promise<boolean> {
-    try {
-      const { Attributes } = await this.db.send(
+    const update = updateExpression({ status, statusReason: reason, statusAtMs: eventAtMs, updatedAtMs: Date.now() });
+    const answer = await ifConditionHeld(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: profileKey(appid),
-          UpdateExpression: 'SET #status = :status, statusReason = :reason, statusAtMs = :event, updatedAtMs = :now',
+          ...update,
           ConditionExpression: 'attribute_exists(pk) AND authorizedAtMs <= :event',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':reason': reason, ':event': eventAtMs, ':now': Date.now() },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':event': eventAtMs },
           ReturnValues: 'UPDATED_OLD',
         }),
-      );
-      // Counted on entering the status only: a repeated push or a second failing call is not news.
-      if (Attributes?.status !== status) recordMetric(status === 'revoked' ? 'TenantRevoked' : 'TenantNeedsReauth');
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    if (!answer) return false;
+    // Counted on entering the status only: a repeated push or a second failing call is not news.
+    if (answer.Attributes?.status !== status) recordMetric(status === 'revoked' ? 'TenantRevoked' : 'TenantNeedsReauth');
+    return true;
+  }
+
+  /**
+   * One conditional update of the profile item; false when the condition did not hold (no such
+   * tenant, nothing to change). `conditionValues` are the condition's own placeholders.
+   */
+  private async conditionalUpdate(
+    appid: string,
+    update: { UpdateExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
+    condition: string,
+    conditionValues: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const values = { ...update.ExpressionAttributeValues, ...conditionValues };
+    return conditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          ...update,
+          ConditionExpression: condition,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      ),
+    );
   }
 }
 
-function toTenant(item: Record<string, unknown>): Tenant {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as unknown as Tenant;
+/** The tenant in a profile item: each field it knows, checked; storage keys and bookkeeping (statusAtMs, releasedDeploymentAtMs) left behind. */
+function fromItem(item: Record<string, unknown>): Tenant {
+  const what = String(item.pk);
+  const status = TENANT_STATUSES.find((known) => known === item.status);
+  return {
+    appid: required(stringField(item.appid), what, 'appid'),
+    status: required(status, what, 'status'),
+    permissions: Array.isArray(item.permissions) ? item.permissions.filter((id): id is number => typeof id === 'number') : [],
+    authorizedAtMs: required(numberField(item.authorizedAtMs), what, 'authorizedAtMs'),
+    updatedAtMs: required(numberField(item.updatedAtMs), what, 'updatedAtMs'),
+    ...definedFields({
+      statusReason: stringField(item.statusReason),
+      nickName: stringField(item.nickName),
+      headImg: stringField(item.headImg),
+      principalName: stringField(item.principalName),
+      userName: stringField(item.userName),
+      signature: stringField(item.signature),
+      categories: Array.isArray(item.categories) ? (item.categories as TenantProfile['categories']) : undefined,
+      // Validated by parseTenantConfig before it was stored (and again before each commit).
+      config: objectField(item.config) as TenantConfig | undefined,
+      releasedVersion: stringField(item.releasedVersion),
+      lastDeployment: stringField(item.lastDeployment),
+      auditingDeployment: stringField(item.auditingDeployment),
+      previousAuditingDeployment: stringField(item.previousAuditingDeployment),
+    }),
+  };
 }

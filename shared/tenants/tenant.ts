@@ -1,5 +1,8 @@
+import type { TenantConfig } from '../tenant-config/schema';
+
 /** A mini-program that authorized mpfleet. */
-export type TenantStatus = 'active' | 'revoked' | 'needs_reauth';
+export const TENANT_STATUSES = ['active', 'revoked', 'needs_reauth'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export interface TenantProfile {
   nickName?: string;
@@ -19,7 +22,8 @@ export interface Tenant extends TenantProfile {
   permissions: number[];
   authorizedAtMs: number;
   updatedAtMs: number;
-  config?: Record<string, unknown>;
+  /** The tenant's ext_json fragment, validated when it was saved. */
+  config?: TenantConfig;
   releasedVersion?: string;
   lastDeployment?: string;
   /** The deployment whose audit WeChat is reviewing: audit pushes for this tenant belong to it. */

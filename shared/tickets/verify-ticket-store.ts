@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../db/conditional';
 
 export interface VerifyTicket {
   ticket: string;
@@ -21,8 +21,8 @@ export class VerifyTicketStore {
   ) {}
 
   async save(ticket: string, createTime: number, receivedAtMs = Date.now()): Promise<'stored' | 'stale'> {
-    try {
-      await this.db.send(
+    const stored = await conditionHeld(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...KEY, ticket, createTime, receivedAtMs },
@@ -30,12 +30,9 @@ export class VerifyTicketStore {
           ConditionExpression: 'attribute_not_exists(createTime) OR createTime < :createTime',
           ExpressionAttributeValues: { ':createTime': createTime },
         }),
-      );
-      return 'stored';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'stale';
-      throw error;
-    }
+      ),
+    );
+    return stored ? 'stored' : 'stale';
   }
 
   async latest(): Promise<VerifyTicket | undefined> {

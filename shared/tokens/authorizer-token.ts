@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../db/conditional';
 import type { ComponentApi } from '../wechat/component-api';
 import { MAX_AUTHORIZER_PAGE } from '../wechat/component-api';
 import { isWeChatApiError } from '../wechat/errors';
@@ -62,8 +62,8 @@ export class AuthorizerTokens {
   /** Stores the tokens of a fresh authorization (api_query_auth); a later authorization wins. */
   async storeAuthorization(appid: string, tokens: AuthorizationTokens, authorizedAtMs: number): Promise<void> {
     const now = this.now();
-    try {
-      await this.deps.db.send(
+    await conditionHeld(
+      this.deps.db.send(
         new UpdateCommand({
           TableName: this.deps.table,
           Key: tokenKey(appid),
@@ -81,10 +81,8 @@ export class AuthorizerTokens {
             ':at': authorizedAtMs,
           },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     this.tokens.delete(appid);
   }
 
@@ -93,8 +91,8 @@ export class AuthorizerTokens {
    * token is kept, but never used again unless a newer authorization replaces it).
    */
   async markRevoked(appid: string, eventAtMs: number): Promise<void> {
-    try {
-      await this.deps.db.send(
+    await conditionHeld(
+      this.deps.db.send(
         new UpdateCommand({
           TableName: this.deps.table,
           Key: tokenKey(appid),
@@ -103,10 +101,8 @@ export class AuthorizerTokens {
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':true': true, ':event': eventAtMs },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     this.tokens.delete(appid);
   }
 
@@ -148,8 +144,10 @@ export class AuthorizerTokens {
       const found = page.list.find((entry) => entry.authorizer_appid === appid);
       if (found) {
         if (!found.refresh_token || found.refresh_token === rejected) return undefined;
-        try {
-          await this.deps.db.send(
+        // If the condition fails, a concurrent refresh already stored a newer one; WeChat's list
+        // is current either way.
+        await conditionHeld(
+          this.deps.db.send(
             new UpdateCommand({
               TableName: this.deps.table,
               Key: tokenKey(appid),
@@ -157,11 +155,8 @@ export class AuthorizerTokens {
               ConditionExpression: 'refreshToken = :rejected',
               ExpressionAttributeValues: { ':fresh': found.refresh_token, ':rejected': rejected },
             }),
-          );
-        } catch (error) {
-          // A concurrent refresh already stored a newer one; WeChat's list is current either way.
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
+          ),
+        );
         return found.refresh_token;
       }
       if (page.list.length === 0 || offset + page.list.length >= page.total_count) return undefined;
@@ -172,8 +167,8 @@ export class AuthorizerTokens {
   private async keepRotatedRefreshToken(appid: string, fresh: RefreshedToken, stored: StoredItem | undefined): Promise<boolean> {
     const rotated = fresh.attributes?.refreshToken;
     if (typeof rotated !== 'string' || rotated === stored?.refreshToken) return false;
-    try {
-      await this.deps.db.send(
+    return conditionHeld(
+      this.deps.db.send(
         new UpdateCommand({
           TableName: this.deps.table,
           Key: tokenKey(appid),
@@ -181,11 +176,7 @@ export class AuthorizerTokens {
           ConditionExpression: 'refreshToken = :used',
           ExpressionAttributeValues: { ':rotated': rotated, ':used': stored?.refreshToken },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

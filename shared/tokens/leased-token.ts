@@ -1,6 +1,8 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { conditionHeld } from '../db/conditional';
+import { definedFields, numberField, stringField } from '../db/item-fields';
+import { updateExpression } from '../db/update-expression';
 import { recordMetric } from '../metrics/record';
 import { isWeChatApiError } from '../wechat/errors';
 
@@ -117,8 +119,8 @@ export class LeasedToken {
    */
   async invalidate(token: string): Promise<void> {
     if (this.cached?.token === token) this.cached = undefined;
-    try {
-      await this.options.db.send(
+    await conditionHeld(
+      this.options.db.send(
         new UpdateCommand({
           TableName: this.options.table,
           Key: this.options.key,
@@ -127,10 +129,8 @@ export class LeasedToken {
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':bad': token },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -189,38 +189,28 @@ export class LeasedToken {
     }
     recordMetric('TokenRefreshed', { by: this.options.kind });
     const state: TokenState = { token: fresh.token, expiresAtMs: fresh.expiresAtMs, refreshedAtMs: this.now() };
-    const attributes = { ...fresh.attributes, ...state };
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':owner': this.owner };
-    const sets = Object.entries(attributes).map(([name, value], i) => {
-      names[`#a${i}`] = name;
-      values[`:a${i}`] = value;
-      return `#a${i} = :a${i}`;
-    });
-    try {
-      await this.options.db.send(
+    const update = updateExpression({ ...fresh.attributes, ...state }, ['leaseOwner', 'leaseUntilMs']);
+    const stillOurs = await conditionHeld(
+      this.options.db.send(
         new UpdateCommand({
           TableName: this.options.table,
           Key: this.options.key,
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseOwner, leaseUntilMs`,
+          ...update,
           ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':owner': this.owner },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Our lease expired mid-refresh and another instance took over; its result stands unless
-      // ours carries something that must not be lost (a rotated refresh token).
-      await this.options.onLeaseLost?.(fresh, stored);
-    }
+      ),
+    );
+    // Our lease expired mid-refresh and another instance took over; its result stands unless
+    // ours carries something that must not be lost (a rotated refresh token).
+    if (!stillOurs) await this.options.onLeaseLost?.(fresh, stored);
     return this.remember(state);
   }
 
   private async acquireLease(leaseMs: number): Promise<boolean> {
     const now = this.now();
-    try {
-      await this.options.db.send(
+    return conditionHeld(
+      this.options.db.send(
         new UpdateCommand({
           TableName: this.options.table,
           Key: this.options.key,
@@ -228,17 +218,13 @@ export class LeasedToken {
           ConditionExpression: 'attribute_not_exists(leaseUntilMs) OR leaseUntilMs < :now',
           ExpressionAttributeValues: { ':owner': this.owner, ':until': now + leaseMs, ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private async releaseLease(): Promise<void> {
-    try {
-      await this.options.db.send(
+    await conditionHeld(
+      this.options.db.send(
         new UpdateCommand({
           TableName: this.options.table,
           Key: this.options.key,
@@ -246,23 +232,39 @@ export class LeasedToken {
           ConditionExpression: 'leaseOwner = :owner',
           ExpressionAttributeValues: { ':owner': this.owner },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 
   private async read(): Promise<StoredItem | undefined> {
     const { Item } = await this.options.db.send(
       new GetCommand({ TableName: this.options.table, Key: this.options.key, ConsistentRead: true }),
     );
-    return Item as StoredItem | undefined;
+    return Item ? fromItem(Item) : undefined;
   }
 
   private remember(state: TokenState): string {
     this.cached = { token: state.token, expiresAtMs: state.expiresAtMs, refreshedAtMs: state.refreshedAtMs };
     return state.token;
   }
+}
+
+/**
+ * The stored token item: the lease's own fields checked, the owner's attributes (e.g. a refresh
+ * token) passed on as they are, the key left behind.
+ */
+function fromItem(item: Record<string, unknown>): StoredItem {
+  const { pk: _pk, sk: _sk, ...attributes } = item;
+  return {
+    ...attributes,
+    ...definedFields({
+      token: stringField(item.token),
+      expiresAtMs: numberField(item.expiresAtMs),
+      refreshedAtMs: numberField(item.refreshedAtMs),
+      leaseOwner: stringField(item.leaseOwner),
+      leaseUntilMs: numberField(item.leaseUntilMs),
+    }),
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
