@@ -1,8 +1,27 @@
-import { TARGET_STATES } from '../shared/deployments/deployment';
-import type { DeploymentSummary, Target } from './api-types';
+import type { DeploymentSummary, TargetState, TargetView } from '../shared/contract/operator-api';
 
-/** Target states in lifecycle order, so counts read top to bottom as a deploy progresses. */
-const STATE_ORDER: readonly string[] = TARGET_STATES;
+/**
+ * Target states in lifecycle order, so counts read top to bottom as a deploy progresses. Not the
+ * server's own list: the bin carries no server code. A state the server adds later still prints,
+ * after these; one it renames or drops fails the type check here.
+ */
+const LIFECYCLE: readonly TargetState[] = [
+  'queued',
+  'committing',
+  'committed',
+  'submitting',
+  'auditing',
+  'approved',
+  'releasing',
+  'released',
+  'rolling_back',
+  'rolled_back',
+  'failed',
+  'rejected',
+  'skipped',
+  'cancelled',
+];
+const STATE_ORDER: readonly string[] = LIFECYCLE;
 
 /** Targets in these states need the operator's attention: --watch exits 3 when any remain. */
 export const FAILED_STATES: readonly string[] = ['failed', 'rejected'];
@@ -69,12 +88,12 @@ export function countsBlock(counts: Record<string, number>): string {
 }
 
 /** The ERROR column: WeChat's errcode and message, or an audit's rejection reason. */
-export function targetProblem(target: Target): string | undefined {
+export function targetProblem(target: TargetView): string | undefined {
   if (target.error) return `${target.error.code}: ${target.error.message}`;
   return target.reason;
 }
 
-export function targetsTable(targets: Target[]): string {
+export function targetsTable(targets: TargetView[]): string {
   return table(
     ['APPID', 'STATE', 'AUDIT', 'ERROR'],
     targets.map((t) => [t.appid, t.state, t.auditId, targetProblem(t)]),

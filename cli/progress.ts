@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { DeploymentSummary } from './api-types';
+import type { DeploymentSummary } from '../shared/contract/operator-api';
 import { countsInline, orderedCounts } from './format';
 import type { OutputStream } from './io';
 
@@ -63,9 +63,10 @@ export class BarsDisplay implements ProgressDisplay {
       if (!this.bars.has(state)) this.bars.set(state, this.multibar.create(view.total, n, { state: state.padEnd(STATE_WIDTH) }));
     }
     // A state that emptied keeps its bar, at zero: the operator sees targets moved on.
+    const counts: Partial<Record<string, number>> = view.counts;
     for (const [state, bar] of this.bars) {
       bar.setTotal(view.total);
-      bar.update(view.counts[state] ?? 0);
+      bar.update(counts[state] ?? 0);
     }
   }
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { AuthLinks } from '../api-types';
+import type { AuthLinks } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { table } from '../format';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { DeploymentPage, DeploymentSummary } from '../api-types';
+import type { DeploymentPage, DeploymentSummary } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { countsInline, table } from '../format';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client';
-import type { DeploymentStatus, DeploymentView, Target } from '../api-types';
+import type { DeploymentStatus, DeploymentView, TargetView } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { countsBlock, FAILED_STATES, failedCount, summaryLine, targetsTable } from '../format';
 import { progressDisplay, silentDisplay } from '../progress';
@@ -18,7 +18,7 @@ const deploymentPath = (id: string) => `/api/deployments/${encodeURIComponent(id
 async function loadDeployment(client: ApiClient, id: string, allTargets: boolean): Promise<DeploymentView> {
   const first = await client.get<DeploymentView>(deploymentPath(id), allTargets ? { limit: ALL_PAGE_SIZE } : {});
   if (!allTargets || !first.nextToken) return first;
-  const rest = await client.all<Target>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE, nextToken: first.nextToken });
+  const rest = await client.all<TargetView>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE, nextToken: first.nextToken });
   const { nextToken: _dropped, ...view } = first;
   return { ...view, targets: [...first.targets, ...rest] };
 }
@@ -63,7 +63,7 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   const failed = failedCount(final.counts);
   if (failed > 0 && !quiet) {
     // `final` already holds every target unless it was cut to its first page.
-    const targets = final.nextToken ? await client.all<Target>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE }) : final.targets;
+    const targets = final.nextToken ? await client.all<TargetView>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE }) : final.targets;
     const failures = targets.filter((t) => FAILED_STATES.includes(t.state));
     ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} failed or rejected:\n${targetsTable(failures)}`);
   }

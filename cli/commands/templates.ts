@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Draft, Template } from '../api-types';
+import type { Draft, Template } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { table } from '../format';
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Tenant, TenantPage } from '../api-types';
+import type { TenantPage, TenantView } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -15,7 +15,7 @@ export function registerTenants(program: Command, ctx: CliContext): void {
     .action(async (options: { status?: string; all?: boolean }, command: Command) => {
       const client = ctx.client(command);
       const page: TenantPage = options.all
-        ? { tenants: await client.all<Tenant>('/api/tenants', 'tenants', { limit: ALL_PAGE_SIZE, status: options.status }) }
+        ? { tenants: await client.all<TenantView>('/api/tenants', 'tenants', { limit: ALL_PAGE_SIZE, status: options.status }) }
         : await client.get<TenantPage>('/api/tenants', { status: options.status });
       ctx.output(command, page, () => {
         const rows = page.tenants.map((t) => [t.appid, t.nickName, t.status, t.releasedVersion, t.lastDeployment]);

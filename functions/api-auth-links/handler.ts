@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createAuthLinks } from '../../shared/authorization/auth-links';
+import type { AuthLinkRequest as AuthLinkBody } from '../../shared/contract/operator-api';
 import { httpHandler } from '../../shared/http/handler';
 import { bodyJson } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
@@ -12,7 +13,7 @@ const AuthLinkRequest = z
     authType: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
     bizAppid: z.string().regex(APPID_PATTERN, 'must be an appid (wx + 16 hex digits)').optional(),
   })
-  .strict();
+  .strict() satisfies z.ZodType<AuthLinkBody>;
 
 /** POST /api/auth-links: fresh PC and in-WeChat authorization URLs for an operator to hand out. */
 export const handler = httpHandler(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ActionAccepted, DeploymentCreated, DeploymentPage, DeploymentView, ReleaseRequest } from '../../shared/contract/operator-api';
 import { createDeployment } from '../../shared/deployments/create-deployment';
 import { BULK_ACTIONS, deploymentStatus, type BulkAction } from '../../shared/deployments/deployment';
 import { deploymentSummary, targetView } from '../../shared/deployments/deployment-view';
@@ -12,7 +13,7 @@ import { parseOr400 } from '../../shared/http/validation';
 import { services, type Services } from '../../shared/services';
 
 const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), nextToken: z.string().max(4096).optional() });
-const ReleaseBody = z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict();
+const ReleaseBody = z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict() satisfies z.ZodType<ReleaseRequest>;
 
 async function loadDeployment(p: Services, id: string | undefined) {
   const deployment = id && /^d-[a-z0-9]+-[0-9a-f]{8}$/.test(id) ? await p.deployments.get(id) : undefined;
@@ -24,7 +25,7 @@ export const handler = httpHandler(
   byRouteKey({
     'POST /api/deployments': async (event) => {
       const deployment = await createDeployment(services(), bodyJson(event, 1024 * 1024));
-      return json(202, { id: deployment.id });
+      return json(202, { id: deployment.id } satisfies DeploymentCreated);
     },
     'GET /api/deployments': async (event) => {
       const p = services();
@@ -36,7 +37,7 @@ export const handler = httpHandler(
           return deploymentSummary(d, deploymentStatus(d, counts), counts);
         }),
       );
-      return json(200, { deployments, ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+      return json(200, { deployments, ...(page.nextToken ? { nextToken: page.nextToken } : {}) } satisfies DeploymentPage);
     },
     'GET /api/deployments/{id}': async (event) => {
       const p = services();
@@ -50,7 +51,7 @@ export const handler = httpHandler(
         ...deploymentSummary(deployment, deploymentStatus(deployment, counts), counts),
         targets: page.targets.map(targetView),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-      });
+      } satisfies DeploymentView);
     },
     'POST /api/deployments/{id}/{action}': async (event) => {
       const p = services();
@@ -59,7 +60,7 @@ export const handler = httpHandler(
       const deployment = await loadDeployment(p, event.pathParameters?.id);
       const options = action === 'release' && event.body ? parseOr400(ReleaseBody, bodyJson(event)) : {};
       await requestAction(p, deployment, action, options);
-      return json(202, { id: deployment.id, action });
+      return json(202, { id: deployment.id, action } satisfies ActionAccepted);
     },
   }),
   { operatorOnly: true },

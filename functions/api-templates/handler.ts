@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import type { AddTemplatePending, AddTemplateRequest, DraftList, TemplateList } from '../../shared/contract/operator-api';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -14,7 +15,7 @@ const AddTemplate = z
     draftId: z.number().int().nonnegative(),
     templateType: z.union([z.literal(0), z.literal(1)], { error: 'must be 0 (normal) or 1 (standard)' }).optional(),
   })
-  .strict();
+  .strict() satisfies z.ZodType<AddTemplateRequest>;
 
 function templateIdParam(event: APIGatewayProxyEventV2): number {
   const raw = event.pathParameters?.templateId ?? '';
@@ -25,13 +26,13 @@ function templateIdParam(event: APIGatewayProxyEventV2): number {
 /** The platform's template library (代码模板库): drafts uploaded from the developer tool become templates. */
 export const handler = httpHandler(
   byRouteKey({
-    'GET /api/templates': async () => json(200, { templates: (await listTemplates(services())).map(templateView) }),
-    'GET /api/templates/drafts': async () => json(200, { drafts: (await listDrafts(services())).map(draftView) }),
+    'GET /api/templates': async () => json(200, { templates: (await listTemplates(services())).map(templateView) } satisfies TemplateList),
+    'GET /api/templates/drafts': async () => json(200, { drafts: (await listDrafts(services())).map(draftView) } satisfies DraftList),
     'POST /api/templates': async (event) => {
       const { draftId, templateType = 0 } = parseOr400(AddTemplate, bodyJson(event, 4096));
       const result = await addDraftToLibrary(services(), draftId, templateType);
       if ('added' in result) return json(201, templateView(result.added));
-      return json(202, { draftId, templateType, message: 'WeChat accepted the draft but does not list the new template yet; see GET /api/templates' });
+      return json(202, { draftId, templateType, message: 'WeChat accepted the draft but does not list the new template yet; see GET /api/templates' } satisfies AddTemplatePending);
     },
     'DELETE /api/templates/{templateId}': async (event) => {
       await deleteTemplate(services(), templateIdParam(event));

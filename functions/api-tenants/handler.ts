@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import type { TenantPage } from '../../shared/contract/operator-api';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -35,7 +36,7 @@ export const handler = httpHandler(
     'GET /api/tenants': async (event) => {
       const query = parseOr400(ListQuery, queryParams(event));
       const page = await services().tenants.list(query);
-      return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+      return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) } satisfies TenantPage);
     },
     'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(services(), appidParam(event)))),
     'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(services(), appidParam(event))),

@@ -1,3 +1,4 @@
+import type { AuthLinks } from '../contract/operator-api';
 import type { Services } from '../services';
 
 export type AuthType = 1 | 2 | 3;
@@ -7,13 +8,6 @@ export interface AuthLinkOptions {
   authType?: AuthType;
   /** Restrict the consent page to this one account. */
   bizAppid?: string;
-}
-
-export interface AuthLinks {
-  pcUrl: string;
-  mobileUrl: string;
-  /** ISO time after which the pre_auth_code inside is dead. */
-  expiresAt: string;
 }
 
 /**

@@ -1,8 +1,14 @@
+import type { DeploymentSummary, TargetView } from '../contract/operator-api';
 import type { Deployment, DeploymentStatus, Target, TargetState } from './deployment';
 
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+// Overloaded so a timestamp that is always there reads as a string in the contract.
+function iso(ms: number): string;
+function iso(ms: number | undefined): string | undefined;
+function iso(ms: number | undefined) {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
 
-export function deploymentSummary(deployment: Deployment, status: DeploymentStatus, counts: Partial<Record<TargetState, number>>) {
+export function deploymentSummary(deployment: Deployment, status: DeploymentStatus, counts: Partial<Record<TargetState, number>>): DeploymentSummary {
   return {
     id: deployment.id,
     status,
@@ -19,7 +25,7 @@ export function deploymentSummary(deployment: Deployment, status: DeploymentStat
   };
 }
 
-export function targetView(target: Target) {
+export function targetView(target: Target): TargetView {
   return {
     appid: target.appid,
     state: target.state,

@@ -5,6 +5,7 @@
  * the list before and after.
  */
 import { Conflict, NotFound } from '../errors';
+import type { Draft as DraftView, Template as TemplateView } from '../contract/operator-api';
 import type { Services } from '../services';
 import { ERRCODE } from '../wechat/errcodes';
 import { isWeChatApiError } from '../wechat/errors';
@@ -12,23 +13,6 @@ import type { Template, TemplateDraft, TemplateType } from '../wechat/types';
 
 type Library = Pick<Services, 'componentApi' | 'componentToken'>;
 
-
-export interface TemplateView {
-  templateId: number;
-  userVersion: string;
-  userDesc: string;
-  createdAt: string;
-  templateType: TemplateType;
-  sourceMiniprogramAppid?: string;
-}
-
-export interface DraftView {
-  draftId: number;
-  userVersion: string;
-  userDesc: string;
-  createdAt: string;
-  sourceMiniprogramAppid?: string;
-}
 
 const iso = (seconds: number) => new Date(Number(seconds) * 1000).toISOString();
 

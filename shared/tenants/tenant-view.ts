@@ -1,7 +1,8 @@
+import type { TenantView } from '../contract/operator-api';
 import type { Tenant } from './tenant';
 
 /** The operator API's view of a tenant (contract: appid, nickName, status, config, releasedVersion, lastDeployment). */
-export function tenantView(tenant: Tenant) {
+export function tenantView(tenant: Tenant): TenantView {
   return {
     appid: tenant.appid,
     nickName: tenant.nickName ?? null,

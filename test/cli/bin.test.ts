@@ -3,7 +3,7 @@
  * node_modules beside it) and carry only the CLI, never the server code it talks to over HTTP.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,5 +49,28 @@ describe('the mpfleet bin', () => {
     for (const serverOnly of ['@aws-sdk', 'DynamoDB', '@middy', '@aws-lambda-powertools', 'zod', 'shared/services', 'shared/http/']) {
       expect(source, serverOnly).not.toContain(serverOnly);
     }
+  });
+});
+
+describe('what the CLI may import from the server side', () => {
+  const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^import (type )?[^;]*? from '([^']+)';$/gms)].map(([, type, from]) => ({ type: !!type, from: from! }));
+  const cliFiles = readdirSync(path.join(ROOT, 'cli'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => path.join(ROOT, 'cli', file));
+
+  it('only the types of shared/contract, nothing else of shared/', () => {
+    const reachesShared = cliFiles.flatMap((file) =>
+      imports(file)
+        .filter(({ from }) => from.startsWith('.') && path.resolve(path.dirname(file), from).startsWith(path.join(ROOT, 'shared') + path.sep))
+        .map(({ type, from }) => ({ file: path.relative(ROOT, file), type, module: path.relative(ROOT, path.resolve(path.dirname(file), from)) })),
+    );
+    expect(reachesShared.length).toBeGreaterThan(0);
+    for (const reach of reachesShared) expect(reach, reach.file).toMatchObject({ type: true, module: 'shared/contract/operator-api' });
+  });
+
+  it('the contract module holds types only', () => {
+    const found = imports(path.join(ROOT, 'shared', 'contract', 'operator-api.ts'));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.filter(({ type }) => !type)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countsInline, countsBlock, displayWidth, table, targetProblem } from '../../cli/format';
 import { LinesDisplay } from '../../cli/progress';
-import type { DeploymentSummary } from '../../cli/api-types';
+import type { DeploymentSummary } from '../../shared/contract/operator-api';
 
 describe('table', () => {
   it('aligns columns by terminal width, counting CJK characters as two cells', () => {
@@ -38,9 +38,13 @@ describe('plain watch output (stdout is not a terminal)', () => {
       status,
       templateId: 1,
       userVersion: '1.0.0',
+      userDesc: 'test',
+      submitAudit: true,
+      release: 'auto',
       counts,
       total,
       createdAt: '',
+      updatedAt: '',
     });
     display.update(view('preparing', {}, 0));
     display.update(view('running', { queued: 2 }, 2));

@@ -1,0 +1,175 @@
+/**
+ * The operator API's JSON (`/api/*`): what the handlers answer and what the `mpfleet` CLI sends and
+ * reads. The view builders declare these as their return types and the CLI imports them, so the
+ * compiler keeps both sides equal.
+ *
+ * Types only: the CLI bundle imports this module, and must pull in no server code. Every import
+ * here is `import type`, erased at build time.
+ */
+import type { z } from 'zod';
+import type { CreateDeploymentRequest as CreateDeploymentSchema } from '../deployments/create-deployment';
+import type { BulkAction, DeploymentStatus, ReleaseMode, TargetState } from '../deployments/deployment';
+import type { TenantStatus } from '../tenants/tenant';
+
+export type { BulkAction, DeploymentStatus, ReleaseMode, TargetState, TenantStatus };
+
+// ---- authorization links: POST /api/auth-links
+
+export interface AuthLinkRequest {
+  /** 1 official accounts, 2 mini-programs (the default), 3 both. */
+  authType?: 1 | 2 | 3;
+  /** Only this appid may authorize with the links. */
+  bizAppid?: string;
+}
+
+export interface AuthLinks {
+  pcUrl: string;
+  mobileUrl: string;
+  /** ISO time after which the pre_auth_code inside is dead. */
+  expiresAt: string;
+}
+
+// ---- tenants: GET /api/tenants, GET /api/tenants/{appid}
+
+export interface TenantView {
+  appid: string;
+  nickName: string | null;
+  headImg: string | null;
+  principalName: string | null;
+  userName: string | null;
+  status: TenantStatus;
+  statusReason?: string;
+  permissions: number[];
+  categories: { first: string; second: string }[];
+  /** The tenant's own ext_json fragment. */
+  config: Record<string, unknown>;
+  releasedVersion: string | null;
+  lastDeployment: string | null;
+  authorizedAt: string;
+  updatedAt: string;
+}
+
+export interface TenantPage {
+  tenants: TenantView[];
+  nextToken?: string;
+}
+
+// ---- the template library: /api/templates
+
+/** 0 normal, 1 standard (ext_json limited to extAppid, ext, window). */
+export type TemplateType = 0 | 1;
+
+export interface Template {
+  templateId: number;
+  userVersion: string;
+  userDesc: string;
+  createdAt: string;
+  templateType: TemplateType;
+  sourceMiniprogramAppid?: string;
+}
+
+export interface Draft {
+  draftId: number;
+  userVersion: string;
+  userDesc: string;
+  createdAt: string;
+  sourceMiniprogramAppid?: string;
+}
+
+export interface TemplateList {
+  templates: Template[];
+}
+
+export interface DraftList {
+  drafts: Draft[];
+}
+
+/** POST /api/templates */
+export interface AddTemplateRequest {
+  draftId: number;
+  templateType?: TemplateType;
+}
+
+/** 202 from POST /api/templates: WeChat took the draft but does not list the template yet. */
+export interface AddTemplatePending {
+  draftId: number;
+  templateType: TemplateType;
+  message: string;
+}
+
+/** POST /api/templates answers the new template (201), or AddTemplatePending (202). */
+export type AddTemplateResult = Template | AddTemplatePending;
+
+// ---- deployments: /api/deployments
+
+/** POST /api/deployments, as a client sends it (defaults may be left out): the handler's own schema. */
+export type CreateDeploymentRequest = z.input<typeof CreateDeploymentSchema>;
+
+/** 202 from POST /api/deployments: the deployment is recorded, its targets follow in the background. */
+export interface DeploymentCreated {
+  id: string;
+}
+
+/** POST /api/deployments/{id}/release */
+export interface ReleaseRequest {
+  /** Gray release to this percentage of users (1 to 100). */
+  grayPercentage?: number;
+}
+
+/** 202 from POST /api/deployments/{id}/{action}. */
+export interface ActionAccepted {
+  id: string;
+  action: BulkAction;
+}
+
+export interface TargetError {
+  /** WeChat's errcode where WeChat caused it, else a short code of ours. */
+  code: number | string;
+  message: string;
+}
+
+/**
+ * One tenant of a deployment. A client should treat `state` as an open set of strings: states the
+ * server adds later arrive before the client knows them.
+ */
+export interface TargetView {
+  appid: string;
+  state: TargetState;
+  auditId?: number;
+  /** WeChat's audit is taking longer than usual. */
+  auditDelayed?: boolean;
+  error?: TargetError;
+  /** The audit's rejection reason, verbatim. */
+  reason?: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+/** Targets per state; states with no target may be absent. */
+export type TargetCounts = Partial<Record<TargetState, number>>;
+
+export interface DeploymentSummary {
+  id: string;
+  status: DeploymentStatus;
+  templateId: number;
+  userVersion: string;
+  userDesc: string;
+  submitAudit: boolean;
+  release: ReleaseMode;
+  pausedReason?: string;
+  counts: TargetCounts;
+  total: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/deployments/{id}: the summary and one page of its targets. */
+export interface DeploymentView extends DeploymentSummary {
+  targets: TargetView[];
+  nextToken?: string;
+}
+
+export interface DeploymentPage {
+  deployments: DeploymentSummary[];
+  nextToken?: string;
+}
