@@ -15,9 +15,7 @@ export interface AuthLinkOptions {
  * redirect_uri is our OAuth callback, which must live on the registered authorization domain.
  */
 export async function createAuthLinks(services: Services, options: AuthLinkOptions = {}, nowMs = Date.now()): Promise<AuthLinks> {
-  const { pre_auth_code: preAuthCode, expires_in: expiresIn } = await services.componentToken.use((token) =>
-    services.componentApi.createPreAuthCode(token),
-  );
+  const { pre_auth_code: preAuthCode, expires_in: expiresIn } = await services.wechat.component.createPreAuthCode();
   const { config } = services;
   const params = {
     component_appid: config.componentAppid,

@@ -25,7 +25,7 @@ export async function exchangeAuthorizationCode(services: Services, code: string
 
   let authorization;
   try {
-    const answer = await services.componentToken.use((token) => services.componentApi.queryAuth(token, code));
+    const answer = await services.wechat.component.queryAuth(code);
     authorization = answer.authorization_info;
   } catch (error) {
     if (isWeChatApiError(error) && !error.network && error.errorClass === 'permanent') {
@@ -62,7 +62,7 @@ async function completeAuthorization(services: Services, claims: CodeClaims, cod
 /** Fetches nick name, head image, principal, gh_ id and categories; a failure only costs the profile. */
 export async function refreshProfile(services: Services, appid: string): Promise<void> {
   try {
-    const info = await services.componentToken.use((token) => services.componentApi.getAuthorizerInfo(token, appid));
+    const info = await services.wechat.component.getAuthorizerInfo(appid);
     await services.tenants.saveProfile(appid, toProfile(info));
   } catch (error) {
     logger.warn('could not fetch authorizer info; the profile will be filled on the next refresh', { appid, error: error as Error });

@@ -11,7 +11,7 @@ import { ERRCODE } from '../wechat/errcodes';
 import { isWeChatApiError } from '../wechat/errors';
 import type { Template, TemplateDraft, TemplateType } from '../wechat/types';
 
-type Library = Pick<Services, 'componentApi' | 'componentToken'>;
+type Library = Pick<Services, 'wechat'>;
 
 
 const iso = (seconds: number) => new Date(Number(seconds) * 1000).toISOString();
@@ -41,12 +41,12 @@ export function draftView(draft: TemplateDraft): DraftView {
 }
 
 export async function listTemplates(p: Library): Promise<Template[]> {
-  const answer = await p.componentToken.use((token) => p.componentApi.getTemplateList(token));
+  const answer = await p.wechat.component.getTemplateList();
   return answer.template_list ?? [];
 }
 
 export async function listDrafts(p: Library): Promise<TemplateDraft[]> {
-  const answer = await p.componentToken.use((token) => p.componentApi.getTemplateDraftList(token));
+  const answer = await p.wechat.component.getTemplateDraftList();
   return answer.draft_list ?? [];
 }
 
@@ -73,7 +73,7 @@ export async function addDraftToLibrary(
   if (!draft) throw new NotFound('draft_not_found', `no draft ${draftId} among the template drafts`);
   const before = await listTemplates(p);
   try {
-    await p.componentToken.use((token) => p.componentApi.addToTemplate(token, draftId, templateType));
+    await p.wechat.component.addToTemplate(draftId, templateType);
   } catch (error) {
     // WeChat answers 85064 for both a missing draft and a missing template.
     if (isWeChatApiError(error) && error.code === ERRCODE.TEMPLATE_NOT_FOUND) throw new NotFound('draft_not_found', `WeChat knows no draft ${draftId}`);
@@ -113,7 +113,7 @@ export function findAddedTemplate(before: Template[], after: Template[], draft: 
 export async function deleteTemplate(p: Library, templateId: number): Promise<void> {
   await findTemplate(p, templateId);
   try {
-    await p.componentToken.use((token) => p.componentApi.deleteTemplate(token, templateId));
+    await p.wechat.component.deleteTemplate(templateId);
   } catch (error) {
     if (isWeChatApiError(error) && error.code === ERRCODE.TEMPLATE_NOT_FOUND) throw new NotFound('template_not_found', `WeChat knows no template ${templateId}`);
     throw error;

@@ -9,14 +9,14 @@ import type { WeChatBinaryResponse } from '../wechat/http';
 import { existingTenant } from './tenant-config-use-cases';
 
 export async function experienceQrcode(
-  p: Pick<Services, 'tenants' | 'authorizerTokens' | 'authorizerApi'>,
+  p: Pick<Services, 'tenants' | 'wechat'>,
   appid: string,
   path?: string,
 ): Promise<WeChatBinaryResponse> {
   const tenant = await existingTenant(p, appid);
   // Another container may still hold a cached token of a tenant that left: do not even try.
   if (tenant.status !== 'active') throw new TenantUnusableError(appid, tenant.status);
-  const image = await p.authorizerTokens.forTenant(appid).use((token) => p.authorizerApi.getQrcode(token, path));
+  const image = await p.wechat.tenant(appid).getQrcode(path);
   if (!image.contentType.startsWith('image/')) {
     throw new UnexpectedAnswer('wechat_unexpected_answer', `WeChat answered get_qrcode with ${image.contentType || 'no content type'}, not an image`);
   }

@@ -38,7 +38,7 @@ export async function replaceTenantConfig(p: Pick<Services, 'tenants'>, appid: s
 }
 
 /** Exactly what a deploy of `templateId` without deploy-wide defaults would commit for the tenant. */
-export async function previewExtJson(p: Pick<Services, 'tenants' | 'componentApi' | 'componentToken'>, appid: string, templateId: number): Promise<ExtJsonPreview> {
+export async function previewExtJson(p: Pick<Services, 'tenants' | 'wechat'>, appid: string, templateId: number): Promise<ExtJsonPreview> {
   const tenant = await existingTenant(p, appid);
   const template = await findTemplate(p, templateId);
   const templateType = templateTypeOf(template);

@@ -1,13 +1,14 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../db/conditional';
+import { bindToken, type Bound } from '../wechat/bound-clients';
 import type { ComponentApi } from '../wechat/component-api';
 import { MAX_AUTHORIZER_PAGE } from '../wechat/component-api';
+import { ERRCODE } from '../wechat/errcodes';
 import { isWeChatApiError } from '../wechat/errors';
 import { TenantUnusableError } from './errors';
 import { LeasedToken, type RefreshedToken, type StoredItem } from './leased-token';
 
 const tokenKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'AUTHORIZER_TOKEN' });
-const REFRESH_TOKEN_INVALID = 61023;
 
 export interface AuthorizerTokenDeps {
   db: DynamoDBDocumentClient;
@@ -34,9 +35,12 @@ export interface AuthorizationTokens {
 export class AuthorizerTokens {
   private readonly tokens = new Map<string, LeasedToken>();
   private readonly now: () => number;
+  /** The component APIs this service calls, with the component token. */
+  private readonly component: Bound<ComponentApi, 'authorizerToken' | 'getAuthorizerList'>;
 
   constructor(private readonly deps: AuthorizerTokenDeps) {
     this.now = deps.now ?? Date.now;
+    this.component = bindToken(deps.api, deps.componentToken);
   }
 
   /** The leased token of one tenant: `get()`, `use(call)`, `invalidate(bad)`. */
@@ -119,7 +123,7 @@ export class AuthorizerTokens {
     try {
       return await this.exchange(appid, refreshToken);
     } catch (error) {
-      if (!isWeChatApiError(error) || error.code !== REFRESH_TOKEN_INVALID) throw error;
+      if (!isWeChatApiError(error) || error.code !== ERRCODE.REFRESH_TOKEN_INVALID) throw error;
       const refilled = await this.refillRefreshToken(appid, refreshToken);
       if (refilled) return this.exchange(appid, refilled);
       await this.deps.onNeedsReauth(appid, `refresh token rejected (${error.code}) and not found in api_get_authorizer_list`);
@@ -128,7 +132,7 @@ export class AuthorizerTokens {
   }
 
   private async exchange(appid: string, refreshToken: string): Promise<RefreshedToken> {
-    const answer = await this.deps.componentToken.use((ct) => this.deps.api.authorizerToken(ct, appid, refreshToken));
+    const answer = await this.component.authorizerToken(appid, refreshToken);
     return {
       token: answer.authorizer_access_token,
       expiresAtMs: this.now() + answer.expires_in * 1000,
@@ -140,7 +144,7 @@ export class AuthorizerTokens {
   /** WeChat lists every authorizer with its current refresh token: the one lifeline after 61023. */
   private async refillRefreshToken(appid: string, rejected: string): Promise<string | undefined> {
     for (let offset = 0; ; offset += MAX_AUTHORIZER_PAGE) {
-      const page = await this.deps.componentToken.use((ct) => this.deps.api.getAuthorizerList(ct, offset, MAX_AUTHORIZER_PAGE));
+      const page = await this.component.getAuthorizerList(offset, MAX_AUTHORIZER_PAGE);
       const found = page.list.find((entry) => entry.authorizer_appid === appid);
       if (found) {
         if (!found.refresh_token || found.refresh_token === rejected) return undefined;

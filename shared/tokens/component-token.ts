@@ -1,12 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { VerifyTicketStore } from '../tickets/verify-ticket-store';
 import type { ComponentApi } from '../wechat/component-api';
+import { TICKET_REFUSED } from '../wechat/errcodes';
 import { isWeChatApiError } from '../wechat/errors';
 import { NoVerifyTicketError } from './errors';
 import { LeasedToken } from './leased-token';
-
-/** WeChat's "ticket expired / invalid" answers to api_component_token. */
-const TICKET_REJECTED = new Set([61005, 61006]);
 
 export interface ComponentTokenDeps {
   db: DynamoDBDocumentClient;
@@ -35,7 +33,7 @@ export function componentToken(deps: ComponentTokenDeps): LeasedToken {
         return { token: answer.component_access_token, expiresAtMs: now() + answer.expires_in * 1000 };
       } catch (error) {
         // Keep the last good ticket and ask WeChat to push a new one; the next call will use it.
-        if (isWeChatApiError(error) && TICKET_REJECTED.has(error.code)) await deps.api.startPushTicket(secret).catch(() => undefined);
+        if (isWeChatApiError(error) && TICKET_REFUSED.has(error.code)) await deps.api.startPushTicket(secret).catch(() => undefined);
         throw error;
       }
     },

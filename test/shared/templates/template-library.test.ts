@@ -55,17 +55,15 @@ describe('findAddedTemplate', () => {
 function fakeLibrary(options: { drafts: TemplateDraft[]; lists: Template[][]; addError?: WeChatApiError }) {
   const added: number[] = [];
   let listCalls = 0;
-  const p = {
-    componentToken: { use: <T>(call: (token: string) => Promise<T>) => call('component-token') },
-    componentApi: {
-      getTemplateDraftList: async () => ({ errcode: 0, errmsg: 'ok', draft_list: options.drafts }),
-      getTemplateList: async () => ({ errcode: 0, errmsg: 'ok', template_list: options.lists[Math.min(listCalls++, options.lists.length - 1)]! }),
-      addToTemplate: async (_token: string, draftId: number) => {
-        if (options.addError) throw options.addError;
-        added.push(draftId);
-      },
+  const component: Partial<Services['wechat']['component']> = {
+    getTemplateDraftList: async () => ({ errcode: 0, errmsg: 'ok', draft_list: options.drafts }),
+    getTemplateList: async () => ({ errcode: 0, errmsg: 'ok', template_list: options.lists[Math.min(listCalls++, options.lists.length - 1)]! }),
+    addToTemplate: async (draftId: number) => {
+      if (options.addError) throw options.addError;
+      added.push(draftId);
     },
-  } as unknown as Pick<Services, 'componentApi' | 'componentToken'>;
+  };
+  const p = { wechat: { component } } as unknown as Pick<Services, 'wechat'>;
   return { p, added, listCalls: () => listCalls };
 }
 
