@@ -1,6 +1,7 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { advanceTarget } from '../../shared/deployments/advance-target';
 import { DeployMessageSchema } from '../../shared/deployments/deploy-messages';
 import { fanOutPage } from '../../shared/deployments/fan-out';
@@ -10,34 +11,35 @@ import { services } from '../../shared/services';
 
 /**
  * The deploy queue's consumer: fan-out pages, per-target steps and operator actions. Messages of
- * a batch run concurrently; each failure is reported alone, so only it is redelivered.
+ * a batch run concurrently; each failure is reported alone, so only it is redelivered, and a batch
+ * that failed whole is reported message by message too rather than failing the invocation.
+ * A processor per batch: outside Lambda's invoke store (the local runtime polls batches side by
+ * side in one process) a processor keeps its batch's state on itself.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event) => {
-    const p = services();
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    await Promise.all(
-      event.Records.map(async (record) => {
-        const parsed = DeployMessageSchema.safeParse(safeJson(record.body));
-        if (!parsed.success) {
-          // Retrying cannot fix a malformed message; log it and let it go.
-          logger.error('malformed deploy message dropped', { messageId: record.messageId });
-          return;
-        }
-        const message = parsed.data;
-        try {
-          if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
-          else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
-          else await runBulkAction(p, message.deploymentId, message.action);
-        } catch (error) {
-          logger.error('deploy message failed; SQS will redeliver it', { message, error: error as Error });
-          failures.push({ itemIdentifier: record.messageId });
-        }
-      }),
-    );
-    return { batchItemFailures: failures };
-  });
+  .handler((event, context) =>
+    processPartialResponse(event, handleMessage, new BatchProcessor(EventType.SQS), { context, processInParallel: true, throwOnFullBatchFailure: false }),
+  );
+
+async function handleMessage(record: SQSRecord): Promise<void> {
+  const parsed = DeployMessageSchema.safeParse(safeJson(record.body));
+  if (!parsed.success) {
+    // Retrying cannot fix a malformed message; log it and let it go.
+    logger.error('malformed deploy message dropped', { messageId: record.messageId });
+    return;
+  }
+  const message = parsed.data;
+  const p = services();
+  try {
+    if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
+    else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
+    else await runBulkAction(p, message.deploymentId, message.action);
+  } catch (error) {
+    logger.error('deploy message failed; SQS will redeliver it', { message, error: error as Error });
+    throw error;
+  }
+}
 
 function safeJson(text: string): unknown {
   try {
