@@ -1,0 +1,423 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { advanceTarget, MAX_ATTEMPTS, STALE_STEP_MS } from '../../../shared/deployments/advance-target';
+import type { Deployment, Target } from '../../../shared/deployments/deployment';
+import type { TargetState } from '../../../shared/deployments/target-machine';
+import { logger } from '../../../shared/logger';
+import { TenantUnusableError } from '../../../shared/tokens/errors';
+import { WeChatApiError } from '../../../shared/wechat/errors';
+import { appidOf, deferred, deploymentOf, memoryDeployEngine, targetOf, type MemoryDeployEngine } from '../../support/memory-deploy-engine';
+
+const T0 = Date.UTC(2025, 4, 1, 8, 0, 0);
+const A = appidOf(0xa);
+const ID = 'd-1-00000001';
+
+const wechatError = (code: number, path: string, errmsg = `errcode ${code}`) => new WeChatApiError({ code, errmsg, path });
+
+let engine: MemoryDeployEngine;
+let warn: ReturnType<typeof vi.spyOn>;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0);
+  engine = memoryDeployEngine();
+  engine.tenants.add(A, { nickName: 'Tea House' });
+  // Every stopped target logs a warning; the tests assert on the outcome instead.
+  warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** A deployment (auto release unless said otherwise) with one target for tenant A. */
+async function given(state: TargetState, deployment: Partial<Deployment> = {}, target: Partial<Target> = {}): Promise<void> {
+  await engine.deployments.create(deploymentOf({ id: ID, ...deployment }));
+  await engine.deployments.addTarget(targetOf(ID, A, state, target));
+}
+
+const advance = () => advanceTarget(engine, ID, A);
+const target = async () => (await engine.deployments.getTarget(ID, A))!;
+const sent = () => engine.deployQueue.sent.map(({ message, delaySeconds }) => ({ ...message, delaySeconds }));
+const advanceIn = (delaySeconds: number) => ({ kind: 'advance', deploymentId: ID, appid: A, delaySeconds });
+
+describe('the steps, run inline', () => {
+  it('commits and submits in one message, pointing the tenant’s audit pushes at the deployment first', async () => {
+    await given('queued');
+    let pointedAtSubmit: string | undefined;
+    engine.wechat.script('submitAudit', async () => {
+      pointedAtSubmit = (await engine.tenants.get(A))?.auditingDeployment;
+      return { auditid: 555 };
+    });
+
+    await advance();
+
+    expect(engine.wechat.methods(A)).toEqual(['commit', 'submitAudit']);
+    const [commit] = engine.wechat.argsOf('commit', A)[0] as [{ template_id: number; ext_json: string; user_version: string; user_desc: string }];
+    expect(commit).toMatchObject({ template_id: 7, user_version: '1.2.0', user_desc: 'settings page' });
+    expect(JSON.parse(commit.ext_json)).toMatchObject({ extEnable: true, extAppid: A });
+    expect(engine.wechat.argsOf('submitAudit', A)).toEqual([[{ version_desc: 'settings page' }]]);
+    expect(pointedAtSubmit).toBe(ID);
+    expect(await target()).toMatchObject({ state: 'auditing', auditId: 555, committedAtMs: T0, submittedAtMs: T0, attempts: 0 });
+    expect(sent()).toEqual([]); // the audit result comes by push (or the reconciler)
+  });
+
+  it('sets the server and webview domains before the commit, and commits the tenant’s own ext_json', async () => {
+    engine.tenants.add(A, { config: { ext: { shopName: 'Tea House' } } });
+    await given('queued', {
+      submitAudit: false,
+      domains: { requestdomain: ['https://api.example.com'] },
+      webviewDomains: ['https://h5.example.com'],
+      ext: { ext: { theme: 'green' } },
+    });
+
+    await advance();
+
+    expect(engine.wechat.methods(A)).toEqual(['modifyDomain', 'setWebviewDomain', 'commit']);
+    expect(engine.wechat.argsOf('modifyDomain', A)).toEqual([[{ action: 'set', requestdomain: ['https://api.example.com'] }]]);
+    expect(engine.wechat.argsOf('setWebviewDomain', A)).toEqual([[{ action: 'set', webviewdomain: ['https://h5.example.com'] }]]);
+    const [commit] = engine.wechat.argsOf('commit', A)[0] as [{ ext_json: string }];
+    expect(JSON.parse(commit.ext_json).ext).toEqual({ theme: 'green', shopName: 'Tea House' });
+  });
+
+  it('stops at committed when the deployment does not submit for audit', async () => {
+    await given('queued', { submitAudit: false });
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['commit']);
+    expect((await target()).state).toBe('committed');
+    expect((await engine.tenants.get(A))?.auditingDeployment).toBeUndefined();
+  });
+
+  it('does not submit while the deployment is paused', async () => {
+    await given('committed', { pausedReason: '85085' });
+    await advance();
+    expect(engine.wechat.calls).toEqual([]);
+    expect((await target()).state).toBe('committed');
+  });
+
+  it('releases an approved target at once in auto mode and records the version on the tenant', async () => {
+    await given('approved');
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['release']);
+    expect(await target()).toMatchObject({ state: 'released', releasedAtMs: T0 });
+    expect((await engine.tenants.get(A))?.releasedVersion).toBe('1.2.0');
+  });
+
+  it('leaves an approved target alone in manual mode until the operator asks', async () => {
+    await given('approved', { release: 'manual' });
+    await advance();
+    expect(engine.wechat.calls).toEqual([]);
+    expect((await target()).state).toBe('approved');
+    expect(sent()).toEqual([]);
+  });
+
+  it('releases fully when the operator asks without a percentage', async () => {
+    await given('approved', { release: 'manual', releaseRequested: { atMs: T0 } });
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['release']);
+    expect(await target()).not.toHaveProperty('grayPercentage');
+  });
+
+  it('gray-releases to the percentage the operator asked for', async () => {
+    await given('approved', { release: 'manual', releaseRequested: { atMs: T0, grayPercentage: 20 } });
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['grayRelease']);
+    expect(engine.wechat.argsOf('grayRelease', A)).toEqual([[{ gray_percentage: 20 }]]);
+    expect(await target()).toMatchObject({ state: 'released', grayPercentage: 20 });
+  });
+
+  it('rolls a released target back only when the operator asked for it', async () => {
+    await given('released');
+    await advance();
+    expect(engine.wechat.calls).toEqual([]);
+
+    await engine.deployments.update(ID, { rollbackRequested: true });
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['revertCodeRelease']);
+    expect(await target()).toMatchObject({ state: 'rolled_back', rolledBackAtMs: T0 });
+  });
+
+  it('settles a waiting target of a cancelled deployment without calling WeChat', async () => {
+    await given('committed', { cancelRequested: true });
+    await advance();
+    expect(engine.wechat.calls).toEqual([]);
+    expect((await target()).state).toBe('cancelled');
+  });
+});
+
+describe('redelivery', () => {
+  it('makes each WeChat call once when the same message arrives twice', async () => {
+    await given('queued');
+    await advance();
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['commit', 'submitAudit']);
+    expect(sent()).toEqual([]);
+  });
+
+  it('makes each WeChat call once when two deliveries run at the same time', async () => {
+    await given('queued');
+    await Promise.all([advance(), advance()]);
+    expect(engine.wechat.methods(A)).toEqual(['commit', 'submitAudit']);
+    expect((await target()).state).toBe('auditing');
+  });
+
+  it('does not release twice', async () => {
+    await given('approved');
+    await advance();
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['release']);
+  });
+});
+
+describe('takeover of an in-flight step', () => {
+  it('leaves a step that is not yet stale alone and looks again once it would be', async () => {
+    await given('committing', {}, { stepStartedAtMs: T0 - 30_000 });
+
+    await advance();
+
+    expect(engine.wechat.calls).toEqual([]);
+    expect(await target()).toMatchObject({ state: 'committing', stepStartedAtMs: T0 - 30_000 });
+    expect(sent()).toEqual([advanceIn((STALE_STEP_MS - 30_000) / 1000 + 1)]);
+  });
+
+  it('re-claims a stale step and runs it again', async () => {
+    await given('submitting', {}, { stepStartedAtMs: T0 - STALE_STEP_MS - 1 });
+
+    await advance();
+
+    expect(engine.wechat.methods(A)).toEqual(['submitAudit']);
+    expect(await target()).toMatchObject({ state: 'auditing', auditId: 1001 });
+    expect(await target()).not.toHaveProperty('stepStartedAtMs');
+  });
+
+  it('ignores the abandoned worker when its call finally answers', async () => {
+    await given('queued', { submitAudit: false });
+    const hung = deferred<void>();
+    engine.wechat.script('commit', () => hung.promise);
+
+    const abandoned = advance();
+    await vi.waitFor(() => expect(engine.wechat.calls).toHaveLength(1));
+    vi.setSystemTime(T0 + STALE_STEP_MS + 1_000);
+    await advance();
+    const taken = await target();
+    hung.resolve();
+    await abandoned;
+
+    expect(taken).toMatchObject({ state: 'committed', committedAtMs: T0 + STALE_STEP_MS + 1_000 });
+    expect(await target()).toEqual(taken);
+    expect(engine.wechat.methods(A)).toEqual(['commit', 'commit']);
+  });
+});
+
+describe('recoveries of the submit step', () => {
+  it('waits a minute for the privacy scan (61039), and says so', async () => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(61039, '/wxa/submit_audit', 'privacy scan pending'));
+
+    await advance();
+
+    expect(await target()).toMatchObject({ state: 'committed', attempts: 1, error: { code: 61039, message: 'privacy scan pending' } });
+    expect(sent()).toEqual([advanceIn(60)]);
+  });
+
+  it('gives up on the privacy scan after 20 waits', async () => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(61039, '/wxa/submit_audit'), { times: Infinity });
+
+    for (let i = 0; i < 21; i++) await advance();
+
+    expect(engine.wechat.methods(A)).toHaveLength(21);
+    expect(sent()).toHaveLength(20);
+    expect(await target()).toMatchObject({ state: 'failed', resumeFrom: 'committed', error: { code: 61039 } });
+  });
+
+  it('commits again when WeChat has no commit for the version (85086), at most 3 times', async () => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(85086, '/wxa/submit_audit'));
+
+    await advance();
+    expect(await target()).toMatchObject({ state: 'queued', recommits: 1, error: { code: 85086 } });
+    expect(sent()).toEqual([advanceIn(0)]);
+
+    await advance();
+    expect(engine.wechat.methods(A)).toEqual(['submitAudit', 'commit', 'submitAudit']);
+    expect(await target()).toMatchObject({ state: 'auditing', recommits: 1 });
+  });
+
+  it('fails on the fourth 85086', async () => {
+    await given('committed', {}, { recommits: 3 });
+    engine.wechat.script('submitAudit', wechatError(85086, '/wxa/submit_audit'));
+    await advance();
+    expect(await target()).toMatchObject({ state: 'failed', resumeFrom: 'committed', error: { code: 85086 } });
+    expect(sent()).toEqual([]);
+  });
+
+  it.each([
+    [2, false],
+    [4, true],
+  ])('adopts our own version already under audit (85009, latest status %i)', async (status, delayed) => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(85009, '/wxa/submit_audit'));
+    engine.wechat.script('getLatestAuditStatus', { auditid: 77, status, user_version: '1.2.0' });
+
+    await advance();
+
+    expect(engine.wechat.methods(A)).toEqual(['submitAudit', 'getLatestAuditStatus']);
+    expect(await target()).toMatchObject({ state: 'auditing', auditId: 77, submittedAtMs: T0, auditDelayed: delayed });
+    expect(await target()).not.toHaveProperty('error');
+  });
+
+  it('fails, naming it, when another version is under audit (85009)', async () => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(85009, '/wxa/submit_audit'));
+    engine.wechat.script('getLatestAuditStatus', { auditid: 77, status: 2, user_version: '1.1.0' });
+
+    await advance();
+
+    expect(await target()).toMatchObject({ state: 'failed', resumeFrom: 'committed', error: { code: 85009, message: 'version 1.1.0 is already under audit (auditid 77)' } });
+  });
+
+  it('fails with WeChat’s answer when 85009 comes with nothing under review', async () => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(85009, '/wxa/submit_audit', 'already submitted'));
+    engine.wechat.script('getLatestAuditStatus', { auditid: 77, status: 0, user_version: '1.2.0' });
+    await advance();
+    expect(await target()).toMatchObject({ state: 'failed', error: { code: 85009, message: 'already submitted' } });
+  });
+
+  it('pauses the whole deployment when the audit quota is used up (85085)', async () => {
+    const B = appidOf(0xb);
+    engine.tenants.add(B);
+    await given('committed', {}, { attempts: 2 });
+    await engine.deployments.addTarget(targetOf(ID, B, 'committed'));
+    engine.wechat.script('submitAudit', wechatError(85085, '/wxa/submit_audit', 'quota used up'));
+
+    await advance();
+    await advanceTarget(engine, ID, B);
+
+    expect((await engine.deployments.get(ID))?.pausedReason).toBe('WeChat refused further audit submissions this month (85085): quota used up');
+    expect(await target()).toMatchObject({ state: 'committed', attempts: 2, error: { code: 85085 } });
+    expect(engine.wechat.methods()).toEqual(['submitAudit']); // B is not submitted
+    expect(sent()).toEqual([]); // resumes when the operator retries
+  });
+});
+
+describe('recoveries of the release step', () => {
+  it('takes "already released" (85052) as released', async () => {
+    await given('approved');
+    engine.wechat.script('release', wechatError(85052, '/wxa/release'));
+    await advance();
+    expect(await target()).toMatchObject({ state: 'released', releasedAtMs: T0 });
+    expect(await target()).not.toHaveProperty('error');
+    expect((await engine.tenants.get(A))?.releasedVersion).toBe('1.2.0');
+  });
+});
+
+describe('WeChat errors by class', () => {
+  it('skips a tenant that revoked the authorization (61003) and marks it revoked', async () => {
+    await given('queued');
+    engine.wechat.script('commit', wechatError(61003, '/wxa/commit', 'component not authorized'));
+
+    await advance();
+
+    expect(await target()).toMatchObject({ state: 'skipped', resumeFrom: 'queued', error: { code: 61003, message: 'component not authorized' } });
+    expect(await engine.tenants.get(A)).toMatchObject({ status: 'revoked', statusReason: 'WeChat answered 61003: authorization revoked' });
+    expect(sent()).toEqual([]);
+  });
+
+  it('fails a target whose tenant must re-authorize (61007) and marks the tenant', async () => {
+    await given('committed');
+    engine.wechat.script('submitAudit', wechatError(61007, '/wxa/submit_audit', 'api unauthorized'));
+
+    await advance();
+
+    expect(await target()).toMatchObject({ state: 'failed', resumeFrom: 'committed', error: { code: 61007 } });
+    expect(await engine.tenants.get(A)).toMatchObject({ status: 'needs_reauth', statusReason: 'WeChat answered 61007: api unauthorized' });
+    expect(warn).toHaveBeenCalledWith('tenant needs re-authorization', { appid: A, code: 61007 });
+  });
+
+  it(`retries a busy WeChat with exponential backoff, and fails on attempt ${MAX_ATTEMPTS}`, async () => {
+    await given('queued');
+    engine.wechat.script('commit', wechatError(-1, '/wxa/commit', 'system busy'), { times: Infinity });
+
+    for (let i = 0; i < MAX_ATTEMPTS; i++) await advance();
+
+    expect(engine.wechat.methods(A)).toEqual(Array(MAX_ATTEMPTS).fill('commit'));
+    expect(sent()).toEqual([advanceIn(2), advanceIn(4), advanceIn(8), advanceIn(16)]);
+    expect(await target()).toMatchObject({ state: 'failed', attempts: MAX_ATTEMPTS - 1, resumeFrom: 'queued', error: { code: -1, message: 'system busy' } });
+  });
+
+  it.each([
+    ['an expired token (42001)', 42001, 2],
+    ['the daily quota (45009)', 45009, 16],
+    ['a frequency limit (45011)', 45011, 2],
+    ['an expired ticket (61005)', 61005, 2],
+    ['an invalid ticket (61006)', 61006, 2],
+  ])('reverts the step and retries later on %s', async (_, code, delay) => {
+    await given('approved');
+    engine.wechat.script('release', wechatError(code, '/wxa/release'));
+
+    await advance();
+
+    expect(await target()).toMatchObject({ state: 'approved', attempts: 1, error: { code } });
+    expect(await target()).not.toHaveProperty('stepStartedAtMs');
+    expect(sent()).toEqual([advanceIn(delay)]);
+  });
+
+  it('reports a network failure as "network"', async () => {
+    await given('queued');
+    engine.wechat.script('commit', new WeChatApiError({ code: -1, errmsg: 'ECONNRESET', path: '/wxa/commit', network: true }));
+    await advance();
+    expect(await target()).toMatchObject({ state: 'queued', attempts: 1, error: { code: 'network', message: 'ECONNRESET' } });
+  });
+
+  it('fails at once on a permanent error, resuming at the step that failed', async () => {
+    await given('released', { rollbackRequested: true });
+    engine.wechat.script('revertCodeRelease', wechatError(87012, '/wxa/revertcoderelease', 'no earlier version'));
+    await advance();
+    expect(await target()).toMatchObject({ state: 'failed', resumeFrom: 'released', error: { code: 87012, message: 'no earlier version' } });
+    expect(sent()).toEqual([]);
+  });
+});
+
+describe('errors that are not WeChat’s answer', () => {
+  it.each([
+    ['revoked', 'skipped'],
+    ['needs_reauth', 'failed'],
+  ] as const)('stops the target when the tenant’s token cannot be used (%s)', async (reason, state) => {
+    await given('queued');
+    engine.wechat.script('commit', new TenantUnusableError(A, reason));
+    await advance();
+    expect(await target()).toMatchObject({ state, error: { code: `tenant_${reason}` } });
+  });
+
+  it('fails a target whose ext_json cannot be built, without calling WeChat', async () => {
+    await given('queued', { templateType: 1, ext: { directCommit: true } });
+    await advance();
+    expect(engine.wechat.calls).toEqual([]);
+    expect(await target()).toMatchObject({ state: 'failed', resumeFrom: 'queued', error: { code: 'invalid_ext_json' } });
+    expect((await target()).error?.message).toContain('directCommit');
+  });
+
+  it('puts the target back at the step’s start and rethrows our own fault, so SQS delivers again', async () => {
+    await given('queued');
+    engine.wechat.script('commit', new Error('DynamoDB throttled'));
+
+    await expect(advance()).rejects.toThrow('DynamoDB throttled');
+
+    expect(await target()).toMatchObject({ state: 'queued', attempts: 0, error: { code: 'internal', message: 'DynamoDB throttled' } });
+    expect(sent()).toEqual([]);
+    // The redelivery runs the step again.
+    await advance();
+    expect(await target()).toMatchObject({ state: 'auditing' });
+  });
+
+  it('treats a failure of the bookkeeping before the submit the same way', async () => {
+    await given('committed');
+    vi.spyOn(engine.tenants, 'pointAuditAt').mockRejectedValueOnce(new Error('tenant table unavailable'));
+
+    await expect(advance()).rejects.toThrow('tenant table unavailable');
+
+    expect(engine.wechat.calls).toEqual([]);
+    expect(await target()).toMatchObject({ state: 'committed', error: { code: 'internal' } });
+  });
+});

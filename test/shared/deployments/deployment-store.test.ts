@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Target } from '../../../shared/deployments/deployment';
+import type { DeploymentStore, LandPatch } from '../../../shared/deployments/deployment-store';
+import { DynamoDeploymentStore } from '../../../shared/deployments/dynamo-deployment-store';
+import { IllegalTransition, sourcesOf, STEP_NAMES, STEPS, TARGET_STATES, TRANSITIONS, type StepName, type TargetState, type Transition } from '../../../shared/deployments/target-machine';
+import { startTestDynamo, type TestDynamo } from '../../support/dynamo';
+import { appidOf, deploymentOf, MemoryDeploymentStore, targetOf } from '../../support/memory-deploy-engine';
+
+/**
+ * The store port's contract, run against the in-memory store the engine's tests use and the
+ * DynamoDB adapter on dynalite: both must answer every move the same way.
+ */
+
+const NOW = 1_700_000_000_000;
+/** When the step being landed, reverted or stopped was claimed. */
+const CLAIMED_AT = NOW - 5_000;
+const A = appidOf(0xa);
+
+/** The step a transition belongs to: the one it claims, or the one in flight in its source state. */
+function stepOf(t: Transition): StepName {
+  const step = STEP_NAMES.find((name) => (t.event === 'claim' ? STEPS[name].from : STEPS[name].via) === t.from);
+  if (!step) throw new Error(`no step for ${t.event} from ${t.from}`);
+  return step;
+}
+
+/** What each step's worker writes when WeChat accepted it. */
+const LANDED: Record<StepName, LandPatch> = {
+  commit: { committedAtMs: NOW },
+  submit: { auditId: 42, submittedAtMs: NOW },
+  release: { releasedAtMs: NOW, grayPercentage: 10 },
+  rollback: { rolledBackAtMs: NOW },
+};
+
+/** Drives one row of the table through the typed store method that produces it. */
+function drive(store: DeploymentStore, id: string, t: Transition): Promise<Target | undefined> {
+  switch (t.event) {
+    case 'claim':
+      return store.claimStep(id, A, stepOf(t), NOW);
+    case 'take_over':
+      return store.claimStep(id, A, stepOf(t), NOW, { abandonedAtMs: CLAIMED_AT });
+    case 'land':
+      return store.landStep(id, A, stepOf(t), CLAIMED_AT, LANDED[stepOf(t)]);
+    case 'revert':
+      return store.revertStep(id, A, stepOf(t), CLAIMED_AT, { attempts: 1, error: { code: -1, message: 'system busy' } });
+    case 'recommit':
+      return store.revertStep(id, A, 'submit', CLAIMED_AT, { attempts: 0, error: { code: 85086, message: 'not committed' }, recommits: 1 }, true);
+    case 'stop':
+      return store.stopStep(id, A, stepOf(t), CLAIMED_AT, t.to as 'failed' | 'skipped', { code: 61003, message: 'revoked' });
+    case 'park_audit_outcome':
+      return store.parkAuditOutcome(id, A, { status: 'approved' });
+    case 'audit_approved':
+      return store.recordAuditOutcome(id, A, { status: 'approved' });
+    case 'audit_rejected':
+      return store.recordAuditOutcome(id, A, { status: 'rejected', reason: 'blurry icon', screenshot: 'media-1' });
+    case 'audit_delayed':
+      return store.recordAuditOutcome(id, A, { status: 'delayed', reason: 'holiday' });
+    case 'audit_withdrawn':
+      return store.recordAuditOutcome(id, A, { status: 'withdrawn' });
+    case 'retry':
+      return store.retryTarget(id, A, t.to);
+    case 'cancel':
+      return store.cancelTarget(id, A);
+  }
+}
+
+/** A state the same move must not start from: where it leads, if that is not a source, else the first that is not. */
+function wrongStateFor(t: Transition): TargetState {
+  const sources = sourcesOf(t.event, t.to);
+  return [t.to, ...TARGET_STATES].find((state) => !sources.includes(state))!;
+}
+
+interface Subject {
+  store: DeploymentStore;
+  close(): Promise<void>;
+}
+
+const subjects: [string, () => Promise<Subject>][] = [
+  ['MemoryDeploymentStore', async () => ({ store: new MemoryDeploymentStore(() => NOW), close: async () => undefined })],
+  [
+    'DynamoDeploymentStore',
+    async () => {
+      const dynamo: TestDynamo = await startTestDynamo(`mpfleet-${randomUUID()}`);
+      return { store: new DynamoDeploymentStore(dynamo.db, dynamo.table, () => NOW), close: () => dynamo.close() };
+    },
+  ],
+];
+
+describe.each(subjects)('%s', (_, open) => {
+  let subject: Subject;
+  let store: DeploymentStore;
+  beforeAll(async () => {
+    subject = await open();
+    store = subject.store;
+  });
+  afterAll(() => subject.close());
+
+  /** A fresh deployment per test (the DynamoDB table is shared by the suite). */
+  async function deploymentWith(...targets: [string, TargetState, Partial<Target>?][]): Promise<string> {
+    const id = `d-${randomUUID()}`;
+    await store.create(deploymentOf({ id }));
+    for (const [appid, state, over] of targets) await store.addTarget(targetOf(id, appid, state, over));
+    return id;
+  }
+
+  describe('every transition of the table, through the store method that makes it', () => {
+    it.each(TRANSITIONS.map((t) => [`${t.event} ${t.from} → ${t.to}`, t] as const))('%s', async (_, t) => {
+      const id = await deploymentWith([A, t.from, { stepStartedAtMs: CLAIMED_AT }]);
+
+      const moved = await drive(store, id, t);
+
+      expect(moved).toMatchObject({ deploymentId: id, appid: A, state: t.to, updatedAtMs: NOW });
+      expect(await store.getTarget(id, A)).toEqual(moved);
+    });
+
+    it.each(TRANSITIONS.map((t) => [`${t.event} to ${t.to}`, wrongStateFor(t), t] as const))('%s answers undefined from %s and writes nothing', async (_, wrong, t) => {
+      const id = await deploymentWith([A, wrong, { stepStartedAtMs: CLAIMED_AT }]);
+      const before = await store.getTarget(id, A);
+
+      expect(await drive(store, id, t)).toBeUndefined();
+      expect(await store.getTarget(id, A)).toEqual(before);
+    });
+  });
+
+  it('answers undefined for a target that does not exist', async () => {
+    const id = await deploymentWith();
+    expect(await store.claimStep(id, A, 'commit', NOW)).toBeUndefined();
+    expect(await store.recordAuditOutcome(id, A, { status: 'approved' })).toBeUndefined();
+    expect(await store.getTarget(id, A)).toBeUndefined();
+  });
+
+  it('records a target once: a repeated fan-out leaves the stored one alone', async () => {
+    const id = await deploymentWith();
+    expect(await store.addTarget(targetOf(id, A, 'queued'))).toBe(true);
+    await store.claimStep(id, A, 'commit', NOW);
+
+    expect(await store.addTarget(targetOf(id, A, 'queued'))).toBe(false);
+    expect(await store.getTarget(id, A)).toMatchObject({ state: 'committing', stepStartedAtMs: NOW });
+  });
+
+  describe('a claim and its owner', () => {
+    it('claims a step with its start time, which the landing then clears', async () => {
+      const id = await deploymentWith([A, 'queued', { attempts: 2, error: { code: -1, message: 'busy' } }]);
+
+      expect(await store.claimStep(id, A, 'commit', NOW)).toMatchObject({ state: 'committing', stepStartedAtMs: NOW });
+      expect(await store.claimStep(id, A, 'commit', NOW + 1)).toBeUndefined(); // a duplicate message
+
+      const landed = await store.landStep(id, A, 'commit', NOW, { committedAtMs: NOW });
+      expect(landed).toMatchObject({ state: 'committed', committedAtMs: NOW, attempts: 0 });
+      expect(landed).not.toHaveProperty('stepStartedAtMs');
+      expect(landed).not.toHaveProperty('error');
+    });
+
+    it.each([
+      ['lands', (s: DeploymentStore, id: string, owner: number) => s.landStep(id, A, 'commit', owner, { committedAtMs: NOW })],
+      ['reverts', (s: DeploymentStore, id: string, owner: number) => s.revertStep(id, A, 'commit', owner, { attempts: 1, error: { code: -1, message: 'busy' } })],
+      ['stops', (s: DeploymentStore, id: string, owner: number) => s.stopStep(id, A, 'commit', owner, 'failed', { code: 85013, message: 'bad' })],
+    ])('only the claim’s owner %s the step', async (_, act) => {
+      const id = await deploymentWith([A, 'committing', { stepStartedAtMs: CLAIMED_AT }]);
+      const before = await store.getTarget(id, A);
+
+      expect(await act(store, id, CLAIMED_AT - 1)).toBeUndefined();
+      expect(await store.getTarget(id, A)).toEqual(before);
+      expect(await act(store, id, CLAIMED_AT)).toBeDefined();
+    });
+
+    it('refuses an owned move on a target with no claim time at all', async () => {
+      const id = await deploymentWith([A, 'committing']);
+      expect(await store.landStep(id, A, 'commit', CLAIMED_AT, { committedAtMs: NOW })).toBeUndefined();
+    });
+
+    it('hands an abandoned step to the worker taking it over: the old owner’s landing changes nothing', async () => {
+      const id = await deploymentWith([A, 'submitting', { stepStartedAtMs: CLAIMED_AT }]);
+
+      const taken = await store.claimStep(id, A, 'submit', NOW, { abandonedAtMs: CLAIMED_AT });
+      expect(taken).toMatchObject({ state: 'submitting', stepStartedAtMs: NOW });
+      // A second worker that saw the same abandoned claim loses the race.
+      expect(await store.claimStep(id, A, 'submit', NOW + 1, { abandonedAtMs: CLAIMED_AT })).toBeUndefined();
+
+      expect(await store.landStep(id, A, 'submit', CLAIMED_AT, { auditId: 1, submittedAtMs: CLAIMED_AT })).toBeUndefined();
+      expect(await store.getTarget(id, A)).toEqual(taken);
+      expect(await store.landStep(id, A, 'submit', NOW, { auditId: 2, submittedAtMs: NOW })).toMatchObject({ state: 'auditing', auditId: 2 });
+    });
+  });
+
+  describe('the audit index', () => {
+    async function auditing(beforeMs: number, id: string) {
+      const found = [];
+      for await (const t of store.auditingSince(beforeMs)) if (t.deploymentId === id) found.push(t);
+      return found;
+    }
+
+    /** A target submitted at `submittedAtMs`, landed the way the submit step lands it. */
+    async function submitted(id: string, appid: string, submittedAtMs: number, auditId: number) {
+      await store.addTarget(targetOf(id, appid, 'submitting', { stepStartedAtMs: CLAIMED_AT }));
+      await store.landStep(id, appid, 'submit', CLAIMED_AT, { auditId, submittedAtMs });
+    }
+
+    it('lists auditing targets submitted before the bound, oldest first', async () => {
+      const id = await deploymentWith();
+      await submitted(id, appidOf(1), NOW - 3_000, 31);
+      await submitted(id, appidOf(2), NOW - 1_000, 11);
+      await submitted(id, appidOf(3), NOW - 2_000, 21);
+      await submitted(id, appidOf(4), NOW, 1); // exactly at the bound: not before it
+      await store.addTarget(targetOf(id, appidOf(5), 'committed'));
+
+      expect(await auditing(NOW, id)).toEqual([
+        { deploymentId: id, appid: appidOf(1), auditId: 31, submittedAtMs: NOW - 3_000 },
+        { deploymentId: id, appid: appidOf(3), auditId: 21, submittedAtMs: NOW - 2_000 },
+        { deploymentId: id, appid: appidOf(2), auditId: 11, submittedAtMs: NOW - 1_000 },
+      ]);
+      expect(await auditing(NOW - 2_000, id)).toHaveLength(1);
+    });
+
+    it('keeps a delayed audit and drops one that is approved, rejected or withdrawn', async () => {
+      const id = await deploymentWith();
+      const [delayed, approved, rejected, withdrawn] = [1, 2, 3, 4].map(appidOf) as [string, string, string, string];
+      for (const appid of [delayed, approved, rejected, withdrawn]) await submitted(id, appid, NOW - 1_000, 7);
+
+      await store.recordAuditOutcome(id, delayed, { status: 'delayed', reason: 'holiday' });
+      await store.recordAuditOutcome(id, approved, { status: 'approved' });
+      await store.recordAuditOutcome(id, rejected, { status: 'rejected', reason: 'no' });
+      await store.recordAuditOutcome(id, withdrawn, { status: 'withdrawn' });
+
+      expect((await auditing(NOW, id)).map((t) => t.appid)).toEqual([delayed]);
+    });
+
+    it('never lists a submit that was stopped, reverted or sent back to commit', async () => {
+      const id = await deploymentWith(
+        [appidOf(1), 'submitting', { stepStartedAtMs: CLAIMED_AT }],
+        [appidOf(2), 'submitting', { stepStartedAtMs: CLAIMED_AT }],
+        [appidOf(3), 'submitting', { stepStartedAtMs: CLAIMED_AT }],
+      );
+      await store.stopStep(id, appidOf(1), 'submit', CLAIMED_AT, 'failed', { code: 85013, message: 'bad' });
+      await store.revertStep(id, appidOf(2), 'submit', CLAIMED_AT, { attempts: 1, error: { code: 61039, message: 'scan' } });
+      await store.revertStep(id, appidOf(3), 'submit', CLAIMED_AT, { attempts: 0, error: { code: 85086, message: 'x' }, recommits: 1 }, true);
+
+      expect(await auditing(NOW + 1, id)).toEqual([]);
+    });
+
+    it('lists a target submitted again after a withdrawn audit at its new submission time', async () => {
+      const id = await deploymentWith();
+      await submitted(id, A, NOW - 5_000, 1);
+      await store.recordAuditOutcome(id, A, { status: 'withdrawn' });
+      await store.retryTarget(id, A, 'committed');
+      await store.claimStep(id, A, 'submit', CLAIMED_AT);
+      await store.landStep(id, A, 'submit', CLAIMED_AT, { auditId: 2, submittedAtMs: NOW - 1_000 });
+
+      expect(await auditing(NOW, id)).toEqual([{ deploymentId: id, appid: A, auditId: 2, submittedAtMs: NOW - 1_000 }]);
+    });
+  });
+
+  describe('audit results', () => {
+    it('parks a result that arrives while the submit is in flight, and only then', async () => {
+      const id = await deploymentWith([A, 'submitting', { stepStartedAtMs: CLAIMED_AT }], [appidOf(2), 'auditing']);
+
+      expect(await store.parkAuditOutcome(id, A, { status: 'rejected', reason: 'icon' })).toMatchObject({
+        state: 'submitting',
+        stepStartedAtMs: CLAIMED_AT,
+        earlyAuditOutcome: { status: 'rejected', reason: 'icon' },
+      });
+      expect(await store.parkAuditOutcome(id, appidOf(2), { status: 'approved' })).toBeUndefined();
+      // The landing carries the parked result to whoever applies it.
+      expect(await store.landStep(id, A, 'submit', CLAIMED_AT, { auditId: 5, submittedAtMs: NOW })).toMatchObject({
+        state: 'auditing',
+        earlyAuditOutcome: { status: 'rejected', reason: 'icon' },
+      });
+    });
+
+    it('keeps the rejection reason and screenshot, and clears what the audit left behind', async () => {
+      const id = await deploymentWith([A, 'auditing', { auditDelayed: true, earlyAuditOutcome: { status: 'rejected', reason: 'icon' } }]);
+
+      const rejected = await store.recordAuditOutcome(id, A, { status: 'rejected', reason: 'icon', screenshot: 'm1|m2' });
+
+      expect(rejected).toMatchObject({ state: 'rejected', reason: 'icon', screenshot: 'm1|m2', error: { code: 'audit_rejected', message: 'icon' } });
+      expect(rejected).not.toHaveProperty('auditDelayed');
+      expect(rejected).not.toHaveProperty('earlyAuditOutcome');
+    });
+
+    it('marks a delayed audit and stamps an approval', async () => {
+      const id = await deploymentWith([A, 'auditing']);
+      expect(await store.recordAuditOutcome(id, A, { status: 'delayed', reason: 'holiday' })).toMatchObject({ state: 'auditing', auditDelayed: true, delayReason: 'holiday' });
+      const approved = await store.recordAuditOutcome(id, A, { status: 'approved' });
+      expect(approved).toMatchObject({ state: 'approved', approvedAtMs: NOW });
+      expect(approved).not.toHaveProperty('auditDelayed');
+      expect(await store.recordAuditOutcome(id, A, { status: 'approved' })).toBeUndefined(); // a push retry
+    });
+  });
+
+  describe('a failed target and the operator', () => {
+    it.each(STEP_NAMES)('a %s that failed is retried from the start of that step, with a clean slate', async (step) => {
+      const { from, via } = STEPS[step];
+      const id = await deploymentWith([A, via, { stepStartedAtMs: CLAIMED_AT, attempts: 4 }]);
+
+      const failed = await store.stopStep(id, A, step, CLAIMED_AT, 'failed', { code: -1, message: 'busy' });
+      expect(failed).toMatchObject({ state: 'failed', resumeFrom: from, error: { code: -1, message: 'busy' } });
+      expect(failed).not.toHaveProperty('stepStartedAtMs');
+
+      const retried = await store.retryTarget(id, A, failed!.resumeFrom!);
+      expect(retried).toMatchObject({ state: from, attempts: 0 });
+      expect(retried).not.toHaveProperty('error');
+      expect(retried).not.toHaveProperty('resumeFrom');
+    });
+
+    it('cancels only targets that have not started their next WeChat write', async () => {
+      const states: TargetState[] = ['queued', 'committed', 'committing', 'submitting', 'auditing', 'approved'];
+      const id = await deploymentWith(...states.map((state, i): [string, TargetState] => [appidOf(i), state]));
+
+      const cancelled = await Promise.all(states.map((_, i) => store.cancelTarget(id, appidOf(i))));
+
+      expect(cancelled.map((t) => t?.state)).toEqual(['cancelled', 'cancelled', undefined, undefined, undefined, undefined]);
+      expect(await store.counts(id)).toEqual({ cancelled: 2, committing: 1, submitting: 1, auditing: 1, approved: 1 });
+    });
+  });
+
+  describe('a move the machine forbids', () => {
+    it.each<TargetState>(['auditing', 'rolled_back', 'committing'])('throws IllegalTransition for a retry to %s and writes nothing', async (to) => {
+      const id = await deploymentWith([A, 'failed', { resumeFrom: 'committed', error: { code: -1, message: 'busy' } }]);
+      const before = await store.getTarget(id, A);
+
+      await expect(store.retryTarget(id, A, to)).rejects.toBeInstanceOf(IllegalTransition);
+      expect(await store.getTarget(id, A)).toEqual(before);
+    });
+  });
+
+  describe('deployments', () => {
+    it('clears the pending action only while it is still the one named', async () => {
+      const id = await deploymentWith();
+      await store.update(id, { pendingAction: 'release', releaseRequested: { atMs: NOW } });
+
+      await store.clearPendingAction(id, 'retry');
+      expect(await store.get(id)).toMatchObject({ pendingAction: 'release' });
+      await store.clearPendingAction(id, 'release');
+      expect(await store.get(id)).not.toHaveProperty('pendingAction');
+    });
+
+    it('sets and removes fields, and lists every target page by page', async () => {
+      const appids = Array.from({ length: 7 }, (_, i) => appidOf(i + 1));
+      const id = await deploymentWith(...appids.map((appid): [string, TargetState] => [appid, 'queued']));
+      await store.update(id, { fanOutCursor: '500', pausedReason: '85085' });
+      await store.update(id, { fanOutDone: true }, ['fanOutCursor', 'pausedReason']);
+      const deployment = await store.get(id);
+      expect(deployment).toMatchObject({ fanOutDone: true, updatedAtMs: NOW });
+      expect(deployment).not.toHaveProperty('fanOutCursor');
+      expect(deployment).not.toHaveProperty('pausedReason');
+
+      const first = await store.listTargets(id, 3);
+      expect(first.targets).toHaveLength(3);
+      expect(first.nextToken).toBeDefined();
+      const all: string[] = [];
+      for await (const t of store.allTargets(id)) all.push(t.appid);
+      expect(all.sort()).toEqual(appids);
+      expect(await store.counts(id)).toEqual({ queued: 7 });
+    });
+  });
+});

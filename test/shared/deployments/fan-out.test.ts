@@ -1,0 +1,115 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Deployment } from '../../../shared/deployments/deployment';
+import { FAN_OUT_PAGE, fanOutPage } from '../../../shared/deployments/fan-out';
+import { appidOf, deploymentOf, memoryDeployEngine, type MemoryDeployEngine } from '../../support/memory-deploy-engine';
+
+const ID = 'd-1-00000001';
+
+let engine: MemoryDeployEngine;
+beforeEach(() => {
+  engine = memoryDeployEngine();
+});
+
+async function given(over: Partial<Deployment> = {}): Promise<void> {
+  await engine.deployments.create(deploymentOf({ id: ID, fanOutDone: false, ...over }));
+}
+
+const appids = (from: number, count: number) => Array.from({ length: count }, (_, i) => appidOf(from + i));
+const addTenants = (list: string[]) => list.forEach((appid) => engine.tenants.add(appid));
+const advanced = () => engine.deployQueue.take('advance').map(({ message }) => message.appid);
+
+/** Runs the fan-out as the worker would: every fan-out message sent, until none is left. */
+async function fanOutAll(from?: string): Promise<number> {
+  let pages = 0;
+  for (let cursor = from, more = true; more; pages++) {
+    await fanOutPage(engine, ID, cursor);
+    const next = engine.deployQueue.take('fan-out')[0];
+    more = next !== undefined;
+    cursor = next?.message.cursor;
+  }
+  return pages;
+}
+
+describe('fanOutPage', () => {
+  it(`records an explicit tenant list in pages of ${FAN_OUT_PAGE}, the next page sent before this page’s steps`, async () => {
+    const tenants = appids(1, 2 * FAN_OUT_PAGE + 3);
+    addTenants(tenants);
+    await given({ tenants });
+
+    await fanOutPage(engine, ID);
+
+    expect(engine.deployQueue.sent[0]).toEqual({ message: { kind: 'fan-out', deploymentId: ID, cursor: String(FAN_OUT_PAGE) }, delaySeconds: 0 });
+    expect(engine.deployQueue.sent).toHaveLength(1 + FAN_OUT_PAGE);
+    expect(await engine.deployments.get(ID)).toMatchObject({ fanOutDone: false, fanOutCursor: String(FAN_OUT_PAGE) });
+    expect(await engine.deployments.counts(ID)).toEqual({ queued: FAN_OUT_PAGE });
+
+    const [next] = engine.deployQueue.take('fan-out');
+    engine.deployQueue.take();
+    expect(await fanOutAll(next!.message.cursor)).toBe(2); // two more pages, the second the last
+    expect(advanced()).toHaveLength(FAN_OUT_PAGE + 3);
+    const done = await engine.deployments.get(ID);
+    expect(done).toMatchObject({ fanOutDone: true });
+    expect(done).not.toHaveProperty('fanOutCursor');
+    expect(await engine.deployments.counts(ID)).toEqual({ queued: tenants.length });
+  });
+
+  it('enqueues each queued target’s first step once and remembers the deployment on its tenant', async () => {
+    const tenants = appids(1, 3);
+    addTenants(tenants);
+    await given({ tenants });
+
+    await fanOutAll();
+
+    expect(advanced().sort()).toEqual(tenants);
+    for (const appid of tenants) expect((await engine.tenants.get(appid))?.lastDeployment).toBe(ID);
+  });
+
+  it('skips missing and unusable tenants, saying why, and sends them nowhere', async () => {
+    const [active, missing, revoked, reauth] = appids(1, 4) as [string, string, string, string];
+    engine.tenants.add(active).add(revoked, { status: 'revoked', statusReason: 'unauthorized on 2025-04-01' }).add(reauth, { status: 'needs_reauth' });
+    await given({ tenants: [active, missing, revoked, reauth] });
+
+    await fanOutAll();
+
+    expect(await engine.deployments.getTarget(ID, active)).toMatchObject({ state: 'queued' });
+    expect(await engine.deployments.getTarget(ID, missing)).toMatchObject({ state: 'skipped', error: { code: 'tenant_not_found', message: 'no such tenant' } });
+    expect(await engine.deployments.getTarget(ID, revoked)).toMatchObject({ state: 'skipped', error: { code: 'tenant_revoked', message: 'unauthorized on 2025-04-01' } });
+    expect(await engine.deployments.getTarget(ID, reauth)).toMatchObject({ state: 'skipped', error: { code: 'tenant_needs_reauth', message: 'tenant is needs_reauth' } });
+    expect(advanced()).toEqual([active]);
+    expect((await engine.tenants.get(revoked))?.lastDeployment).toBeUndefined();
+  });
+
+  it('deploys to every tenant, page by page, when no list is given', async () => {
+    const tenants = appids(1, FAN_OUT_PAGE + 2);
+    addTenants(tenants);
+    engine.tenants.add(appidOf(0x900), { status: 'revoked' });
+    await given();
+
+    expect(await fanOutAll()).toBe(2);
+
+    expect(await engine.deployments.counts(ID)).toEqual({ queued: tenants.length, skipped: 1 });
+    expect(advanced()).toHaveLength(tenants.length);
+  });
+
+  it('adds nothing twice when a page is delivered again, and re-sends only the steps still queued', async () => {
+    const tenants = appids(1, 3);
+    addTenants(tenants);
+    await given({ tenants });
+    await fanOutAll();
+    engine.deployQueue.take();
+    // Meanwhile the first target's commit started.
+    await engine.deployments.claimStep(ID, tenants[0]!, 'commit', Date.now());
+
+    await fanOutPage(engine, ID); // the redelivered (last, and only) page
+
+    expect(await engine.deployments.counts(ID)).toEqual({ committing: 1, queued: 2 });
+    expect(engine.deployQueue.take('fan-out')).toEqual([]);
+    expect(advanced().sort()).toEqual(tenants.slice(1));
+    expect(await engine.deployments.get(ID)).toMatchObject({ fanOutDone: true });
+  });
+
+  it('does nothing for a deployment that does not exist', async () => {
+    await fanOutPage(engine, 'd-404');
+    expect(engine.deployQueue.sent).toEqual([]);
+  });
+});

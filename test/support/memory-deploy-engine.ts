@@ -1,0 +1,295 @@
+import type { BulkAction, Deployment, DeploymentPatch, Target } from '../../shared/deployments/deployment';
+import type { DeployMessage } from '../../shared/deployments/deploy-messages';
+import { DeploymentStore, type AuditingTarget, type TargetMove } from '../../shared/deployments/deployment-store';
+import type { DeployEngine } from '../../shared/deployments/engine-ports';
+import type { TargetState } from '../../shared/deployments/target-machine';
+import type { Tenant, TenantStatus } from '../../shared/tenants/tenant';
+import type { TenantPage } from '../../shared/tenants/tenant-store';
+import type { TenantClient } from '../../shared/wechat/bound-clients';
+
+/**
+ * The deploy engine's ports in memory, for its unit tests: the deployment store (with the
+ * DynamoDB adapter's conditions), a queue that records what was sent, the tenant registry's deploy
+ * bookkeeping and a scripted WeChat that records every call.
+ */
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Sets the defined entries of `set` on `record` and deletes `remove` (undefined is skipped, as DynamoDB's update builder does). */
+function patch(record: Record<string, unknown>, set: object, remove: readonly string[] = []): void {
+  for (const [key, value] of Object.entries(set)) if (value !== undefined) record[key] = copy(value);
+  for (const key of remove) delete record[key];
+}
+
+/** Pages of a sorted list by offset, in the shape of the stores' `nextToken`. */
+function page<T>(items: T[], limit: number, nextToken?: string): { items: T[]; nextToken?: string } {
+  const start = Number(nextToken ?? 0);
+  const end = start + limit;
+  return { items: items.slice(start, end), ...(end < items.length ? { nextToken: String(end) } : {}) };
+}
+
+export class MemoryDeploymentStore extends DeploymentStore {
+  private readonly deployments = new Map<string, Deployment>();
+  private readonly targets = new Map<string, Target>();
+
+  async create(deployment: Deployment): Promise<void> {
+    if (this.deployments.has(deployment.id)) throw new Error(`deployment ${deployment.id} exists`);
+    this.deployments.set(deployment.id, copy(deployment));
+  }
+
+  async get(id: string): Promise<Deployment | undefined> {
+    const deployment = this.deployments.get(id);
+    return deployment && copy(deployment);
+  }
+
+  async list(limit: number, nextToken?: string): Promise<{ deployments: Deployment[]; nextToken?: string }> {
+    const newestFirst = [...this.deployments.values()].sort((a, b) => b.createdAtMs - a.createdAtMs || b.id.localeCompare(a.id));
+    const { items, ...rest } = page(newestFirst, limit, nextToken);
+    return { deployments: items.map(copy), ...rest };
+  }
+
+  async update(id: string, set: DeploymentPatch, remove: readonly (keyof DeploymentPatch)[] = []): Promise<void> {
+    const deployment = this.deployments.get(id);
+    if (!deployment) throw new Error(`no deployment ${id}`);
+    patch(deployment as unknown as Record<string, unknown>, { ...set, updatedAtMs: this.now() }, remove);
+  }
+
+  async clearPendingAction(id: string, action: BulkAction): Promise<void> {
+    const deployment = this.deployments.get(id);
+    if (deployment?.pendingAction !== action) return;
+    delete deployment.pendingAction;
+    deployment.updatedAtMs = this.now();
+  }
+
+  protected async insertTarget(target: Target): Promise<boolean> {
+    const key = `${target.deploymentId}#${target.appid}`;
+    if (this.targets.has(key)) return false;
+    this.targets.set(key, copy(target));
+    return true;
+  }
+
+  async getTarget(id: string, appid: string): Promise<Target | undefined> {
+    const target = this.targets.get(`${id}#${appid}`);
+    return target && copy(target);
+  }
+
+  async listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }> {
+    const { items, ...rest } = page(this.targetsOf(id), limit, nextToken);
+    return { targets: items.map(copy), ...rest };
+  }
+
+  async counts(id: string): Promise<Partial<Record<TargetState, number>>> {
+    const counts: Partial<Record<TargetState, number>> = {};
+    for (const { state } of this.targetsOf(id)) counts[state] = (counts[state] ?? 0) + 1;
+    return counts;
+  }
+
+  /** The audit index: targets in `auditing` with a submission time, oldest submission first. */
+  async *auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget> {
+    const waiting = [...this.targets.values()]
+      .filter((t): t is Target & { submittedAtMs: number } => t.state === 'auditing' && t.submittedAtMs !== undefined && t.submittedAtMs < beforeMs)
+      .sort((a, b) => a.submittedAtMs - b.submittedAtMs || a.deploymentId.localeCompare(b.deploymentId) || a.appid.localeCompare(b.appid));
+    for (const t of waiting) yield { deploymentId: t.deploymentId, appid: t.appid, auditId: t.auditId, submittedAtMs: t.submittedAtMs };
+  }
+
+  /** The DynamoDB adapter's condition: the target exists, is in one of `from` and, with `ownedBy`, is still that claim's. */
+  protected async write(deploymentId: string, appid: string, move: TargetMove, nowMs: number): Promise<Target | undefined> {
+    const clash = (move.remove ?? []).filter((field) => move.set?.[field] !== undefined);
+    if (clash.length) throw new Error(`a move cannot both set and remove ${clash.join(', ')}`); // DynamoDB refuses it too
+    const target = this.targets.get(`${deploymentId}#${appid}`);
+    if (!target || !move.from.includes(target.state)) return undefined;
+    if (move.ownedBy !== undefined && target.stepStartedAtMs !== move.ownedBy) return undefined;
+    patch(target as unknown as Record<string, unknown>, { ...move.set, state: move.to, updatedAtMs: nowMs }, move.remove);
+    return copy(target);
+  }
+
+  private targetsOf(id: string): Target[] {
+    return [...this.targets.values()].filter((t) => t.deploymentId === id).sort((a, b) => a.appid.localeCompare(b.appid));
+  }
+}
+
+/** A deploy queue that keeps what was sent, with its delay. */
+export class RecordingQueue {
+  readonly sent: { message: DeployMessage; delaySeconds: number }[] = [];
+
+  async send(messages: DeployMessage[], delaySeconds = 0): Promise<void> {
+    for (const message of messages) this.sent.push({ message: copy(message), delaySeconds });
+  }
+
+  /** The messages sent so far (optionally of one kind), and forgets them. */
+  take<K extends DeployMessage['kind']>(kind?: K): { message: Extract<DeployMessage, { kind: K }>; delaySeconds: number }[] {
+    const taken = this.sent.filter((m) => kind === undefined || m.message.kind === kind);
+    this.sent.splice(0, this.sent.length, ...this.sent.filter((m) => !taken.includes(m)));
+    return taken as { message: Extract<DeployMessage, { kind: K }>; delaySeconds: number }[];
+  }
+}
+
+type TenantPort = DeployEngine['tenants'];
+type StoredTenant = Tenant & { releasedDeploymentAtMs?: number; statusAtMs?: number };
+
+/** The tenant registry's deploy bookkeeping, with the conditions of TenantStore. */
+export class MemoryTenants implements TenantPort {
+  private readonly tenants = new Map<string, StoredTenant>();
+
+  /** Adds an active tenant (or one as described). */
+  add(appid: string, over: Partial<Tenant> = {}): this {
+    this.tenants.set(appid, { appid, status: 'active', permissions: [18], authorizedAtMs: 0, updatedAtMs: 0, ...copy(over) });
+    return this;
+  }
+
+  async get(appid: string): Promise<Tenant | undefined> {
+    const stored = this.tenants.get(appid);
+    if (!stored) return undefined;
+    const { releasedDeploymentAtMs: _, statusAtMs: __, ...tenant } = copy(stored);
+    return tenant;
+  }
+
+  async list(options: { limit?: number; nextToken?: string; status?: TenantStatus } = {}): Promise<TenantPage> {
+    const sorted = [...this.tenants.keys()].sort().filter((appid) => !options.status || this.tenants.get(appid)!.status === options.status);
+    const { items, nextToken } = page(sorted, options.limit ?? 100, options.nextToken);
+    const tenants = await Promise.all(items.map(async (appid) => (await this.get(appid))!));
+    return { tenants, ...(nextToken ? { nextToken } : {}) };
+  }
+
+  async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (tenant) tenant.lastDeployment = deploymentId;
+  }
+
+  /** Audit pushes go to `deploymentId` from now on; the one it replaces is kept as the previous. */
+  async pointAuditAt(appid: string, deploymentId: string): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (!tenant || tenant.auditingDeployment === deploymentId) return;
+    if (tenant.auditingDeployment) tenant.previousAuditingDeployment = tenant.auditingDeployment;
+    tenant.auditingDeployment = deploymentId;
+  }
+
+  /** Newest deployment wins: an older deployment's release recorded late changes nothing. */
+  async recordRelease(appid: string, version: string, deploymentCreatedAtMs: number): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (!tenant || (tenant.releasedDeploymentAtMs !== undefined && tenant.releasedDeploymentAtMs > deploymentCreatedAtMs)) return;
+    tenant.releasedVersion = version;
+    tenant.releasedDeploymentAtMs = deploymentCreatedAtMs;
+  }
+
+  async markUnusable(appid: string, status: Exclude<TenantStatus, 'active'>, reason: string, eventAtMs = Date.now()): Promise<boolean> {
+    const tenant = this.tenants.get(appid);
+    if (!tenant || tenant.authorizedAtMs > eventAtMs) return false;
+    Object.assign(tenant, { status, statusReason: reason, statusAtMs: eventAtMs, updatedAtMs: Date.now() });
+    return true;
+  }
+}
+
+type Method = keyof TenantClient;
+
+/** What WeChat answers when nothing is scripted: success. `submitAudit` hands out auditids 1001, 1002, … */
+function defaultAnswer(method: Method, nextAuditId: () => number): unknown {
+  switch (method) {
+    case 'submitAudit':
+      return { errcode: 0, auditid: nextAuditId() };
+    case 'getAuditStatus':
+    case 'getLatestAuditStatus':
+      return { errcode: 0, status: 2 };
+    case 'modifyDomain':
+    case 'setWebviewDomain':
+      return { errcode: 0 };
+    default:
+      return undefined;
+  }
+}
+
+export interface WeChatCall {
+  appid: string;
+  method: Method;
+  args: unknown[];
+}
+
+/**
+ * WeChat as the engine sees it (`wechat.tenant(appid).commit(…)`): every call is recorded; the
+ * answer is the next one scripted for that method (for that appid, or for any), else success.
+ */
+export class ScriptedWeChat {
+  readonly calls: WeChatCall[] = [];
+  private readonly scripts: { method: Method; appid?: string; answer: unknown; times: number }[] = [];
+  private auditIds = 1000;
+
+  /** The next `times` calls of `method` (by `appid`, or by anyone) answer `answer`; an Error is thrown, a function is called with the arguments. */
+  script(method: Method, answer: unknown, options: { appid?: string; times?: number } = {}): this {
+    this.scripts.push({ method, answer, appid: options.appid, times: options.times ?? 1 });
+    return this;
+  }
+
+  tenant(appid: string): TenantClient {
+    return new Proxy({} as TenantClient, {
+      // Not a thenable: `then` (and symbols) are not WeChat methods.
+      get: (_, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => this.call(appid, method as Method, args)),
+    });
+  }
+
+  private async call(appid: string, method: Method, args: unknown[]): Promise<unknown> {
+    this.calls.push({ appid, method, args });
+    const scripted = this.scripts.find((s) => s.method === method && (s.appid === undefined || s.appid === appid));
+    if (!scripted) return defaultAnswer(method, () => ++this.auditIds);
+    if (--scripted.times <= 0) this.scripts.splice(this.scripts.indexOf(scripted), 1);
+    const answer = typeof scripted.answer === 'function' ? await (scripted.answer as (...a: unknown[]) => unknown)(...args) : scripted.answer;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+
+  /** The methods called (for one appid, or for all), in order. */
+  methods(appid?: string): Method[] {
+    return this.calls.filter((c) => appid === undefined || c.appid === appid).map((c) => c.method);
+  }
+
+  /** The arguments of each call of `method` (for one appid, or for all). */
+  argsOf(method: Method, appid?: string): unknown[][] {
+    return this.calls.filter((c) => c.method === method && (appid === undefined || c.appid === appid)).map((c) => c.args);
+  }
+}
+
+export interface MemoryDeployEngine extends DeployEngine {
+  deployments: MemoryDeploymentStore;
+  deployQueue: RecordingQueue;
+  tenants: MemoryTenants;
+  wechat: ScriptedWeChat;
+}
+
+export function memoryDeployEngine(): MemoryDeployEngine {
+  return { deployments: new MemoryDeploymentStore(), deployQueue: new RecordingQueue(), tenants: new MemoryTenants(), wechat: new ScriptedWeChat() };
+}
+
+/** A valid appid (`wx` and 16 hex digits) numbered `n`. */
+export const appidOf = (n: number): string => `wx${n.toString(16).padStart(16, '0')}`;
+
+/** A deployment as create-deployment would store it (auto release, audit on, fanned out). */
+export function deploymentOf(over: Partial<Deployment> = {}): Deployment {
+  return {
+    id: 'd-1-00000001',
+    templateId: 7,
+    templateType: 0,
+    userVersion: '1.2.0',
+    userDesc: 'settings page',
+    submitAudit: true,
+    release: 'auto',
+    createdAtMs: 1_000,
+    updatedAtMs: 1_000,
+    fanOutDone: true,
+    ...over,
+  };
+}
+
+/** A target in `state`, as fan-out and earlier moves would have left it. */
+export function targetOf(deploymentId: string, appid: string, state: TargetState, over: Partial<Target> = {}): Target {
+  return { deploymentId, appid, state, attempts: 0, createdAtMs: 1_000, updatedAtMs: 1_000, ...over };
+}
+
+/** A promise to resolve later: a WeChat call still answering while the test does something else. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
