@@ -1,7 +1,7 @@
 /**
  * The audit desk: an audit submitted with wxa/submit_audit is decided after `auditDelayMs`
  * according to the outcome configured for the mini-program (or the global default), and the
- * decision is pushed to the mini-program's message URL (protocol doc §5):
+ * decision is pushed to the mini-program's message URL (docs/wechat-protocol.md §5):
  * approve → weapp_audit_success; reject → weapp_audit_fail; delay → weapp_audit_delay and a
  * success one more delay later; silent → approved but never pushed (a lost push).
  */

@@ -1,5 +1,5 @@
 /**
- * Validates a commit's ext_json the way WeChat does (protocol doc §7): a JSON string holding an
+ * Validates a commit's ext_json the way WeChat does (docs/wechat-protocol.md §7): a JSON string holding an
  * object, `extAppid` (when present) equal to the appid being committed, paths that exist in the
  * template, a pagePath on every tabBar item, and only `extAppid, ext, window` for a standard
  * template. Returns the page list of the resulting code.

@@ -19,7 +19,7 @@ export const EMULATOR_PLATFORM: PlatformCredentials = {
   encodingAesKey: 'mpfleetEmulatorFakeEncodingAesKey0123456789',
 };
 
-/** WeChat's fixed test accounts of the full-network release check (protocol doc §6). */
+/** WeChat's fixed test accounts of the full-network release check (docs/wechat-protocol.md §6). */
 export const FULL_NETWORK_TEST_MINI_PROGRAMS = [
   'wxd101a85aa106f53e',
   'wxc39235c15087f6f3',

@@ -1,5 +1,5 @@
 /**
- * The full-network release check (全网发布接入检测, protocol doc §6), run on demand: WeChat's
+ * The full-network release check (全网发布接入检测, docs/wechat-protocol.md §6), run on demand: WeChat's
  * automated cases against the service's URLs, from one of WeChat's fixed test accounts.
  *   1. a component_verify_ticket push must be answered `success`;
  *   2. text `TESTCOMPONENT_MSG_TYPE_TEXT` must get the encrypted passive reply

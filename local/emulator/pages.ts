@@ -1,5 +1,5 @@
 /**
- * The authorization pages a mini-program's admin opens (protocol doc §3): the PC page
+ * The authorization pages a mini-program's admin opens (docs/wechat-protocol.md §3): the PC page
  * `/cgi-bin/componentloginpage` and the mobile pages `/wxaopen/safe/bindcomponent` and
  * `/safe/bindcomponent`. The emulator validates the link like WeChat, lets a person pick one of
  * the seeded mini-programs and consent (a form POST to the same path + `/confirm`), then pushes

@@ -1,5 +1,5 @@
 /**
- * Outgoing pushes, sealed exactly as WeChat seals them (protocol doc §1): component pushes go to
+ * Outgoing pushes, sealed exactly as WeChat seals them (docs/wechat-protocol.md §1): component pushes go to
  * the authorization-event URL with outer `<AppId>`, mini-program events to the message URL (with
  * `$APPID$` substituted) with outer `<ToUserName>`; both encrypted with the platform's token and
  * key and the component appid. Fire-and-forget with a timeout; an answer other than `success`

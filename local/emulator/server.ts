@@ -1,6 +1,6 @@
 /**
  * createEmulator: WeChat's API host, authorization pages and pushes on one local HTTP server,
- * plus the /__admin control surface. See /work/shared/wechat-protocol.md for the contract.
+ * plus the /__admin control surface. See `docs/wechat-protocol.md` for the contract.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Code upload and audit (protocol doc §4), called with an authorizer's access_token:
+ * Code upload and audit (docs/wechat-protocol.md §4), called with an authorizer's access_token:
  * commit, get_page, get_qrcode, get_category, submit_audit, audit status, undo, speed-up, quota.
  */
 import { isUnderReview } from '../audits';

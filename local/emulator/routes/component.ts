@@ -1,5 +1,5 @@
 /**
- * Component APIs (protocol doc §3): the component token, tickets, pre-auth codes, exchanging an
+ * Component APIs (docs/wechat-protocol.md §3): the component token, tickets, pre-auth codes, exchanging an
  * authorization code, refreshing authorizer tokens and reading authorizers. Successful answers
  * carry no errcode, exactly like WeChat's.
  */

@@ -1,5 +1,5 @@
 /**
- * Release management (protocol doc §4): release, roll back, phased (gray) release and visit
+ * Release management (docs/wechat-protocol.md §4): release, roll back, phased (gray) release and visit
  * status, with WeChat's preconditions and errcodes.
  */
 import { ApiFailure, okBody } from '../errors';

@@ -1,5 +1,5 @@
 /**
- * Per-mini-program settings a deploy may touch (protocol doc §4): server and web-view domains,
+ * Per-mini-program settings a deploy may touch (docs/wechat-protocol.md §4): server and web-view domains,
  * testers (体验者).
  */
 import { createHash } from 'node:crypto';

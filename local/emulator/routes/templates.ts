@@ -1,5 +1,5 @@
 /**
- * The platform's template library (protocol doc §4), called with the component token as
+ * The platform's template library (docs/wechat-protocol.md §4), called with the component token as
  * `access_token`: drafts, adding a draft to the library, listing and deleting templates.
  */
 import { ApiFailure, okBody } from '../errors';
