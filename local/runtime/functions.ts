@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FUNCTIONS, type FunctionName } from '../../infra/functions';
+import { runInvocation } from './invoke-store';
 import { lambdaContext } from './lambda-context';
 
 const FUNCTIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
@@ -19,6 +20,9 @@ export class FunctionTimeoutError extends Error {
 /**
  * Loads functions/<name>/handler.ts on first use (as a Lambda cold start would) and invokes it
  * with a Lambda context, failing after the function's configured timeout like Lambda does.
+ * Invocations run side by side in this process, each in its own scope of Lambda's invoke store
+ * (./invoke-store), so per-invocation state such as the shared logger's function name and
+ * request id stays with the invocation it belongs to.
  */
 export function createFunctionInvoker(overrides: Partial<Record<FunctionName, LambdaHandler>> = {}) {
   const loaded = new Map<FunctionName, Promise<LambdaHandler>>();
@@ -42,8 +46,9 @@ export function createFunctionInvoker(overrides: Partial<Record<FunctionName, La
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new FunctionTimeoutError(name)), timeoutMs);
     });
+    const context = lambdaContext(name, timeoutMs);
     try {
-      return (await Promise.race([handler(event, lambdaContext(name, timeoutMs)), timeout])) as T;
+      return (await Promise.race([runInvocation(context.awsRequestId, () => handler(event, context)), timeout])) as T;
     } finally {
       clearTimeout(timer);
     }
