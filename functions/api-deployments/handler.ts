@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ActionAccepted, DeploymentCreated, DeploymentPage, DeploymentView, ReleaseRequest } from '../../shared/contract/operator-api';
+import type { ActionAccepted, CancelRequest, DeploymentCreated, DeploymentPage, DeploymentView, ReleaseRequest, RetryRequest } from '../../shared/contract/operator-api';
 import { createDeployment } from '../../shared/deployments/create-deployment';
 import { BULK_ACTIONS, deploymentStatus, type BulkAction } from '../../shared/deployments/deployment';
 import { deploymentSummary, targetView } from '../../shared/deployments/deployment-view';
-import { requestAction } from '../../shared/deployments/operator-actions';
+import { requestAction, type ActionOptions } from '../../shared/deployments/operator-actions';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { notFound } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -13,7 +13,14 @@ import { parseOr400 } from '../../shared/http/validation';
 import { services, type Services } from '../../shared/services';
 
 const PageQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), nextToken: z.string().max(4096).optional() });
-const ReleaseBody = z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict() satisfies z.ZodType<ReleaseRequest>;
+const AuditItems = z.array(z.record(z.string(), z.union([z.string(), z.number()]))).min(1).max(5);
+/** Each action's optional body; an action without one takes none. */
+const ACTION_BODIES: Partial<Record<BulkAction, z.ZodType<ActionOptions>>> = {
+  release: z.object({ grayPercentage: z.number().int().min(1).max(100).optional() }).strict() satisfies z.ZodType<ReleaseRequest>,
+  retry: z.object({ feedbackInfo: z.string().min(1).max(1000).optional(), auditItems: AuditItems.optional() }).strict() satisfies z.ZodType<RetryRequest>,
+  cancel: z.object({ withdrawAudits: z.boolean().optional() }).strict() satisfies z.ZodType<CancelRequest>,
+};
+const NoBody = z.object({}).strict();
 
 async function loadDeployment(p: Services, id: string | undefined) {
   const deployment = id && /^d-[a-z0-9]+-[0-9a-f]{8}$/.test(id) ? await p.deployments.get(id) : undefined;
@@ -58,7 +65,7 @@ export const handler = httpHandler(
       const action = event.pathParameters?.action as BulkAction;
       if (!BULK_ACTIONS.includes(action)) throw notFound('unknown_action', `actions are ${BULK_ACTIONS.join(', ')}`);
       const deployment = await loadDeployment(p, event.pathParameters?.id);
-      const options = action === 'release' && event.body ? parseOr400(ReleaseBody, bodyJson(event)) : {};
+      const options = event.body ? parseOr400(ACTION_BODIES[action] ?? NoBody, bodyJson(event)) : {};
       await requestAction(p, deployment, action, options);
       return json(202, { id: deployment.id, action } satisfies ActionAccepted);
     },

@@ -34,7 +34,7 @@ async function handleMessage(record: SQSRecord): Promise<void> {
   try {
     if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
     else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
-    else await runBulkAction(p, message.deploymentId, message.action);
+    else await runBulkAction(p, message);
   } catch (error) {
     logger.error('deploy message failed; SQS will redeliver it', { message, error: error as Error });
     throw error;

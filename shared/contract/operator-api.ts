@@ -110,10 +110,27 @@ export interface DeploymentCreated {
   id: string;
 }
 
-/** POST /api/deployments/{id}/release */
+/**
+ * POST /api/deployments/{id}/release: with a percentage, a gray release to that share of users
+ * (again with a larger one: widen); without, fully online (a running gray release completes).
+ */
 export interface ReleaseRequest {
   /** Gray release to this percentage of users (1 to 100). */
   grayPercentage?: number;
+}
+
+/** POST /api/deployments/{id}/retry: failed targets resume; rejected ones are resubmitted with these. */
+export interface RetryRequest {
+  /** Told to WeChat's reviewer with the resubmission (submit_audit feedback_info). */
+  feedbackInfo?: string;
+  /** Replaces the deployment's audit items for the resubmission. */
+  auditItems?: Record<string, string | number>[];
+}
+
+/** POST /api/deployments/{id}/cancel */
+export interface CancelRequest {
+  /** Also withdraw audits under review (undocodeaudit; WeChat allows few a month). */
+  withdrawAudits?: boolean;
 }
 
 /** 202 from POST /api/deployments/{id}/{action}. */
@@ -141,6 +158,14 @@ export interface TargetView {
   error?: TargetError;
   /** The audit's rejection reason, verbatim. */
   reason?: string;
+  /** While `gray`: the share of users WeChat's gray plan gives this version. */
+  grayPercentage?: number;
+  /** While `waiting`: the deployment holding the tenant. */
+  waitingFor?: string;
+  /** The version a rollback went (or goes) back to. */
+  rollbackTo?: string;
+  /** A cancelled deployment's audit result, kept for the record. */
+  auditOutcome?: 'approved' | 'rejected' | 'delayed' | 'withdrawn';
   attempts: number;
   updatedAt: string;
 }
@@ -157,6 +182,15 @@ export interface DeploymentSummary {
   submitAudit: boolean;
   release: ReleaseMode;
   pausedReason?: string;
+  /** The gray percentage last asked for, while the deployment has gray targets or is releasing them. */
+  grayPercentage?: number;
+  /**
+   * An operator action the queue is applying; `expired` when it never finished (its message
+   * dead-lettered): the action can be issued again.
+   */
+  pendingAction?: { action: BulkAction; since: string; expired: boolean };
+  cancelled?: boolean;
+  rolledBack?: boolean;
   counts: TargetCounts;
   total: number;
   createdAt: string;

@@ -4,11 +4,15 @@ import { TenantUnusableError } from '../tokens/errors';
 import type { TenantClient } from '../wechat/bound-clients';
 import { ERRCODE, TICKET_REFUSED } from '../wechat/errcodes';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
-import { applyAuditOutcome } from './audit-results';
+import type { LatestAuditStatusResponse } from '../wechat/types';
+import { applyAuditOutcome, outcomeOfStatus } from './audit-results';
 import type { Deployment, Target, TargetError } from './deployment';
 import type { LandPatch } from './deployment-store';
+import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
-import { IN_FLIGHT, stepFrom, stepInFlight, type StepName } from './target-machine';
+import { explainWeChatError, StepRefused } from './refusals';
+import { IN_FLIGHT, STEPS, stepInFlight, type StepName } from './target-machine';
+import { letGoIfSettled, takeTurn } from './tenant-turns';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
 export const STALE_STEP_MS = Number(process.env.DEPLOY_STALE_STEP_SECONDS ?? 120) * 1000;
@@ -20,6 +24,8 @@ const PRIVACY_SCAN_WAIT_SECONDS = Number(process.env.DEPLOY_PRIVACY_SCAN_WAIT_SE
 const MAX_PRIVACY_SCAN_WAITS = 20;
 /** 85086 (nothing committed) sends the target back to commit; this often and no more. */
 const MAX_RECOMMITS = 3;
+/** WeChat stamps submissions in whole seconds on its own clock. */
+const SUBMIT_TIME_SLACK_MS = 5_000;
 
 /** One claimed step of one target: everything its call, recovery and bookkeeping need. */
 interface StepRun {
@@ -30,36 +36,44 @@ interface StepRun {
   step: StepName;
   /** When the claim started: only the owner of this claim may move the target on. */
   startedAtMs: number;
+  /** Set on a takeover: when the abandoned claim started (its WeChat call may have landed). */
+  abandonedAtMs?: number;
   wechat: TenantClient;
 }
 
-/** What a step does with WeChat; its states come from the target machine (STEPS). */
+/** What a step does with WeChat; its states come from the target machine (STEPS), when it runs from dueStep. */
 interface StepBehaviour {
-  /** Whether a target at the step's start runs it now, given the deployment. */
-  due: (deployment: Deployment) => boolean;
   /** Bookkeeping that must be in place before WeChat hears of the step. */
   beforeCall?: (run: StepRun) => Promise<void>;
   call: (run: StepRun) => Promise<LandPatch>;
   /** Errors this step understands better than the generic error classes. */
   recover?: (run: StepRun, error: WeChatApiError) => Promise<Target | undefined | 'unhandled'>;
+  /** Tenant bookkeeping once the step has landed. */
+  afterLanding?: (run: StepRun, landed: Target) => Promise<void>;
 }
 
 /**
  * Runs the next step(s) of one target, whatever state it is in. Each step is claimed by a
  * conditional transition into its in-flight state, so a duplicate or redelivered message finds
- * the target already moved and does nothing: no WeChat call is repeated once it succeeded.
+ * the target already moved and does nothing: no WeChat call is repeated once it succeeded. The
+ * deployment is read again before each step, so an operator's word (cancel, release, rollback)
+ * given while a step ran counts for the next one.
  */
 export async function advanceTarget(engine: DeployEngine, deploymentId: string, appid: string): Promise<void> {
-  const deployment = await engine.deployments.get(deploymentId);
   let target = await engine.deployments.getTarget(deploymentId, appid);
-  if (!deployment || !target) return;
-  if (deployment.cancelRequested && (target.state === 'queued' || target.state === 'committed')) {
-    // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it queued.
-    await engine.deployments.cancelTarget(deploymentId, appid);
-    return;
-  }
-  // Successive steps run inline (commit, then submit): fewer queue hops, same guarantees.
   while (target) {
+    const deployment = await engine.deployments.get(deploymentId);
+    if (!deployment) return;
+    if (deployment.cancelRequested && ['queued', 'waiting', 'committed', 'approved'].includes(target.state)) {
+      // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it be.
+      const cancelled = await engine.deployments.cancelTarget(deploymentId, appid);
+      if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
+      return;
+    }
+    if (target.state === 'queued' || target.state === 'waiting') {
+      target = await takeTurn(engine, deployment, target, (holder) => supersede(engine, deployment, appid, holder));
+      if (!target) return;
+    }
     const next = nextStep(deployment, target);
     if (!next) {
       await checkBackLater(engine, deployment, target);
@@ -80,27 +94,29 @@ async function checkBackLater(engine: DeployEngine, deployment: Deployment, targ
 }
 
 function nextStep(deployment: Deployment, target: Target): { step: StepName; takeover: boolean } | undefined {
-  const inFlight = stepInFlight(target.state);
+  const inFlight = stepInFlight(target);
   if (inFlight) {
     const stale = typeof target.stepStartedAtMs === 'number' && Date.now() - target.stepStartedAtMs > STALE_STEP_MS;
     return stale ? { step: inFlight, takeover: true } : undefined;
   }
-  const step = stepFrom(target.state);
-  return step && STEP_BEHAVIOUR[step].due(deployment) ? { step, takeover: false } : undefined;
+  const step = dueStep(deployment, target);
+  return step ? { step, takeover: false } : undefined;
 }
 
 async function runStep(engine: DeployEngine, deployment: Deployment, target: Target, step: StepName, takeover: boolean): Promise<Target | undefined> {
   const startedAtMs = Date.now();
-  const claimed = await engine.deployments.claimStep(
-    deployment.id,
-    target.appid,
-    step,
-    startedAtMs,
-    takeover && target.stepStartedAtMs !== undefined ? { abandonedAtMs: target.stepStartedAtMs } : undefined,
-  );
+  const abandonedAtMs = takeover ? target.stepStartedAtMs : undefined;
+  const claimed = await engine.deployments.claimStep(deployment.id, target.appid, step, startedAtMs, abandonedAtMs !== undefined ? { abandonedAtMs } : undefined);
   if (!claimed) return undefined; // another delivery owns this step
 
-  const run: StepRun = { engine, deployment, target: claimed, step, startedAtMs, wechat: engine.wechat.tenant(target.appid) };
+  const run: StepRun = { engine, deployment, target: claimed, step, startedAtMs, abandonedAtMs, wechat: engine.wechat.tenant(target.appid) };
+  // Claim, then check: a cancel accepted before this read stops the call; one accepted after it
+  // found this step already in flight, and in-flight calls land.
+  if (STEPS[step].stoppedByCancel && (await engine.deployments.get(deployment.id))?.cancelRequested) {
+    const cancelled = await engine.deployments.cancelUnstarted(deployment.id, target.appid, step, startedAtMs);
+    if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
+    return undefined;
+  }
   const behaviour = STEP_BEHAVIOUR[step];
   let landed: LandPatch;
   try {
@@ -117,10 +133,9 @@ async function land(run: StepRun, patch: LandPatch): Promise<Target | undefined>
   const { engine, deployment, target } = run;
   const done = await engine.deployments.landStep(deployment.id, target.appid, run.step, run.startedAtMs, patch);
   if (!done) return undefined;
-  // The audit result may have been pushed while submit_audit was still answering.
-  if (done.state === 'auditing' && done.earlyAuditOutcome) await applyAuditOutcome(engine, deployment.id, done.appid, done.earlyAuditOutcome);
-  if (done.state === 'released') await engine.tenants.recordRelease(done.appid, deployment.userVersion, deployment.createdAtMs);
-  logger.info('target advanced', { deploymentId: deployment.id, appid: done.appid, state: done.state });
+  await STEP_BEHAVIOUR[run.step].afterLanding?.(run, done);
+  await letGoIfSettled(engine, deployment, done);
+  logger.info('target advanced', { deploymentId: deployment.id, appid: done.appid, state: done.state, step: run.step });
   return done;
 }
 
@@ -139,18 +154,95 @@ async function revert(
   return undefined;
 }
 
+/**
+ * The step cannot succeed. A step that acts on a live version (rollback, gray revert) or on an
+ * audit (withdrawal) never fails its target: WeChat's refusal leaves it as it was, with the
+ * refusal as its error. The others end failed (retryable by the operator) or skipped.
+ */
 async function stop(run: StepRun, to: 'failed' | 'skipped', error: TargetError): Promise<Target | undefined> {
-  logger.warn('target stopped', { deploymentId: run.deployment.id, appid: run.target.appid, state: to, error });
-  return run.engine.deployments.stopStep(run.deployment.id, run.target.appid, run.step, run.startedAtMs, to, error);
+  const { engine, deployment, target, step } = run;
+  if (REFUSABLE_STEPS.has(step)) return refuse(run, error);
+  logger.warn('target stopped', { deploymentId: deployment.id, appid: target.appid, state: to, error });
+  const stopped = await engine.deployments.stopStep(deployment.id, target.appid, step, run.startedAtMs, to, error);
+  if (stopped) await letGoIfSettled(engine, deployment, stopped);
+  return stopped;
+}
+
+const REFUSABLE_STEPS: ReadonlySet<StepName> = new Set(['rollback', 'rollback_gray', 'revert_gray', 'withdraw']);
+
+async function refuse(run: StepRun, error: TargetError): Promise<undefined> {
+  const { engine, deployment, target, step } = run;
+  logger.warn('WeChat refused the step; the target stays as it was', { deploymentId: deployment.id, appid: target.appid, step, error });
+  // A refused withdrawal is not asked again: the audit runs on and its result settles the target.
+  await engine.deployments.refuseStep(deployment.id, target.appid, step, run.startedAtMs, error, step === 'withdraw' ? { withdrawRefused: true } : {});
+  return undefined;
 }
 
 function errorOf(error: WeChatApiError): TargetError {
-  return { code: error.network ? 'network' : error.code, message: error.errmsg };
+  return { code: error.network ? 'network' : error.code, message: explainWeChatError(error) };
 }
+
+/**
+ * The audit of our version WeChat has, if it was submitted since this target's commit (or
+ * resubmission): a submit_audit that landed before its worker died or its answer was lost.
+ * Tenants are held by one deployment at a time, so an audit of our version from then on is ours.
+ */
+async function ourAuditAtWeChat(run: StepRun): Promise<LatestAuditStatusResponse | undefined> {
+  let latest: LatestAuditStatusResponse;
+  try {
+    latest = await run.wechat.getLatestAuditStatus();
+  } catch (error) {
+    if (isWeChatApiError(error) && error.code === ERRCODE.INVALID_AUDIT_ID) return undefined; // nothing ever submitted
+    throw error;
+  }
+  const sinceMs = run.target.auditsOursSinceMs ?? run.deployment.createdAtMs;
+  const submittedAtMs = (latest.submit_audit_time ?? 0) * 1000;
+  return latest.user_version === run.deployment.userVersion && submittedAtMs >= sinceMs - SUBMIT_TIME_SLACK_MS ? latest : undefined;
+}
+
+/** Lands the submit on an audit WeChat already has; a decided one is applied at once. */
+async function adoptAudit(run: StepRun, audit: LatestAuditStatusResponse): Promise<Target | undefined> {
+  const submittedAtMs = audit.submit_audit_time ? audit.submit_audit_time * 1000 : Date.now();
+  const adopted = await land(run, { auditId: audit.auditid, submittedAtMs, auditDelayed: audit.status === 4 });
+  const decided = outcomeOfStatus(audit.status, audit.reason, audit.ScreenShot);
+  if (adopted && decided && decided.status !== 'delayed') return applyAuditOutcome(run.engine, run.deployment.id, adopted.appid, decided);
+  return adopted;
+}
+
+/** Grayrelease, or a plan that already has this percentage (our earlier call landed before a crash). */
+async function grayTo(run: StepRun): Promise<LandPatch> {
+  const wanted = run.deployment.releaseRequested?.grayPercentage;
+  if (wanted === undefined) throw new Error(`${run.step} without a requested gray percentage`);
+  try {
+    await run.wechat.grayRelease({ gray_percentage: wanted });
+  } catch (error) {
+    if (!isWeChatApiError(error) || error.code !== ERRCODE.GRAY_NOT_HIGHER) throw error;
+  }
+  // The state records what WeChat's plan says, not what we asked for.
+  const { gray_release_plan: plan } = await run.wechat.getGrayReleasePlan();
+  if (plan.status !== 1 || plan.gray_percentage < wanted) {
+    throw new StepRefused('gray_not_running', `WeChat's gray release plan is at ${plan.gray_percentage}% (status ${plan.status}), not ${wanted}%`);
+  }
+  return { grayPercentage: plan.gray_percentage };
+}
+
+/** revertgrayrelease, or a plan WeChat already reverted (our earlier call landed before a crash). */
+async function revertGray(run: StepRun): Promise<void> {
+  try {
+    await run.wechat.revertGrayRelease();
+  } catch (error) {
+    if (!isWeChatApiError(error)) throw error;
+    const { gray_release_plan: plan } = await run.wechat.getGrayReleasePlan();
+    if (plan.status === 4) return;
+    throw error;
+  }
+}
+
+const recordRelease = ({ engine, deployment }: StepRun, landed: Target) =>
+  engine.tenants.recordRelease(landed.appid, deployment.userVersion, landed.releasedAtMs ?? Date.now());
 
 const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   commit: {
-    due: () => true,
     call: async ({ engine, deployment, target, wechat }) => {
       if (deployment.domains) await wechat.modifyDomain({ action: 'set', ...deployment.domains });
       if (deployment.webviewDomains) await wechat.setWebviewDomain({ action: 'set', webviewdomain: deployment.webviewDomains });
@@ -163,24 +255,38 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
         tenant: { nickName: tenant?.nickName, principalName: tenant?.principalName, userName: tenant?.userName },
       });
       await wechat.commit({ template_id: deployment.templateId, ext_json: extJson, user_version: deployment.userVersion, user_desc: deployment.userDesc });
-      return { committedAtMs: Date.now() };
+      const now = Date.now();
+      return { committedAtMs: now, auditsOursSinceMs: now };
     },
   },
 
   submit: {
-    due: (deployment) => deployment.submitAudit && !deployment.pausedReason,
     // Audit pushes find the deployment through the tenant: point it there before WeChat can push.
     beforeCall: ({ engine, deployment, target }) => engine.tenants.pointAuditAt(target.appid, deployment.id),
-    call: async ({ deployment, wechat }) => {
+    call: async (run) => {
+      const { deployment, target, wechat } = run;
+      // A submit that may have landed (a takeover, or an attempt whose answer was an error) is
+      // looked up first: submitting twice spends audit quota and mixes up the two audits.
+      if (run.abandonedAtMs !== undefined || target.error || target.earlyAuditOutcome) {
+        const ours = await ourAuditAtWeChat(run);
+        if (ours) throw new AlreadySubmitted(ours);
+      }
+      const resubmission = target.previousRejection !== undefined ? deployment.resubmission : undefined;
+      const items = resubmission?.auditItems ?? deployment.auditItems;
       const { auditid } = await wechat.submitAudit({
-        ...(deployment.auditItems?.length ? { item_list: deployment.auditItems } : {}),
+        ...(items?.length ? { item_list: items } : {}),
         version_desc: deployment.versionDesc ?? deployment.userDesc,
         ...(deployment.privacyApiNotUse !== undefined ? { privacy_api_not_use: deployment.privacyApiNotUse } : {}),
+        ...(resubmission?.feedbackInfo ? { feedback_info: resubmission.feedbackInfo } : {}),
       });
       return { auditId: auditid, submittedAtMs: Date.now() };
     },
+    // The audit result may have been pushed while submit_audit was still answering.
+    afterLanding: async ({ engine, deployment }, landed) => {
+      if (landed.earlyAuditOutcome) await applyAuditOutcome(engine, deployment.id, landed.appid, landed.earlyAuditOutcome);
+    },
     recover: async (run, error) => {
-      const { engine, deployment, target, wechat } = run;
+      const { engine, deployment, target } = run;
       switch (error.code) {
         case ERRCODE.PRIVACY_SCAN_PENDING: {
           // WeChat's privacy scan of the new code is not done yet: try again in a minute.
@@ -195,15 +301,15 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
           return revert(run, { attempts: target.attempts, error: errorOf(error), recommits }, 0, true);
         }
         case ERRCODE.ALREADY_UNDER_AUDIT: {
-          // A version is already under audit — ours if its version matches (submitted before a crash
-          // or a timed-out answer): adopt it. Someone else's is the operator's call: fail and say so.
-          const latest = await wechat.getLatestAuditStatus();
-          const underReview = latest.status === 2 || latest.status === 4;
-          if (!underReview) return 'unhandled';
-          if (latest.user_version !== deployment.userVersion) {
-            return stop(run, 'failed', { code: ERRCODE.ALREADY_UNDER_AUDIT, message: `version ${latest.user_version ?? '?'} is already under audit (auditid ${latest.auditid})` });
-          }
-          return land(run, { auditId: latest.auditid, submittedAtMs: Date.now(), auditDelayed: latest.status === 4 });
+          // A version is already under audit — ours if we submitted it (before a crash or a lost
+          // answer): adopt it. Someone else's is the operator's call: fail and say so.
+          const ours = await ourAuditAtWeChat(run);
+          if (ours) return adoptAudit(run, ours);
+          const latest = await run.wechat.getLatestAuditStatus();
+          return stop(run, 'failed', {
+            code: ERRCODE.ALREADY_UNDER_AUDIT,
+            message: `another version (${latest.user_version ?? '?'}, auditid ${latest.auditid}) is already under audit: withdraw it or wait for its result, then retry`,
+          });
         }
         case ERRCODE.AUDIT_QUOTA_EXHAUSTED:
           // Monthly audit quota used up: stop submitting for the whole deployment and say why.
@@ -215,30 +321,90 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
     },
   },
 
-  release: {
-    due: (deployment) => deployment.release === 'auto' || !!deployment.releaseRequested,
+  withdraw: {
     call: async ({ deployment, wechat }) => {
-      const gray = deployment.releaseRequested?.grayPercentage;
-      if (gray !== undefined) await wechat.grayRelease({ gray_percentage: gray });
-      else await wechat.release();
-      return { releasedAtMs: Date.now(), ...(gray !== undefined ? { grayPercentage: gray } : {}) };
+      await wechat.undoCodeAudit();
+      const why = deployment.cancelRequested ? 'the deployment was cancelled' : 'a newer deployment superseded this one';
+      return { auditOutcome: 'withdrawn', error: { code: 'audit_withdrawn', message: `${why}: its audit was withdrawn (undocodeaudit)` } };
+    },
+  },
+
+  release: {
+    call: async ({ wechat }) => {
+      await wechat.release();
+      return { releasedAtMs: Date.now() };
     },
     // 85052: already released — our release landed before a crash.
     recover: (run, error) => (error.code === ERRCODE.ALREADY_RELEASED ? land(run, { releasedAtMs: Date.now() }) : Promise.resolve('unhandled')),
+    afterLanding: recordRelease,
   },
 
-  rollback: {
-    due: (deployment) => !!deployment.rollbackRequested,
+  gray: { call: grayTo },
+  widen: { call: grayTo },
+
+  complete: {
     call: async ({ wechat }) => {
-      await wechat.revertCodeRelease();
+      await wechat.release();
+      return { releasedAtMs: Date.now() };
+    },
+    recover: (run, error) => (error.code === ERRCODE.ALREADY_RELEASED ? land(run, { releasedAtMs: Date.now() }) : Promise.resolve('unhandled')),
+    afterLanding: recordRelease,
+  },
+
+  revert_gray: {
+    call: async (run) => {
+      await revertGray(run);
+      return {};
+    },
+  },
+
+  rollback_gray: {
+    call: async (run) => {
+      await revertGray(run);
       return { rolledBackAtMs: Date.now() };
     },
   },
+
+  rollback: {
+    // Pinned to one version, so a redelivered rollback reverts once, not twice.
+    call: async ({ engine, deployment, target, startedAtMs, wechat }) => {
+      let pinned = target.rollbackTo;
+      if (!pinned) {
+        const { version_list } = await wechat.getHistoryVersion();
+        const earlier = version_list.find((version) => version.user_version !== deployment.userVersion);
+        if (!earlier) throw new StepRefused(ERRCODE.NO_EARLIER_VERSION, 'no earlier version to roll back to: this was the first release WeChat keeps');
+        pinned = { appVersion: earlier.app_version, userVersion: earlier.user_version };
+        if (!(await engine.deployments.pinRollback(deployment.id, target.appid, startedAtMs, pinned))) throw new StepLost();
+      }
+      const online = (await wechat.getVersionInfo()).release_info?.release_version;
+      if (online === pinned.userVersion && online !== deployment.userVersion) return { rolledBackAtMs: Date.now() }; // it already happened
+      if (online !== deployment.userVersion) {
+        throw new StepRefused('not_online', `version ${online ?? '(none)'} is online, not ${deployment.userVersion}: there is nothing of this deployment to roll back`);
+      }
+      await wechat.revertCodeRelease(pinned.appVersion);
+      return { rolledBackAtMs: Date.now() };
+    },
+    afterLanding: ({ engine, deployment }, landed) =>
+      landed.rollbackTo ? engine.tenants.recordRollback(landed.appid, deployment.userVersion, landed.rollbackTo.userVersion, landed.rolledBackAtMs ?? Date.now()) : Promise.resolve(),
+  },
 };
+
+/** Our submission is already at WeChat: adopt it instead of submitting again. */
+class AlreadySubmitted extends Error {
+  constructor(readonly audit: LatestAuditStatusResponse) {
+    super(`audit ${audit.auditid} of this version is already at WeChat`);
+  }
+}
+
+/** The claim was taken over while this worker was still busy: it writes nothing more. */
+class StepLost extends Error {}
 
 /** Decides what a failed step means for the target, by WeChat's error class (docs/wechat-protocol.md §4). */
 async function handleFailure(run: StepRun, error: unknown): Promise<Target | undefined> {
   const { engine, target } = run;
+  if (error instanceof AlreadySubmitted) return adoptAudit(run, error.audit);
+  if (error instanceof StepLost) return undefined;
+  if (error instanceof StepRefused) return stop(run, 'failed', { code: error.code, message: error.message });
   if (error instanceof TenantUnusableError) {
     return stop(run, error.reason === 'revoked' ? 'skipped' : 'failed', { code: `tenant_${error.reason}`, message: error.message });
   }
@@ -252,7 +418,8 @@ async function handleFailure(run: StepRun, error: unknown): Promise<Target | und
     throw error;
   }
 
-  const recovered = STEP_BEHAVIOUR[run.step].recover ? await STEP_BEHAVIOUR[run.step].recover!(run, error) : 'unhandled';
+  const recover = STEP_BEHAVIOUR[run.step].recover;
+  const recovered = recover ? await recover(run, error) : 'unhandled';
   if (recovered !== 'unhandled') return recovered;
 
   // The platform's ticket was refused while refreshing a token: WeChat is asked to push a new
@@ -278,4 +445,25 @@ async function handleFailure(run: StepRun, error: unknown): Promise<Target | und
     default:
       return stop(run, 'failed', errorOf(error));
   }
+}
+
+/**
+ * Takes the tenant over from the deployment holding it, when this deployment was created with
+ * `supersede`: the holder's target is cancelled if it has not reached WeChat's audit, or its audit
+ * is withdrawn (undocodeaudit) if it has. A target in flight or in a gray release is left to
+ * finish: this one waits. True when the tenant was handed over.
+ */
+async function supersede(engine: DeployEngine, deployment: Deployment, appid: string, holder: string): Promise<boolean> {
+  const [older, olderTarget] = await Promise.all([engine.deployments.get(holder), engine.deployments.getTarget(holder, appid)]);
+  let settled: Target | undefined;
+  if (!older || !olderTarget) settled = olderTarget;
+  else if (['queued', 'waiting', 'committed', 'approved'].includes(olderTarget.state)) settled = await engine.deployments.cancelTarget(holder, appid, { code: 'superseded', message: `superseded by deployment ${deployment.id}` });
+  else if (olderTarget.state === 'auditing' && !olderTarget.withdrawRefused) {
+    await runStep(engine, older, olderTarget, 'withdraw', false);
+    settled = await engine.deployments.getTarget(holder, appid);
+  } else settled = olderTarget;
+  if (settled && !['cancelled', 'released', 'rolled_back', 'failed', 'rejected', 'skipped'].includes(settled.state)) return false;
+  const handed = await engine.tenants.handOver(appid, holder, deployment.id);
+  if (handed) logger.info('tenant taken over from an older deployment', { appid, deploymentId: deployment.id, superseded: holder });
+  return handed;
 }

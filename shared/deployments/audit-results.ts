@@ -1,15 +1,33 @@
 import { logger } from '../logger';
 import type { XmlFields } from '../wechat/xml';
+import type { AuditStatus } from '../wechat/types';
 import type { Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
+import { letGoIfSettled } from './tenant-turns';
 
-type AuditEngine = Pick<DeployEngine, 'deployments' | 'deployQueue'>;
+type AuditEngine = Pick<DeployEngine, 'deployments' | 'deployQueue' | 'tenants'>;
 
 export type AuditOutcome =
   | { status: 'approved' }
   | { status: 'rejected'; reason: string; screenshot?: string }
   | { status: 'delayed'; reason?: string }
   | { status: 'withdrawn' };
+
+/** What an audit status from get_auditstatus / get_latest_auditstatus decides; undefined while under review. */
+export function outcomeOfStatus(status: AuditStatus, reason?: string, screenshot?: string): AuditOutcome | undefined {
+  switch (status) {
+    case 0:
+      return { status: 'approved' };
+    case 1:
+      return { status: 'rejected', reason: reason ?? 'rejected by WeChat', screenshot };
+    case 3:
+      return { status: 'withdrawn' };
+    case 4:
+      return { status: 'delayed' };
+    default:
+      return undefined;
+  }
+}
 
 /**
  * Applies an audit result to the target that is auditing. Pushes, their retries and the
@@ -30,11 +48,15 @@ export async function applyAuditOutcome(engine: AuditEngine, deploymentId: strin
 
 async function moveAuditingTarget(engine: AuditEngine, deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
   const store = engine.deployments;
-  const moved = await store.recordAuditOutcome(deploymentId, appid, outcome);
+  const deployment = await store.get(deploymentId);
+  if (!deployment) return undefined;
+  // A cancelled deployment's target ends cancelled, whatever WeChat decided: nothing is released.
+  const moved = await store.recordAuditOutcome(deploymentId, appid, outcome, !!deployment.cancelRequested);
+  if (moved) await letGoIfSettled(engine, deployment, moved);
   // Releasing is a step of its own (auto mode, or when the operator asks): through the queue.
   // Sent again when a repeat finds the target already approved — an earlier send may have
   // failed after the transition, and a duplicate step message is harmless.
-  if (outcome.status === 'approved' && (moved || (await store.getTarget(deploymentId, appid))?.state === 'approved')) {
+  if (outcome.status === 'approved' && !deployment.cancelRequested && (moved || (await store.getTarget(deploymentId, appid))?.state === 'approved')) {
     await engine.deployQueue.send([{ kind: 'advance', deploymentId, appid }]);
   }
   if (moved) logger.info('audit result applied', { deploymentId, appid, status: outcome.status });

@@ -34,6 +34,8 @@ export const CreateDeploymentRequest = z
       .strict()
       .optional(),
     webviewDomains: z.array(z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be https://host')).max(200).optional(),
+    /** Take tenants over from a deployment still in the middle of its lifecycle there (withdrawing its audit) instead of waiting. */
+    supersede: z.boolean().optional(),
   })
   .strict();
 
@@ -68,6 +70,7 @@ export async function createDeployment(services: Services, body: unknown, now = 
     ...(request.privacyApiNotUse !== undefined ? { privacyApiNotUse: request.privacyApiNotUse } : {}),
     ...(request.domains ? { domains: request.domains } : {}),
     ...(request.webviewDomains ? { webviewDomains: request.webviewDomains } : {}),
+    ...(request.supersede ? { supersede: true } : {}),
     createdAtMs: now,
     updatedAtMs: now,
     fanOutDone: false,

@@ -11,7 +11,7 @@ export const DeployMessageSchema = z.discriminatedUnion('kind', [
   /** Run the next step of one target, whatever state it is in. */
   z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
   /** An operator action over every target it applies to. */
-  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(BULK_ACTIONS) }),
+  z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(BULK_ACTIONS), requestedAtMs: z.number().optional() }),
 ]);
 
 export type DeployMessage = z.infer<typeof DeployMessageSchema>;

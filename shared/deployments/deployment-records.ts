@@ -1,6 +1,7 @@
 import type { AuditOutcome } from './audit-results';
 import type { Deployment, Target, TargetError } from './deployment';
-import { TARGET_STATES, type TargetState } from './target-machine';
+import { STEP_NAMES, TARGET_STATES, type StepName, type TargetState } from './target-machine';
+import { BULK_ACTIONS, type BulkAction } from './deployment';
 
 /**
  * Stored items back into typed records. Storage keys and index fields are dropped; a field of the
@@ -14,6 +15,16 @@ const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(va
 const bool = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
 const obj = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : undefined);
 const state = (value: unknown) => (TARGET_STATES.includes(value as TargetState) ? (value as TargetState) : undefined);
+const stepName = (value: unknown) => (STEP_NAMES.includes(value as StepName) ? (value as StepName) : undefined);
+const auditStatus = (value: unknown) => (['approved', 'rejected', 'delayed', 'withdrawn'].includes(value as string) ? (value as AuditOutcome['status']) : undefined);
+
+/** An operator action pending on the deployment; stored as its bare name before it carried a time. */
+function pendingAction(value: unknown, item: Item): Deployment['pendingAction'] {
+  if (typeof value === 'string' && BULK_ACTIONS.includes(value as BulkAction)) return { action: value as BulkAction, atMs: num(item.updatedAtMs) ?? 0 };
+  const pending = obj<{ action?: unknown; atMs?: unknown }>(value);
+  if (pending && BULK_ACTIONS.includes(pending.action as BulkAction) && num(pending.atMs) !== undefined) return { action: pending.action as BulkAction, atMs: pending.atMs as number };
+  return undefined;
+}
 
 /** Keeps only the defined entries, so an absent field stays absent. */
 function defined<T extends object>(record: T): T {
@@ -39,14 +50,21 @@ export function targetFromItem(item: Item): Target {
     error: obj<TargetError>(item.error),
     earlyAuditOutcome: obj<AuditOutcome>(item.earlyAuditOutcome),
     stepStartedAtMs: num(item.stepStartedAtMs),
+    step: stepName(item.step),
     resumeFrom: state(item.resumeFrom),
     recommits: num(item.recommits),
     delayReason: str(item.delayReason),
     committedAtMs: num(item.committedAtMs),
+    auditsOursSinceMs: num(item.auditsOursSinceMs),
     approvedAtMs: num(item.approvedAtMs),
     releasedAtMs: num(item.releasedAtMs),
     grayPercentage: num(item.grayPercentage),
+    rollbackTo: obj<Target['rollbackTo']>(item.rollbackTo),
     rolledBackAtMs: num(item.rolledBackAtMs),
+    waitingFor: str(item.waitingFor),
+    auditOutcome: auditStatus(item.auditOutcome),
+    previousRejection: str(item.previousRejection),
+    withdrawRefused: bool(item.withdrawRefused),
     createdAtMs: num(item.createdAtMs) ?? 0,
     updatedAtMs: num(item.updatedAtMs) ?? 0,
   });
@@ -70,14 +88,18 @@ export function deploymentFromItem(item: Item): Deployment {
     privacyApiNotUse: bool(item.privacyApiNotUse),
     domains: obj<Deployment['domains']>(item.domains),
     webviewDomains: Array.isArray(item.webviewDomains) ? item.webviewDomains.filter((d): d is string => typeof d === 'string') : undefined,
+    supersede: bool(item.supersede),
     createdAtMs: num(item.createdAtMs) ?? 0,
     updatedAtMs: num(item.updatedAtMs) ?? 0,
     fanOutDone: bool(item.fanOutDone) ?? false,
     fanOutCursor: str(item.fanOutCursor),
     pausedReason: str(item.pausedReason),
     releaseRequested: obj<Deployment['releaseRequested']>(item.releaseRequested),
+    revertGrayRequested: bool(item.revertGrayRequested),
     cancelRequested: bool(item.cancelRequested),
+    withdrawAudits: bool(item.withdrawAudits),
     rollbackRequested: bool(item.rollbackRequested),
-    pendingAction: str(item.pendingAction) as Deployment['pendingAction'],
+    resubmission: obj<Deployment['resubmission']>(item.resubmission),
+    pendingAction: pendingAction(item.pendingAction, item),
   });
 }

@@ -1,7 +1,7 @@
 import { recordMetric } from '../metrics/record';
 import type { AuditOutcome } from './audit-results';
 import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch } from './deployment';
-import { assertTransition, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
+import { assertTransition, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
 
 /**
  * One conditional write on a target: from one of `from` to `to` (checked against the target
@@ -26,7 +26,10 @@ export interface AuditingTarget {
 }
 
 /** What a step's worker writes when WeChat accepted the step. */
-export type LandPatch = Pick<TargetPatch, 'committedAtMs' | 'auditId' | 'submittedAtMs' | 'auditDelayed' | 'releasedAtMs' | 'grayPercentage' | 'rolledBackAtMs'>;
+export type LandPatch = Pick<
+  TargetPatch,
+  'committedAtMs' | 'auditsOursSinceMs' | 'auditId' | 'submittedAtMs' | 'auditDelayed' | 'releasedAtMs' | 'grayPercentage' | 'rolledBackAtMs' | 'auditOutcome' | 'error'
+>;
 
 /** What an audit result writes on the target, by outcome. */
 const AUDIT_MOVES: { [S in AuditOutcome['status']]: (outcome: Extract<AuditOutcome, { status: S }>, nowMs: number) => Omit<TargetMove, 'from' | 'ownedBy'> } = {
@@ -40,6 +43,21 @@ const AUDIT_MOVES: { [S in AuditOutcome['status']]: (outcome: Extract<AuditOutco
   delayed: (outcome) => ({ event: 'audit_delayed', to: 'auditing', set: { auditDelayed: true, delayReason: outcome.reason } }),
   withdrawn: () => ({ event: 'audit_withdrawn', to: 'failed', set: { error: { code: 'audit_withdrawn', message: 'the audit was withdrawn' } }, remove: ['auditDelayed', 'earlyAuditOutcome'] }),
 };
+
+/** A cancelled deployment's audit result settles the target as cancelled, keeping what WeChat decided. */
+function auditAfterCancel(outcome: AuditOutcome): Omit<TargetMove, 'from' | 'ownedBy'> {
+  const said = outcome.status === 'rejected' ? `rejected: ${outcome.reason}` : outcome.status;
+  return {
+    event: 'audit_after_cancel',
+    to: 'cancelled',
+    set: {
+      auditOutcome: outcome.status,
+      ...(outcome.status === 'rejected' ? { reason: outcome.reason, screenshot: outcome.screenshot } : {}),
+      error: { code: 'deployment_cancelled', message: `the deployment was cancelled; its audit ended ${said}` },
+    },
+    remove: ['auditDelayed', 'earlyAuditOutcome', 'stepStartedAtMs'],
+  };
+}
 
 /**
  * The port through which deployments and their targets are stored. Targets change only through
@@ -56,8 +74,8 @@ export abstract class DeploymentStore {
   abstract list(limit: number, nextToken?: string): Promise<{ deployments: Deployment[]; nextToken?: string }>;
   /** Updates deployment-level fields (pause, operator intent, fan-out progress). */
   abstract update(id: string, set: DeploymentPatch, remove?: readonly (keyof DeploymentPatch)[]): Promise<void>;
-  /** Clears the pending operator action, unless a newer one has replaced it meanwhile. */
-  abstract clearPendingAction(id: string, action: BulkAction): Promise<void>;
+  /** Clears the pending operator action once its queue side is done, unless a newer one has replaced it meanwhile. */
+  abstract clearPendingAction(id: string, pending: { action: BulkAction; atMs: number }): Promise<void>;
 
   /** Records a target once (fan-out); a repeated fan-out (SQS redelivery) leaves an existing one alone. */
   async addTarget(target: Target): Promise<boolean> {
@@ -99,14 +117,35 @@ export abstract class DeploymentStore {
   claimStep(deploymentId: string, appid: string, step: StepName, startedAtMs: number, takeover?: { abandonedAtMs: number }): Promise<Target | undefined> {
     const { from, via } = STEPS[step];
     return takeover
-      ? this.move(deploymentId, appid, { event: 'take_over', from: [via], to: via, set: { stepStartedAtMs: startedAtMs }, ownedBy: takeover.abandonedAtMs })
-      : this.move(deploymentId, appid, { event: 'claim', from: [from], to: via, set: { stepStartedAtMs: startedAtMs } });
+      ? this.move(deploymentId, appid, { event: 'take_over', from: [via], to: via, set: { stepStartedAtMs: startedAtMs, step }, ownedBy: takeover.abandonedAtMs })
+      : this.move(deploymentId, appid, { event: 'claim', from: [from], to: via, set: { stepStartedAtMs: startedAtMs, step } });
+  }
+
+  /** Records the version a rollback reverts to, before WeChat is asked (only by the claim's owner). */
+  pinRollback(deploymentId: string, appid: string, ownedBy: number, rollbackTo: { appVersion: number; userVersion: string }): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'pin', from: ['rolling_back'], to: 'rolling_back', set: { rollbackTo }, ownedBy });
   }
 
   /** WeChat accepted the step (or had already done it): the target moves on. */
   landStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, patch: LandPatch): Promise<Target | undefined> {
     const { via, to } = STEPS[step];
-    return this.move(deploymentId, appid, { event: 'land', from: [via], to, set: { ...patch, attempts: 0 }, remove: ['error', 'stepStartedAtMs'], ownedBy });
+    // A landing may say why it ended where it did (a withdrawn audit); otherwise the last attempt's error goes.
+    const remove: TargetField[] = patch.error ? ['stepStartedAtMs'] : ['error', 'stepStartedAtMs'];
+    return this.move(deploymentId, appid, { event: 'land', from: [via], to, set: { ...patch, attempts: 0 }, remove, ownedBy });
+  }
+
+  /**
+   * WeChat refused the step for a reason that leaves the target as it was (no earlier version to
+   * roll back to, no withdrawal quota): back where the step started, the refusal as its error.
+   */
+  refuseStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, error: TargetError, patch: Pick<TargetPatch, 'withdrawRefused'> = {}): Promise<Target | undefined> {
+    const { from, via } = STEPS[step];
+    return this.move(deploymentId, appid, { event: 'refuse', from: [via], to: from, set: { ...patch, error, attempts: 0 }, remove: ['stepStartedAtMs'], ownedBy });
+  }
+
+  /** The deployment was cancelled between the claim and the WeChat call: the call is never made. */
+  cancelUnstarted(deploymentId: string, appid: string, step: StepName, ownedBy: number): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'cancel_unstarted', from: [STEPS[step].via], to: 'cancelled', remove: ['stepStartedAtMs'], ownedBy });
   }
 
   /**
@@ -127,15 +166,15 @@ export abstract class DeploymentStore {
       from: [via],
       to: recommit ? 'queued' : from,
       set: patch,
-      remove: ['stepStartedAtMs'],
+      // A parked audit result belonged to a submit that is now being redone (and looked up first).
+      remove: ['stepStartedAtMs', 'earlyAuditOutcome'],
       ownedBy,
     });
   }
 
   /** The step cannot succeed: the target ends `failed` (retryable by the operator) or `skipped`. */
   stopStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, to: 'failed' | 'skipped', error: TargetError): Promise<Target | undefined> {
-    const { from, via } = STEPS[step];
-    return this.move(deploymentId, appid, { event: 'stop', from: [via], to, set: { error, resumeFrom: from }, remove: ['stepStartedAtMs'], ownedBy });
+    return this.move(deploymentId, appid, { event: 'stop', from: [STEPS[step].via], to, set: { error, resumeFrom: resumeFromFailed(step) }, remove: ['stepStartedAtMs'], ownedBy });
   }
 
   /** Keeps an audit result that arrived while submit_audit was still answering. */
@@ -143,19 +182,47 @@ export abstract class DeploymentStore {
     return this.move(deploymentId, appid, { event: 'park_audit_outcome', from: ['submitting'], to: 'submitting', set: { earlyAuditOutcome: outcome } });
   }
 
-  /** Applies an audit result to a target that is auditing. */
-  recordAuditOutcome(deploymentId: string, appid: string, outcome: AuditOutcome): Promise<Target | undefined> {
+  /**
+   * Applies an audit result to a target that is auditing. A cancelled deployment's target ends
+   * cancelled instead (also when its withdrawal was in flight), with the result kept.
+   */
+  recordAuditOutcome(deploymentId: string, appid: string, outcome: AuditOutcome, deploymentCancelled = false): Promise<Target | undefined> {
+    if (deploymentCancelled && outcome.status !== 'delayed') return this.move(deploymentId, appid, { ...auditAfterCancel(outcome), from: ['auditing', 'withdrawing'] });
     const move = (AUDIT_MOVES[outcome.status] as (o: AuditOutcome, nowMs: number) => Omit<TargetMove, 'from'>)(outcome, this.now());
     return this.move(deploymentId, appid, { ...move, from: ['auditing'] });
   }
 
   /** The operator's retry: a failed target goes back to the start of the step that failed. */
   retryTarget(deploymentId: string, appid: string, resumeFrom: TargetState): Promise<Target | undefined> {
-    return this.move(deploymentId, appid, { event: 'retry', from: ['failed'], to: resumeFrom, set: { attempts: 0 }, remove: ['error', 'resumeFrom'] });
+    return this.move(deploymentId, appid, { event: 'retry', from: ['failed'], to: resumeFrom, set: { attempts: 0 }, remove: ['error', 'resumeFrom', 'recommits'] });
+  }
+
+  /**
+   * The operator's retry of a rejected target: submitted again (with the deployment's resubmission
+   * settings), or committed again first when another deployment used the tenant meanwhile.
+   */
+  resubmitTarget(deploymentId: string, appid: string, previousRejection: string | undefined, to: 'committed' | 'queued' = 'committed'): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, {
+      event: 'resubmit',
+      from: ['rejected'],
+      to,
+      set: { attempts: 0, previousRejection, auditsOursSinceMs: this.now() },
+      remove: ['error', 'reason', 'screenshot', 'auditId', 'submittedAtMs', 'auditDelayed', 'earlyAuditOutcome'],
+    });
   }
 
   /** A cancelled deployment's target that has not started its next WeChat write. */
-  cancelTarget(deploymentId: string, appid: string): Promise<Target | undefined> {
-    return this.move(deploymentId, appid, { event: 'cancel', from: ['queued', 'committed'], to: 'cancelled' });
+  cancelTarget(deploymentId: string, appid: string, error?: TargetError): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'cancel', from: ['queued', 'waiting', 'committed', 'approved'], to: 'cancelled', set: { error }, remove: ['waitingFor'] });
+  }
+
+  /** Another deployment holds the tenant: this target waits its turn. */
+  waitForTenant(deploymentId: string, appid: string, holder: string): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'wait', from: ['queued'], to: 'waiting', set: { waitingFor: holder } });
+  }
+
+  /** The tenant is free (or taken over): the waiting target starts. */
+  wake(deploymentId: string, appid: string): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'wake', from: ['waiting'], to: 'queued', remove: ['waitingFor'] });
   }
 }

@@ -1,5 +1,5 @@
 import type { DeploymentSummary, TargetView } from '../contract/operator-api';
-import type { Deployment, DeploymentStatus, Target, TargetState } from './deployment';
+import { pendingActionExpired, type Deployment, type DeploymentStatus, type Target, type TargetState } from './deployment';
 
 // Overloaded so a timestamp that is always there reads as a string in the contract.
 function iso(ms: number): string;
@@ -18,6 +18,12 @@ export function deploymentSummary(deployment: Deployment, status: DeploymentStat
     submitAudit: deployment.submitAudit,
     release: deployment.release,
     ...(deployment.pausedReason ? { pausedReason: deployment.pausedReason } : {}),
+    ...(deployment.releaseRequested?.grayPercentage !== undefined ? { grayPercentage: deployment.releaseRequested.grayPercentage } : {}),
+    ...(deployment.pendingAction
+      ? { pendingAction: { action: deployment.pendingAction.action, since: iso(deployment.pendingAction.atMs), expired: pendingActionExpired(deployment.pendingAction) } }
+      : {}),
+    ...(deployment.cancelRequested ? { cancelled: true } : {}),
+    ...(deployment.rollbackRequested ? { rolledBack: true } : {}),
     counts,
     total: Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0),
     createdAt: iso(deployment.createdAtMs),
@@ -33,6 +39,10 @@ export function targetView(target: Target): TargetView {
     ...(target.auditDelayed ? { auditDelayed: true } : {}),
     ...(target.error ? { error: target.error } : {}),
     ...(target.reason ? { reason: target.reason } : {}),
+    ...(target.state === 'gray' && target.grayPercentage !== undefined ? { grayPercentage: target.grayPercentage } : {}),
+    ...(target.state === 'waiting' && target.waitingFor ? { waitingFor: target.waitingFor } : {}),
+    ...(target.rollbackTo ? { rollbackTo: target.rollbackTo.userVersion } : {}),
+    ...(target.auditOutcome ? { auditOutcome: target.auditOutcome } : {}),
     attempts: target.attempts,
     updatedAt: iso(target.updatedAtMs),
   };

@@ -1,7 +1,8 @@
 import type { TenantConfig } from '../tenant-config/schema';
 import type { AuditItem, ServerDomains } from '../wechat/types';
 import type { AuditOutcome } from './audit-results';
-import type { TargetState } from './target-machine';
+import { dueStep } from './due-step';
+import { IN_FLIGHT, type StepName, type TargetState } from './target-machine';
 
 export { IN_FLIGHT, TARGET_STATES, type TargetState } from './target-machine';
 
@@ -25,6 +26,11 @@ export interface DeploymentSpec {
   privacyApiNotUse?: boolean;
   domains?: ServerDomains;
   webviewDomains?: string[];
+  /**
+   * When a tenant is in the middle of another deployment's lifecycle: take it over (withdrawing
+   * that deployment's audit) instead of waiting for it to settle.
+   */
+  supersede?: boolean;
 }
 
 /**
@@ -41,19 +47,27 @@ export interface Deployment extends DeploymentSpec {
   fanOutCursor?: string;
   /** Set when WeChat refused further audit submissions (85085): no target is submitted until retry. */
   pausedReason?: string;
-  /** Manual release requested by the operator (optionally gray). */
+  /** Manual release requested by the operator: to a gray percentage, or fully online without one. */
   releaseRequested?: { atMs: number; grayPercentage?: number };
+  /** The operator reverted the gray release: gray targets go back to approved. */
+  revertGrayRequested?: boolean;
   cancelRequested?: boolean;
+  /** With the cancel: withdraw the audits still under review (undocodeaudit). */
+  withdrawAudits?: boolean;
   rollbackRequested?: boolean;
-  /** An operator action the queue has not finished applying yet: the deployment is not settled. */
-  pendingAction?: BulkAction;
+  /** Rejected targets are resubmitted with these (set by a retry that carries them). */
+  resubmission?: { atMs: number; feedbackInfo?: string; auditItems?: AuditItem[] };
+  /** An operator action the queue has not finished applying yet: the deployment is not settled until it is, or it expires. */
+  pendingAction?: { action: BulkAction; atMs: number };
 }
 
 /** What a use case may change on a deployment after creating it. */
-export type DeploymentPatch = Partial<Pick<Deployment, 'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'releaseRequested' | 'cancelRequested' | 'rollbackRequested' | 'pendingAction'>>;
+export type DeploymentPatch = Partial<
+  Pick<Deployment, 'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'releaseRequested' | 'revertGrayRequested' | 'cancelRequested' | 'withdrawAudits' | 'rollbackRequested' | 'resubmission' | 'pendingAction'>
+>;
 
 /** What an operator can ask of a whole deployment (`POST /api/deployments/{id}/{action}`). */
-export const BULK_ACTIONS = ['retry', 'release', 'rollback', 'cancel'] as const;
+export const BULK_ACTIONS = ['retry', 'release', 'revert-gray', 'rollback', 'cancel'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 export interface TargetError {
@@ -78,16 +92,31 @@ export interface Target {
   /** An audit result pushed before submit_audit answered, applied once the target is auditing. */
   earlyAuditOutcome?: AuditOutcome;
   stepStartedAtMs?: number;
+  /** The step claimed (or last claimed): several steps share an in-flight state. */
+  step?: StepName;
   /** Set when the target failed: the state a retry puts it back to (the failed step's start). */
   resumeFrom?: TargetState;
   /** How often 85086 (nothing committed) sent the target back to commit. */
   recommits?: number;
   delayReason?: string;
   committedAtMs?: number;
+  /** An audit of this deployment's version submitted since then is this target's own (set at commit and resubmission). */
+  auditsOursSinceMs?: number;
   approvedAtMs?: number;
   releasedAtMs?: number;
+  /** The share of users on this version while the target is `gray` (as WeChat's gray plan reports it). */
   grayPercentage?: number;
+  /** The version a rollback reverts to, pinned before WeChat is asked. */
+  rollbackTo?: { appVersion: number; userVersion: string };
   rolledBackAtMs?: number;
+  /** The deployment this target waits for (it holds the tenant). */
+  waitingFor?: string;
+  /** The audit result that arrived after the deployment was cancelled, kept for the record. */
+  auditOutcome?: AuditOutcome['status'];
+  /** The rejection before the last resubmission, kept for the record. */
+  previousRejection?: string;
+  /** WeChat refused to withdraw this target's audit (87013): not asked again. */
+  withdrawRefused?: boolean;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -98,32 +127,30 @@ export type TargetField = keyof TargetPatch;
 
 export type DeploymentStatus = 'preparing' | 'running' | 'paused' | 'cancelled' | 'completed';
 
+/**
+ * How long an operator action may stay pending before it counts as lost. Its queue message is
+ * received at most 5 times, 360 s apart, before it dead-letters (infra/functions.ts DEPLOY_QUEUE):
+ * past that it will never finish, so the deployment must not show `running` for it forever.
+ */
+export const PENDING_ACTION_EXPIRES_MS = Number(process.env.DEPLOY_PENDING_ACTION_EXPIRY_SECONDS ?? 40 * 60) * 1000;
+
+export function pendingActionExpired(pending: { atMs: number }, nowMs = Date.now()): boolean {
+  return nowMs - pending.atMs > PENDING_ACTION_EXPIRES_MS;
+}
+
 /** Whether this target still has work to do (or is waiting on WeChat), given its deployment. */
-export function isActive(target: Pick<Target, 'state'>, deployment: Deployment): boolean {
-  switch (target.state) {
-    case 'queued':
-    case 'committing':
-    case 'submitting':
-    case 'auditing':
-    case 'releasing':
-    case 'rolling_back':
-      return true;
-    case 'committed':
-      return deployment.submitAudit && !deployment.pausedReason && !deployment.cancelRequested;
-    case 'approved':
-      return deployment.release === 'auto' || !!deployment.releaseRequested;
-    case 'released':
-      return !!deployment.rollbackRequested;
-    default:
-      return false;
-  }
+export function isActive(target: Pick<Target, 'state' | 'grayPercentage' | 'withdrawRefused'>, deployment: Deployment): boolean {
+  if (IN_FLIGHT.has(target.state) || target.state === 'waiting') return true;
+  // An audit under review is work in progress, except for a cancelled deployment: its result only settles the target.
+  if (target.state === 'auditing' && !deployment.cancelRequested) return true;
+  return dueStep(deployment, target) !== undefined;
 }
 
 /** The deployment's status, derived from its targets rather than stored beside them. */
-export function deploymentStatus(deployment: Deployment, counts: Partial<Record<TargetState, number>>): DeploymentStatus {
+export function deploymentStatus(deployment: Deployment, counts: Partial<Record<TargetState, number>>, nowMs = Date.now()): DeploymentStatus {
   if (!deployment.fanOutDone) return 'preparing';
   if (deployment.pausedReason) return 'paused';
-  if (deployment.pendingAction) return 'running';
+  if (deployment.pendingAction && !pendingActionExpired(deployment.pendingAction, nowMs)) return 'running';
   const active = (Object.entries(counts) as [TargetState, number][]).some(([state, n]) => n > 0 && isActive({ state }, deployment));
   if (active) return 'running';
   return deployment.cancelRequested ? 'cancelled' : 'completed';

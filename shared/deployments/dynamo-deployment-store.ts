@@ -5,7 +5,7 @@ import { updateExpression } from '../db/update-expression';
 import { deploymentFromItem, targetFromItem } from './deployment-records';
 import type { BulkAction, Deployment, DeploymentPatch, Target } from './deployment';
 import { DeploymentStore, type AuditingTarget, type TargetMove } from './deployment-store';
-import type { TargetState } from './target-machine';
+import { AUDIT_PENDING, type TargetState } from './target-machine';
 
 const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
 const targetKey = (id: string, appid: string) => ({ pk: `DEPLOY#${id}`, sk: `TARGET#${appid}` });
@@ -78,15 +78,17 @@ export class DynamoDeploymentStore extends DeploymentStore {
     );
   }
 
-  async clearPendingAction(id: string, action: BulkAction): Promise<void> {
+  async clearPendingAction(id: string, pending: { action: BulkAction; atMs: number }): Promise<void> {
     await conditionHeld(
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: deploymentKey(id),
           UpdateExpression: 'REMOVE pendingAction SET updatedAtMs = :now',
-          ConditionExpression: 'pendingAction = :action',
-          ExpressionAttributeValues: { ':action': action, ':now': this.now() },
+          // Only this request's: a newer one issued meanwhile stays pending. (A bare name is how it was stored before it carried a time.)
+          ConditionExpression: '(pendingAction.#action = :action AND pendingAction.atMs = :at) OR pendingAction = :action',
+          ExpressionAttributeNames: { '#action': 'action' },
+          ExpressionAttributeValues: { ':action': pending.action, ':at': pending.atMs, ':now': this.now() },
         }),
       ),
     );
@@ -167,16 +169,16 @@ export class DynamoDeploymentStore extends DeploymentStore {
   /**
    * One UpdateItem whose condition is the move's: the target exists, is in one of `from`, and
    * (for a step's own writes) is still owned by the claim that started at `ownedBy`. A target
-   * landing in `auditing` with its submission time enters the audit index; leaving the audit
-   * (or its submit) takes it out.
+   * landing in `auditing` with its submission time enters the audit index; it stays there while
+   * its audit is pending at WeChat (a withdrawal in flight included) and leaves it with the result.
    */
   protected async write(deploymentId: string, appid: string, move: TargetMove, nowMs: number): Promise<Target | undefined> {
     const set: Record<string, unknown> = { ...move.set, state: move.to, updatedAtMs: nowMs };
     const remove: string[] = [...(move.remove ?? [])];
-    if (move.to === 'auditing' && move.set?.submittedAtMs !== undefined) {
+    if (AUDIT_PENDING.has(move.to) && move.set?.submittedAtMs !== undefined) {
       set.gsi1pk = AUDITING_PARTITION;
       set.gsi1sk = auditIndexKey(move.set.submittedAtMs, deploymentId, appid);
-    } else if (move.to !== 'auditing' && move.from.some((state) => state === 'auditing' || state === 'submitting')) {
+    } else if (!AUDIT_PENDING.has(move.to) && move.from.some((state) => AUDIT_PENDING.has(state) || state === 'submitting')) {
       remove.push('gsi1pk', 'gsi1sk');
     }
     const update = updateExpression(set, remove);

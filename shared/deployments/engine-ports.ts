@@ -11,6 +11,9 @@ import type { DeploymentStore } from './deployment-store';
 export interface DeployEngine {
   deployments: DeploymentStore;
   deployQueue: { send(messages: DeployMessage[], delaySeconds?: number): Promise<void> };
-  tenants: Pick<TenantStore, 'get' | 'list' | 'pointAuditAt' | 'recordRelease' | 'markUnusable' | 'recordLastDeployment'>;
+  tenants: Pick<
+    TenantStore,
+    'get' | 'list' | 'pointAuditAt' | 'recordRelease' | 'recordRollback' | 'markUnusable' | 'recordLastDeployment' | 'hold' | 'waitFor' | 'letGo' | 'handOver'
+  >;
   wechat: Pick<WeChatClients, 'tenant'>;
 }

@@ -1,44 +1,125 @@
 import { forEachConcurrently } from '../concurrency';
 import { Conflict } from '../errors';
+import type { AuditItem } from '../wechat/types';
 import type { DeployMessage } from './deploy-queue';
 import { isActive, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
+import type { TargetState } from './target-machine';
+import { letGoIfSettled } from './tenant-turns';
 
-type ActionEngine = Pick<DeployEngine, 'deployments' | 'deployQueue'>;
+type ActionEngine = Pick<DeployEngine, 'deployments' | 'deployQueue' | 'tenants' | 'wechat'>;
+
+export interface ActionOptions {
+  /** release: to this share of users (a gray release), or fully online without it. */
+  grayPercentage?: number;
+  /** retry: resubmitted rejected targets carry this to the reviewer (submit_audit feedback_info). */
+  feedbackInfo?: string;
+  /** retry: resubmitted rejected targets use these audit items instead of the deployment's. */
+  auditItems?: AuditItem[];
+  /** cancel: also withdraw the audits still under review (undocodeaudit, within WeChat's quota). */
+  withdrawAudits?: boolean;
+}
+
+/** Above this many released targets, a rollback's impossibility is found per target rather than up front. */
+const ROLLBACK_PRECHECK_LIMIT = 100;
 
 /**
  * Records the operator's intent on the deployment (so targets reaching the right state later
  * follow it too) and hands the per-target work to the queue: a deployment may have thousands.
+ * An action that cannot apply to any target is refused with a Conflict saying why, and nothing
+ * is recorded.
  */
-export async function requestAction(engine: ActionEngine, deployment: Deployment, action: BulkAction, options: { grayPercentage?: number } = {}): Promise<void> {
-  const set: DeploymentPatch = { pendingAction: action };
+export async function requestAction(engine: ActionEngine, deployment: Deployment, action: BulkAction, options: ActionOptions = {}): Promise<void> {
+  const counts = await engine.deployments.counts(deployment.id);
+  const count = (...states: TargetState[]) => states.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+  const nowMs = Date.now();
+  const set: DeploymentPatch = { pendingAction: { action, atMs: nowMs } };
   const remove: (keyof DeploymentPatch)[] = [];
   switch (action) {
-    case 'release':
+    case 'release': {
       if (deployment.release === 'auto') throw new Conflict('release_is_automatic', 'this deployment releases approved targets automatically');
-      set.releaseRequested = { atMs: Date.now(), ...(options.grayPercentage !== undefined ? { grayPercentage: options.grayPercentage } : {}) };
+      if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment releases nothing: create a new one');
+      if (deployment.rollbackRequested) throw new Conflict('deployment_rolled_back', 'this deployment was rolled back: create a new one to release again');
+      if (count('approved', 'gray') === 0) throw new Conflict('nothing_to_release', `no target is approved or in a gray release (${describe(counts)})`);
+      const wanted = options.grayPercentage;
+      const current = count('gray') > 0 ? deployment.releaseRequested?.grayPercentage : undefined;
+      if (wanted !== undefined && current !== undefined && wanted <= current) {
+        throw new Conflict('gray_not_wider', `targets are gray at ${current}%: a gray release only widens (ask for more than ${current}%) or completes (ask without a percentage)`);
+      }
+      set.releaseRequested = { atMs: nowMs, ...(wanted !== undefined ? { grayPercentage: wanted } : {}) };
+      remove.push('revertGrayRequested');
+      break;
+    }
+    case 'revert-gray':
+      if (count('gray') === 0) throw new Conflict('no_gray_release', `no target is in a gray release (${describe(counts)})`);
+      set.revertGrayRequested = true;
+      // Reverted targets go back to approved and wait for the operator's next release.
+      remove.push('releaseRequested');
       break;
     case 'rollback':
+      if (count('released', 'gray') === 0) {
+        throw new Conflict('nothing_to_roll_back', deployment.rollbackRequested ? 'this deployment was already rolled back' : `no target is released or in a gray release (${describe(counts)})`);
+      }
+      if (count('gray') === 0 && count('released') <= ROLLBACK_PRECHECK_LIMIT) await refuseImpossibleRollback(engine, deployment);
       set.rollbackRequested = true;
       break;
-    case 'cancel':
+    case 'cancel': {
+      // Until the fan-out is done, targets are still being recorded: there is always something to cancel.
+      const cancellable = count('queued', 'waiting', 'committed', 'approved', 'auditing', 'committing', 'submitting', 'releasing');
+      if (deployment.fanOutDone && cancellable === 0) throw new Conflict('nothing_to_cancel', `every target has settled (${describe(counts)})`);
       set.cancelRequested = true;
+      if (options.withdrawAudits) set.withdrawAudits = true;
       break;
+    }
     case 'retry':
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
+      if (count('failed', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed or was rejected (${describe(counts)})`);
       // Retrying also lifts an audit-quota pause: the operator says the quota is back.
       remove.push('pausedReason');
+      if (options.feedbackInfo !== undefined || options.auditItems !== undefined) {
+        set.resubmission = { atMs: nowMs, ...(options.feedbackInfo !== undefined ? { feedbackInfo: options.feedbackInfo } : {}), ...(options.auditItems ? { auditItems: options.auditItems } : {}) };
+      }
       break;
   }
   await engine.deployments.update(deployment.id, set, remove);
-  await engine.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action }]);
+  await engine.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action, requestedAtMs: nowMs }]);
+}
+
+/** "3 auditing, 2 failed": what the operator needs to see why an action does not apply. */
+function describe(counts: Partial<Record<TargetState, number>>): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n)
+    .map(([state, n]) => `${n} ${state}`);
+  return parts.length ? parts.join(', ') : 'no targets';
+}
+
+/**
+ * A rollback no released target can make is refused up front: WeChat's get_history_version
+ * lists the versions a mini-program can go back to, and a first release has none.
+ */
+async function refuseImpossibleRollback(engine: ActionEngine, deployment: Deployment): Promise<void> {
+  const released: Target[] = [];
+  for await (const target of engine.deployments.allTargets(deployment.id)) if (target.state === 'released') released.push(target);
+  let possible = false;
+  await forEachConcurrently(released, 8, async (target) => {
+    if (possible || target.rollbackTo) {
+      possible = true;
+      return;
+    }
+    const { version_list } = await engine.wechat.tenant(target.appid).getHistoryVersion();
+    if (version_list.some((version) => version.user_version !== deployment.userVersion)) possible = true;
+  });
+  if (!possible) {
+    throw new Conflict('no_earlier_version', `no earlier version to roll back to: WeChat keeps no version before ${deployment.userVersion} for ${released.map((t) => t.appid).join(', ')}`);
+  }
 }
 
 /**
  * The queue side of an operator action: visits every target once and re-drives each that has a
  * step to run — whatever state an earlier, interrupted run of this action left it in.
  */
-export async function runBulkAction(engine: ActionEngine, deploymentId: string, action: BulkAction): Promise<void> {
+export async function runBulkAction(engine: ActionEngine, request: { deploymentId: string; action: BulkAction; requestedAtMs?: number }): Promise<void> {
+  const { deploymentId, action } = request;
   const deployment = await engine.deployments.get(deploymentId);
   if (!deployment) return;
   let advance: DeployMessage[] = [];
@@ -54,22 +135,35 @@ export async function runBulkAction(engine: ActionEngine, deploymentId: string, 
     if (advance.length >= 100) await flush();
   });
   await flush();
-  await engine.deployments.clearPendingAction(deploymentId, action);
+  const pending = deployment.pendingAction;
+  if (pending && pending.action === action && (request.requestedAtMs === undefined || pending.atMs === request.requestedAtMs)) {
+    await engine.deployments.clearPendingAction(deploymentId, pending);
+  }
 }
 
 /** Applies the action to one target and returns it as it now stands. */
 async function applyToTarget(engine: ActionEngine, deployment: Deployment, action: BulkAction, target: Target): Promise<Target | undefined> {
   const store = engine.deployments;
   switch (action) {
-    case 'retry':
-      if (target.state !== 'failed') return target;
+    case 'retry': {
+      if (target.state !== 'failed' && target.state !== 'rejected') return target;
+      // Resume mid-way only if no other deployment used the tenant since: otherwise what this one
+      // left at WeChat (its commit) is gone, and it starts again from the commit, in turn.
+      const turn = await engine.tenants.hold(target.appid, deployment.id);
+      const continuing = turn.held && turn.continuing;
+      if (target.state === 'rejected') return store.resubmitTarget(deployment.id, target.appid, target.reason, continuing ? 'committed' : 'queued');
       // Back to the start of the step that failed: a failed release is released again, not rebuilt.
-      return store.retryTarget(deployment.id, target.appid, target.resumeFrom ?? 'queued');
-    case 'release':
-    case 'rollback':
+      return store.retryTarget(deployment.id, target.appid, continuing ? (target.resumeFrom ?? 'queued') : 'queued');
+    }
+    case 'cancel': {
+      // What has not reached WeChat's audit is cancelled now; audits under review end cancelled
+      // when their result arrives (or are withdrawn, if asked); in-flight steps land first.
+      const cancelled = await store.cancelTarget(deployment.id, target.appid);
+      if (!cancelled) return target;
+      await letGoIfSettled(engine, deployment, cancelled);
+      return cancelled;
+    }
+    default:
       return target;
-    case 'cancel':
-      // Only what has not been submitted to WeChat's audit yet; in-flight steps finish first.
-      return (await store.cancelTarget(deployment.id, target.appid)) ?? target;
   }
 }

@@ -2,7 +2,7 @@ import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
 import type { DeployEngine } from './engine-ports';
 import { auditPollDue, FIRST_AUDIT_POLL_MS } from './audit-polling';
-import { applyAuditOutcome, type AuditOutcome } from './audit-results';
+import { applyAuditOutcome, outcomeOfStatus } from './audit-results';
 
 export interface ReconcileReport {
   checked: number;
@@ -18,7 +18,7 @@ export interface ReconcileOptions {
  * Polls get_auditstatus for audits whose result push may have been lost — each on a schedule
  * that thins out with age (auditPollDue) — so a lost push never strands a tenant.
  */
-export async function reconcileAudits(services: Pick<DeployEngine, 'deployments' | 'deployQueue' | 'wechat'>, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcileAudits(services: Pick<DeployEngine, 'deployments' | 'deployQueue' | 'tenants' | 'wechat'>, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = options.nowMs ?? Date.now();
   const waiting = services.deployments.auditingSince(now - FIRST_AUDIT_POLL_MS);
   // Stay inside the function's timeout; the oldest audits come first and the next run continues.
@@ -30,16 +30,7 @@ export async function reconcileAudits(services: Pick<DeployEngine, 'deployments'
     report.checked += 1;
     try {
       const status = await services.wechat.tenant(appid).getAuditStatus(auditId);
-      const outcome: AuditOutcome | undefined =
-        status.status === 0
-          ? { status: 'approved' }
-          : status.status === 1
-            ? { status: 'rejected', reason: status.reason ?? 'rejected by WeChat', screenshot: status.screenshot }
-            : status.status === 3
-              ? { status: 'withdrawn' }
-              : status.status === 4
-                ? { status: 'delayed' }
-                : undefined;
+      const outcome = outcomeOfStatus(status.status, status.reason, status.screenshot);
       if (outcome && (await applyAuditOutcome(services, deploymentId, appid, outcome)) && outcome.status !== 'delayed') report.resolved += 1;
     } catch (error) {
       logger.warn('audit status poll failed', { deploymentId, appid, error: error as Error });

@@ -114,14 +114,82 @@ export class TenantStore {
     }
   }
 
-  /** Records a released version, unless a newer deployment's release is already recorded. */
-  async recordRelease(appid: string, version: string, deploymentCreatedAtMs: number): Promise<void> {
+  /**
+   * Records the version WeChat now has fully online, unless a later one is already recorded.
+   * Deployments take turns on a tenant (hold / letGo), so releases land in the order WeChat saw
+   * them: the landing time decides, not when the deployment was created.
+   */
+  async recordRelease(appid: string, version: string, releasedAtMs: number): Promise<void> {
     await this.conditionalUpdate(
       appid,
-      updateExpression({ releasedVersion: version, releasedDeploymentAtMs: deploymentCreatedAtMs }),
-      'attribute_exists(pk) AND (attribute_not_exists(releasedDeploymentAtMs) OR releasedDeploymentAtMs <= :at)',
-      { ':at': deploymentCreatedAtMs },
+      updateExpression({ releasedVersion: version, releasedAtMs }, ['releasedDeploymentAtMs']),
+      'attribute_exists(pk) AND (attribute_not_exists(releasedAtMs) OR releasedAtMs <= :at)',
+      { ':at': releasedAtMs },
     );
+  }
+
+  /** A rollback put `toVersion` back online: recorded only while `fromVersion` is the recorded one. */
+  async recordRollback(appid: string, fromVersion: string, toVersion: string, atMs: number): Promise<void> {
+    await this.conditionalUpdate(appid, updateExpression({ releasedVersion: toVersion, releasedAtMs: atMs }), 'attribute_exists(pk) AND releasedVersion = :from', { ':from': fromVersion });
+  }
+
+  /**
+   * Holds the tenant for one deployment's lifecycle (commit → audit → release): two deployments
+   * on one mini-program would overwrite each other's commit and share one audit. Answers who
+   * holds it when another deployment does.
+   */
+  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean } | { held: false; holder: string }> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId });
+      const answer = await ifConditionHeld(
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: profileKey(appid),
+            ...update,
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(heldBy) OR heldBy = :me)',
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':me': deploymentId },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        ),
+      );
+      // `continuing`: no other deployment held the tenant since this one last did, so what this
+      // deployment left at WeChat (its commit, its audit) is still there.
+      if (answer) return { held: true, continuing: answer.Attributes?.lastHeldBy === deploymentId };
+      const tenant = await this.get(appid);
+      if (!tenant) return { held: true, continuing: false }; // no such tenant: its commit fails on its own terms
+      if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
+      // let go of between the write and the read: try again
+    }
+    throw new Error(`tenant ${appid} changed hands three times while ${deploymentId} asked for it; the message is redelivered`);
+  }
+
+  /** Asks to be woken when the tenant is let go of. */
+  async waitFor(appid: string, deploymentId: string): Promise<void> {
+    await this.conditionalUpdate(appid, { UpdateExpression: 'ADD waitingDeployments :me' }, 'attribute_exists(pk)', { ':me': new Set([deploymentId]) });
+  }
+
+  /** Lets go of the tenant (if `deploymentId` holds it) and answers the deployments waiting for it. */
+  async letGo(appid: string, deploymentId: string): Promise<string[]> {
+    const answer = await ifConditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression: 'REMOVE heldBy, heldSinceMs, waitingDeployments',
+          ConditionExpression: 'heldBy = :me',
+          ExpressionAttributeValues: { ':me': deploymentId },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    const waiting = answer?.Attributes?.waitingDeployments;
+    return waiting instanceof Set ? [...(waiting as Set<string>)].filter((id) => id !== deploymentId) : [];
+  }
+
+  /** Hands the tenant from `from` to `to` (a superseding deployment), if `from` still holds it. */
+  async handOver(appid: string, from: string, to: string, nowMs = Date.now()): Promise<boolean> {
+    return this.conditionalUpdate(appid, updateExpression({ heldBy: to, heldSinceMs: nowMs }), 'heldBy = :from', { ':from': from });
   }
 
   /**
@@ -196,6 +264,7 @@ function fromItem(item: Record<string, unknown>): Tenant {
       releasedVersion: stringField(item.releasedVersion),
       lastDeployment: stringField(item.lastDeployment),
       auditingDeployment: stringField(item.auditingDeployment),
+      heldBy: stringField(item.heldBy),
       previousAuditingDeployment: stringField(item.previousAuditingDeployment),
     }),
   };

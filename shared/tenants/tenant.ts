@@ -30,6 +30,8 @@ export interface Tenant extends TenantProfile {
   auditingDeployment?: string;
   /** The one before: its audit may still be under review when a new submit is refused. */
   previousAuditingDeployment?: string;
+  /** The deployment in the middle of its lifecycle here (commit → audit → release): others wait their turn. */
+  heldBy?: string;
 }
 
 /** WeChat appids: `wx` and 16 lowercase hex digits. */

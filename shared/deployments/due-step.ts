@@ -1,0 +1,35 @@
+import type { Deployment, Target } from './deployment';
+import type { StepName } from './target-machine';
+
+/**
+ * Which step a target at rest runs next, given its deployment's settings and the operator's latest
+ * word (release, gray, revert-gray, rollback, cancel). Undefined: it waits (for an audit, the
+ * operator, or nothing at all). A cancelled deployment starts no WeChat write: only rollbacks,
+ * gray reverts and audit withdrawals still run.
+ */
+export function dueStep(deployment: Deployment, target: Pick<Target, 'state' | 'grayPercentage' | 'withdrawRefused'>): StepName | undefined {
+  const cancelled = !!deployment.cancelRequested;
+  const requested = deployment.releaseRequested;
+  switch (target.state) {
+    case 'queued':
+      return cancelled ? undefined : 'commit';
+    case 'committed':
+      return !cancelled && deployment.submitAudit && !deployment.pausedReason ? 'submit' : undefined;
+    case 'auditing':
+      return cancelled && deployment.withdrawAudits && !target.withdrawRefused ? 'withdraw' : undefined;
+    case 'approved':
+      if (cancelled || deployment.rollbackRequested) return undefined;
+      if (requested) return requested.grayPercentage !== undefined ? 'gray' : 'release';
+      return deployment.release === 'auto' ? 'release' : undefined;
+    case 'gray':
+      if (deployment.rollbackRequested) return 'rollback_gray';
+      if (deployment.revertGrayRequested) return 'revert_gray';
+      if (cancelled || !requested) return undefined;
+      if (requested.grayPercentage === undefined) return 'complete';
+      return requested.grayPercentage > (target.grayPercentage ?? 0) ? 'widen' : undefined;
+    case 'released':
+      return deployment.rollbackRequested ? 'rollback' : undefined;
+    default:
+      return undefined;
+  }
+}

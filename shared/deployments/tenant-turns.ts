@@ -1,0 +1,47 @@
+import { logger } from '../logger';
+import type { Deployment, Target } from './deployment';
+import type { DeployEngine } from './engine-ports';
+import { LETS_GO_OF_TENANT } from './target-machine';
+
+/** A waiting target looks again this often, in case its wake-up was lost (SQS caps a delay at 15 minutes). */
+const WAIT_RECHECK_SECONDS = 900;
+
+/**
+ * One tenant, one deployment at a time. A deployment holds the tenant from its commit until its
+ * target lets go (released, or ended); another deployment's target meanwhile waits, visibly, and
+ * is woken when the tenant is let go of — or, when its deployment asks to `supersede`, takes over
+ * after the holder's target is cancelled (its audit withdrawn). Two deployments on one
+ * mini-program would otherwise overwrite each other's commit and share one audit.
+ */
+export async function takeTurn(
+  engine: DeployEngine,
+  deployment: Deployment,
+  target: Target,
+  supersede: (holder: string) => Promise<boolean>,
+): Promise<Target | undefined> {
+  const { id } = deployment;
+  const { appid } = target;
+  let turn = await engine.tenants.hold(appid, id);
+  if (!turn.held && deployment.supersede && (await supersede(turn.holder))) turn = await engine.tenants.hold(appid, id);
+  if (turn.held) return target.state === 'waiting' ? engine.deployments.wake(id, appid) : target;
+
+  await engine.tenants.waitFor(appid, id);
+  const waiting = target.state === 'waiting' ? target : await engine.deployments.waitForTenant(id, appid, turn.holder);
+  if (!waiting) return undefined; // moved meanwhile by another delivery
+  // The holder may have let go between the hold and the waitFor, and then woken nobody: look once more.
+  if ((await engine.tenants.hold(appid, id)).held) return engine.deployments.wake(id, appid);
+  logger.info('target waits for another deployment on its tenant', { deploymentId: id, appid, holder: turn.holder });
+  await engine.deployQueue.send([{ kind: 'advance', deploymentId: id, appid }], WAIT_RECHECK_SECONDS);
+  return undefined;
+}
+
+/**
+ * After a target moved: if its deployment is done with the tenant for now, let go of it and wake
+ * the deployments waiting for it.
+ */
+export async function letGoIfSettled(engine: Pick<DeployEngine, 'tenants' | 'deployQueue'>, deployment: Pick<Deployment, 'id' | 'submitAudit'>, target: Target): Promise<void> {
+  const settled = LETS_GO_OF_TENANT.has(target.state) || (target.state === 'committed' && !deployment.submitAudit);
+  if (!settled) return;
+  const waiting = await engine.tenants.letGo(target.appid, deployment.id);
+  if (waiting.length) await engine.deployQueue.send(waiting.map((deploymentId) => ({ kind: 'advance' as const, deploymentId, appid: target.appid })));
+}
