@@ -57,6 +57,8 @@ interface TokenState {
 const DEFAULT_REFRESH_AHEAD_MS = 10 * 60_000;
 const DEFAULT_LEASE_MS = 20_000;
 const DEFAULT_POLL_MS = 50;
+/** How many tokens WeChat rejected one container remembers (one per revocation, so a handful). */
+const REMEMBERED_REJECTIONS = 16;
 
 /**
  * A token cached in the warm container and in DynamoDB, refreshed by at most one caller at a time
@@ -67,6 +69,8 @@ export class LeasedToken {
   private cached?: TokenState;
   private readonly owner = randomUUID();
   private inFlight?: Promise<string>;
+  /** Tokens WeChat rejected (40001/42001/40014) that this container has seen: never handed out again. */
+  private readonly rejected = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly options: LeasedTokenOptions) {
@@ -77,9 +81,14 @@ export class LeasedToken {
     return this.options.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS;
   }
 
-  /** Usable while more than the refresh margin is left; short lifetimes use a quarter of theirs. */
+  /**
+   * Usable while more than the refresh margin is left (short lifetimes use a quarter of theirs),
+   * and not a token WeChat already rejected — wherever it comes from: the cache, a DynamoDB read
+   * that raced the drop, or the lease holder's poll.
+   */
   private usable(state: Partial<TokenState> | undefined): state is TokenState {
     if (!state?.token || typeof state.expiresAtMs !== 'number') return false;
+    if (this.rejected.has(state.token)) return false;
     const lifetime = state.expiresAtMs - (state.refreshedAtMs ?? state.expiresAtMs - 7_200_000);
     const margin = Math.min(this.refreshAheadMs, lifetime / 4);
     return state.expiresAtMs - margin > this.now();
@@ -115,9 +124,12 @@ export class LeasedToken {
 
   /**
    * Drops `token` because WeChat rejected it — only if it is still the stored one, so a token
-   * another instance just refreshed is never thrown away.
+   * another instance just refreshed is never thrown away. This container also remembers it as
+   * rejected, so no lookup here hands it out again, even one that read it before the drop landed.
    */
   async invalidate(token: string): Promise<void> {
+    this.rejected.add(token);
+    if (this.rejected.size > REMEMBERED_REJECTIONS) this.rejected.delete(this.rejected.values().next().value!);
     if (this.cached?.token === token) this.cached = undefined;
     await conditionHeld(
       this.options.db.send(
@@ -135,7 +147,7 @@ export class LeasedToken {
 
   /**
    * Runs `call` with the token; if WeChat says the token is invalid (40001/42001/40014), drops it
-   * (if still stored), gets a fresh one and retries exactly once.
+   * (if still stored), gets a token other than the rejected one and retries exactly once.
    */
   async use<T>(call: (token: string) => Promise<T>): Promise<T> {
     const token = await this.get();
@@ -143,9 +155,24 @@ export class LeasedToken {
       return await call(token);
     } catch (error) {
       if (!isWeChatApiError(error) || error.errorClass !== 'token_invalid') throw error;
-      await this.invalidate(token);
-      return call(await this.get());
+      return call(await this.replacement(token));
     }
+  }
+
+  /**
+   * A token other than `rejected`. The retry must never be handed the token WeChat just refused:
+   * under load, the lookup it joins may have read (or accepted) `rejected` from DynamoDB before
+   * the drop landed — e.g. started by a caller that found the cache empty the moment this one
+   * cleared it — and a retry with it fails again (issue #12). Remembering the rejection makes
+   * every later check treat it as unusable, so the shared lookup refreshes under the lease (once,
+   * fleet-wide; waiting callers reuse that refresh); a lookup that had already accepted it before
+   * the rejection was recorded is settled when it hands it back, so asking once more starts (or
+   * joins) one that cannot accept it.
+   */
+  private async replacement(rejected: string): Promise<string> {
+    await this.invalidate(rejected);
+    const token = await this.get();
+    return token === rejected ? this.get() : token;
   }
 
   private async fetch(): Promise<string> {
@@ -188,6 +215,8 @@ export class LeasedToken {
       throw error;
     }
     recordMetric('TokenRefreshed', { by: this.options.kind });
+    // WeChat issued it just now: whatever was rejected before, this token is good.
+    this.rejected.delete(fresh.token);
     const state: TokenState = { token: fresh.token, expiresAtMs: fresh.expiresAtMs, refreshedAtMs: this.now() };
     const update = updateExpression({ ...fresh.attributes, ...state }, ['leaseOwner', 'leaseUntilMs']);
     const stillOurs = await conditionHeld(

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeasedToken, type ItemKey, type LeasedTokenOptions, type RefreshedToken } from '../../../shared/tokens/leased-token';
@@ -46,6 +46,19 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 5_000) {
 }
 
 const tokenInvalid = (code = 40001) => new WeChatApiError({ code, errmsg: 'invalid credential', path: '/wxa/commit' });
+
+/**
+ * The DynamoDB client with a hook in front of each command, so a test can order reads and writes
+ * of concurrent callers exactly (e.g. hold a read's answer until another caller has moved on).
+ */
+function hookedDb(hook: (command: unknown, forward: () => Promise<unknown>) => Promise<unknown>): DynamoDBDocumentClient {
+  const send = (command: unknown) => hook(command, () => dynamo.db.send(command as GetCommand));
+  return { send } as unknown as DynamoDBDocumentClient;
+}
+
+/** The conditional REMOVE of a rejected token (`invalidate`), whatever else the client sends. */
+const isDropOf = (command: unknown, token: string) =>
+  command instanceof UpdateCommand && command.input.ExpressionAttributeValues?.[':bad'] === token;
 
 describe('LeasedToken', () => {
   it('refreshes exactly once for 30 concurrent callers spread over 5 instances, and all get that token', async () => {
@@ -167,6 +180,131 @@ describe('LeasedToken', () => {
     expect(result).toBe('called with token-2');
     expect(seen).toEqual(['token-1', 'token-2']);
     expect(calls.count).toBe(2);
+  });
+
+  it('use(call) never retries with the rejected token, even when its retry joins a lookup that read it before the drop', async () => {
+    const key = freshKey();
+    const { calls, refresh } = countingRefresh();
+    // Once armed: while the rejected token-1 is being dropped, another caller of this container
+    // starts a lookup whose read sees token-1 still stored; that read's answer is held until the
+    // retrying caller has asked for its fresh token.
+    let armed = false;
+    let holdNextRead = false;
+    let staleReadDone!: () => void;
+    const staleRead = new Promise<void>((resolve) => (staleReadDone = resolve));
+    let releaseRead!: () => void;
+    const readReleased = new Promise<void>((resolve) => (releaseRead = resolve));
+    let concurrent: Promise<string> | undefined;
+    const db = hookedDb(async (command, forward) => {
+      if (armed && isDropOf(command, 'token-1')) {
+        armed = false;
+        holdNextRead = true;
+        concurrent = token.get();
+        await staleRead;
+        const dropped = await forward();
+        // The retry now runs on microtasks only: a timer later, it has asked for its token.
+        setTimeout(releaseRead, 20);
+        return dropped;
+      }
+      if (holdNextRead && command instanceof GetCommand) {
+        holdNextRead = false;
+        const answer = await forward();
+        staleReadDone();
+        await readReleased;
+        return answer;
+      }
+      return forward();
+    });
+    const token = instance(key, { refresh, db });
+    expect(await token.get()).toBe('token-1');
+
+    armed = true;
+    const seen: string[] = [];
+    const result = await token.use(async (t) => {
+      seen.push(t);
+      if (t === 'token-1') throw tokenInvalid(40001);
+      return `called with ${t}`;
+    });
+
+    expect(seen).toEqual(['token-1', 'token-2']);
+    expect(result).toBe('called with token-2');
+    // The concurrent lookup started after the rejection: it is not handed token-1 either.
+    expect(await concurrent).toBe('token-2');
+    expect(calls.count).toBe(2);
+    expect(await stored(key)).toMatchObject({ token: 'token-2' });
+  });
+
+  it('use(call) never retries with the rejected token when a lookup that read it before the drop put it back in the cache', async () => {
+    const key = freshKey();
+    const { calls, refresh } = countingRefresh();
+    // Once armed: while token-1 is being dropped, another caller's lookup reads it (still stored)
+    // and finishes before the drop lands — leaving token-1 in this container's cache.
+    let armed = false;
+    let concurrent: Promise<string> | undefined;
+    const db = hookedDb(async (command, forward) => {
+      if (armed && isDropOf(command, 'token-1')) {
+        armed = false;
+        concurrent = token.get();
+        await concurrent;
+      }
+      return forward();
+    });
+    const token = instance(key, { refresh, db });
+    expect(await token.get()).toBe('token-1');
+
+    armed = true;
+    const seen: string[] = [];
+    const result = await token.use(async (t) => {
+      seen.push(t);
+      if (t === 'token-1') throw tokenInvalid(40001);
+      return `called with ${t}`;
+    });
+
+    expect(seen).toEqual(['token-1', 'token-2']);
+    expect(result).toBe('called with token-2');
+    expect(await concurrent).toBe('token-2');
+    expect(calls.count).toBe(2);
+    expect(await token.get()).toBe('token-2');
+  });
+
+  it('30 concurrent use(call) over 3 instances after WeChat revoked the token: all succeed, one refresh', async () => {
+    const key = freshKey();
+    const { calls, refresh } = countingRefresh(30);
+    const instances = Array.from({ length: 3 }, () => instance(key, { refresh }));
+    await Promise.all(instances.map((token) => token.get()));
+    expect(calls.count).toBe(1);
+
+    // WeChat revoked token-1 server-side; every caller meets it first.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        instances[i % 3]!.use(async (t) => {
+          await sleep(i % 7);
+          if (t === 'token-1') throw tokenInvalid(40001);
+          return t;
+        }),
+      ),
+    );
+
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(calls.count).toBe(2);
+    expect(await stored(key)).toMatchObject({ token: 'token-2' });
+  });
+
+  it('a token WeChat issues again after rejecting it is trusted again, not refreshed on every get', async () => {
+    const key = freshKey();
+    let count = 0;
+    const refresh = async (): Promise<RefreshedToken> => {
+      count++;
+      return { token: 'same', expiresAtMs: Date.now() + TWO_HOURS };
+    };
+    const token = instance(key, { refresh });
+    expect(await token.get()).toBe('same');
+
+    await token.invalidate('same');
+    expect(await token.get()).toBe('same');
+    expect(await token.get()).toBe('same');
+    expect(await instance(key, { refresh }).get()).toBe('same');
+    expect(count).toBe(2);
   });
 
   it('use(call) lets a second token_invalid propagate instead of looping', async () => {
