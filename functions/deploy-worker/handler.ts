@@ -13,8 +13,8 @@ import { services } from '../../shared/services';
  * The deploy queue's consumer: fan-out pages, per-target steps and operator actions. Messages of
  * a batch run concurrently; each failure is reported alone, so only it is redelivered, and a batch
  * that failed whole is reported message by message too rather than failing the invocation.
- * A processor per batch: outside Lambda's invoke store (the local runtime polls batches side by
- * side in one process) a processor keeps its batch's state on itself.
+ * A processor per batch: it keeps its batch's state on itself, whichever runtime polls batches
+ * side by side.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -36,7 +36,8 @@ async function handleMessage(record: SQSRecord): Promise<void> {
     else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
     else await runBulkAction(p, message);
   } catch (error) {
-    logger.error('deploy message failed; SQS will redeliver it', { message, error: error as Error });
+    // `message` is a reserved key of the logger's: the deploy message goes under its own name.
+    logger.error('deploy message failed; SQS will redeliver it', { deployMessage: message, error: error as Error });
     throw error;
   }
 }
