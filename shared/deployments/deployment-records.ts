@@ -1,3 +1,4 @@
+import { booleanField, definedFields, numberField, objectField, required as requiredField, stringField } from '../db/item-fields';
 import type { AuditOutcome } from './audit-results';
 import type { Deployment, Target, TargetError } from './deployment';
 import { STEP_NAMES, TARGET_STATES, type StepName, type TargetState } from './target-machine';
@@ -10,10 +11,10 @@ import { BULK_ACTIONS, type BulkAction } from './deployment';
  */
 type Item = Record<string, unknown>;
 
-const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const bool = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
-const obj = <T>(value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as T) : undefined);
+const str = stringField;
+const num = numberField;
+const bool = booleanField;
+const obj = <T>(value: unknown) => objectField(value) as T | undefined;
 const state = (value: unknown) => (TARGET_STATES.includes(value as TargetState) ? (value as TargetState) : undefined);
 const stepName = (value: unknown) => (STEP_NAMES.includes(value as StepName) ? (value as StepName) : undefined);
 const auditStatus = (value: unknown) => (['approved', 'rejected', 'delayed', 'withdrawn'].includes(value as string) ? (value as AuditOutcome['status']) : undefined);
@@ -26,15 +27,8 @@ function pendingAction(value: unknown, item: Item): Deployment['pendingAction'] 
   return undefined;
 }
 
-/** Keeps only the defined entries, so an absent field stays absent. */
-function defined<T extends object>(record: T): T {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
-}
-
-function required<T>(value: T | undefined, field: string, item: Item): T {
-  if (value === undefined) throw new Error(`stored ${String(item.pk)}/${String(item.sk)} has no valid ${field}`);
-  return value;
-}
+const defined = definedFields;
+const required = <T>(value: T | undefined, field: string, item: Item): T => requiredField(value, `${String(item.pk)}/${String(item.sk)}`, field);
 
 export function targetFromItem(item: Item): Target {
   return defined<Target>({
