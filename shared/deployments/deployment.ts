@@ -140,7 +140,10 @@ export function pendingActionExpired(pending: { atMs: number }, nowMs = Date.now
 
 /** Whether this target still has work to do (or is waiting on WeChat), given its deployment. */
 export function isActive(target: Pick<Target, 'state' | 'grayPercentage' | 'withdrawRefused'>, deployment: Deployment): boolean {
-  if (IN_FLIGHT.has(target.state) || target.state === 'waiting') return true;
+  // A queued target always has a message coming: its step, or (cancelled meanwhile) its cancel.
+  // Until then a cancelled deployment is not settled: a cancel accepted while it was preparing
+  // finds its last targets recorded as queued after the cancel's own pass.
+  if (IN_FLIGHT.has(target.state) || target.state === 'waiting' || target.state === 'queued') return true;
   // An audit under review is work in progress, except for a cancelled deployment: its result only settles the target.
   if (target.state === 'auditing' && !deployment.cancelRequested) return true;
   return dueStep(deployment, target) !== undefined;
