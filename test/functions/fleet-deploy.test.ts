@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileAudits } from '../../shared/deployments/reconcile-audits';
 import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
+import { recordWire, type Wire } from '../support/wechat-wire';
 
 let t: TestStack;
+let wire: Wire;
 let appids: string[];
 
 interface DeploymentView {
@@ -11,19 +13,23 @@ interface DeploymentView {
   status: string;
   counts: Record<string, number>;
   pausedReason?: string;
-  targets: { appid: string; state: string; auditId?: number; error?: { code: number | string; message: string }; reason?: string }[];
+  targets: { appid: string; state: string; auditId?: number; grayPercentage?: number; error?: { code: number | string; message: string }; reason?: string }[];
 }
 
 beforeAll(async () => {
   process.env.DEPLOY_BACKOFF_BASE_SECONDS = '1';
   process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS = '1';
   t = await startTestStack({ emulator: { miniPrograms: 8, auditDelayMs: 200 } });
+  wire = recordWire(t);
   await t.until(async () => services().tickets.latest());
   appids = (await t.seededAppids()).slice(0, 6);
   for (const appid of appids) await t.admin('/authorize', { appid });
   await t.until(async () => (await services().tenants.list()).tenants.length === appids.length || undefined);
 }, 60_000);
-afterAll(() => t?.close());
+afterAll(async () => {
+  wire?.restore();
+  await t?.close();
+});
 
 async function deploy(body: Record<string, unknown>): Promise<string> {
   const response = await t.operator('/api/deployments', { method: 'POST', body: JSON.stringify({ templateId: 1, userDesc: 'fleet test', ...body }) });
@@ -140,6 +146,10 @@ describe('fleet deploy under WeChat faults', () => {
     const done = await settle(id, (v) => v.counts.approved === 1);
     expect(done.targets[0]).not.toHaveProperty('error');
     expect(await successful('/wxa/submit_audit', appid)).toHaveLength(1);
+    // An approved target of a manual deployment holds its tenant: cancel it, so later deployments
+    // to this tenant do not wait for it.
+    expect((await t.operator(`/api/deployments/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    await settle(id, (v) => v.status === 'cancelled' && v.counts.cancelled === 1);
   });
 
   it('sets server and web-view domains before committing', async () => {
@@ -195,19 +205,36 @@ describe('operator actions', () => {
     await t.admin('/calls', undefined, 'DELETE');
     expect((await t.operator(`/api/deployments/${id}/rollback`, { method: 'POST' })).status).toBe(202);
     await settle(id, (v) => v.counts.rolled_back === 1);
-    expect(await successful('/wxa/revertcoderelease', appid)).toHaveLength(1);
+    // The rollback looks its version up first (revertcoderelease?action=get_history_version, same
+    // path): the revert itself happens once, to the version before.
+    expect(await successful('/wxa/revertcoderelease', appid)).toHaveLength(wire.successes('/wxa/revertcoderelease', appid, 'get_history_version').length + 1);
+    expect(wire.successes('/wxa/revertcoderelease', appid, null)).toHaveLength(1);
+    expect(t.stack.emulator!.state.get(appid)!.released?.userVersion).toBe('2.0.0');
+    expect((await services().tenants.get(appid))!.releasedVersion).toBe('2.0.0');
   });
 
   it('gray-releases approved targets when the operator asks for a percentage', async () => {
+    // A gray release needs a version online already (WeChat answers 85079 otherwise): the first
+    // test released 2.0.0 to this tenant.
     const appid = appids[1]!;
+    expect(t.stack.emulator!.state.get(appid)!.released?.userVersion).toBe('2.0.0');
     const id = await deploy({ userVersion: '5.1.0', tenants: [appid], release: 'manual' });
     await settle(id, (v) => v.counts.approved === 1);
     const response = await t.operator(`/api/deployments/${id}/release`, { method: 'POST', body: JSON.stringify({ grayPercentage: 10 }) });
     expect(response.status).toBe(202);
-    await settle(id, (v) => v.counts.released === 1);
+    // A gray release is a state of its own: 10% of users have the new version.
+    const gray = await settle(id, (v) => v.counts.gray === 1);
+    expect(gray.targets[0]).toMatchObject({ state: 'gray', grayPercentage: 10 });
     expect(await successful('/wxa/grayrelease', appid)).toHaveLength(1);
+    expect(t.stack.emulator!.state.get(appid)!.gray).toMatchObject({ status: 1, gray_percentage: 10 });
     const bad = await t.operator(`/api/deployments/${id}/release`, { method: 'POST', body: JSON.stringify({ grayPercentage: 101 }) });
     expect(bad.status).toBe(400);
+    // Completing it releases the gray version to everyone.
+    expect((await t.operator(`/api/deployments/${id}/release`, { method: 'POST' })).status).toBe(202);
+    await settle(id, (v) => v.counts.released === 1);
+    expect(await successful('/wxa/release', appid)).toHaveLength(1);
+    expect(t.stack.emulator!.state.get(appid)!.released?.userVersion).toBe('5.1.0');
+    expect((await services().tenants.get(appid))!.releasedVersion).toBe('5.1.0');
   });
 
   it('cancels targets not yet submitted', async () => {
