@@ -3,16 +3,21 @@ import type { DeploymentSummary, TargetState, TargetView } from '../shared/contr
 /**
  * Target states in lifecycle order, so counts read top to bottom as a deploy progresses. Not the
  * server's own list: the bin carries no server code. A state the server adds later still prints,
- * after these; one it renames or drops fails the type check here.
+ * after these; one it renames or drops fails the type check here; test/cli/format.test.ts keeps
+ * the two lists equal, order included.
  */
-const LIFECYCLE: readonly TargetState[] = [
+export const LIFECYCLE: readonly TargetState[] = [
   'queued',
+  'waiting',
   'committing',
   'committed',
   'submitting',
   'auditing',
+  'withdrawing',
   'approved',
   'releasing',
+  'gray',
+  'reverting_gray',
   'released',
   'rolling_back',
   'rolled_back',
@@ -93,11 +98,61 @@ export function targetProblem(target: TargetView): string | undefined {
   return target.reason;
 }
 
+/**
+ * The DETAIL column: what the state alone does not say — the gray share, the deployment a waiting
+ * target waits for, the version a rollback goes back to, an audit's fate after a cancel.
+ */
+export function targetDetail(target: TargetView): string | undefined {
+  const notes: string[] = [];
+  if (target.grayPercentage !== undefined) notes.push(`${target.grayPercentage}% of users`);
+  if (target.waitingFor) notes.push(`waits for ${target.waitingFor}`);
+  if (target.rollbackTo) notes.push(`rollback to ${target.rollbackTo}`);
+  if (target.auditOutcome) notes.push(`audit ${target.auditOutcome}`);
+  else if (target.auditDelayed) notes.push('audit delayed');
+  return notes.join('; ') || undefined;
+}
+
+/** One row per target; the DETAIL column only when some target has one, so the common table stays narrow. */
 export function targetsTable(targets: TargetView[]): string {
+  const details = targets.map(targetDetail);
+  if (details.every((detail) => detail === undefined)) {
+    return table(
+      ['APPID', 'STATE', 'AUDIT', 'ERROR'],
+      targets.map((t) => [t.appid, t.state, t.auditId, targetProblem(t)]),
+    );
+  }
   return table(
-    ['APPID', 'STATE', 'AUDIT', 'ERROR'],
-    targets.map((t) => [t.appid, t.state, t.auditId, targetProblem(t)]),
+    ['APPID', 'STATE', 'DETAIL', 'AUDIT', 'ERROR'],
+    targets.map((t, i) => [t.appid, t.state, details[i], t.auditId, targetProblem(t)]),
   );
+}
+
+/**
+ * What the operator asked of the deployment and how it stands, beyond its status: the gray
+ * release and what can follow it, an action still being applied (or lost: then it can be issued
+ * again), a cancel or rollback under way.
+ */
+export function deploymentNotes(d: DeploymentSummary): string[] {
+  const notes: string[] = [];
+  if (d.pausedReason) notes.push(`paused: ${d.pausedReason}`);
+  if (d.grayPercentage !== undefined) {
+    const next = (d.counts.gray ?? 0) > 0 && !d.cancelled && !d.rolledBack;
+    notes.push(
+      `gray release: ${d.grayPercentage}% of users` +
+        (next ? ` (widen: release --gray <more than ${d.grayPercentage}>; complete: release without --gray; undo: revert-gray)` : ''),
+    );
+  }
+  if (d.pendingAction) {
+    const { action, since, expired } = d.pendingAction;
+    notes.push(
+      expired
+        ? `pending: ${action} requested ${since} never finished (expired): it can be issued again (mpfleet ${action} ${d.id})`
+        : `pending: ${action} requested ${since}, being applied`,
+    );
+  }
+  if (d.cancelled && d.status !== 'cancelled') notes.push('cancel requested: targets under audit end cancelled once WeChat decides (or are withdrawn, if asked)');
+  if (d.rolledBack) notes.push('rollback requested: released and gray targets go back to their previous version');
+  return notes;
 }
 
 export const json = (value: unknown) => JSON.stringify(value, null, 2);

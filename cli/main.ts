@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './api-client';
+import { registerActions } from './commands/actions';
 import { registerAuthLink } from './commands/auth-link';
 import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
@@ -19,7 +20,9 @@ Configuration:
   MPFLEET_URL    the mpfleet API (default ${DEFAULT_URL}, the stack \`npm start\` runs); --url overrides
   MPFLEET_TOKEN  the operator token (\`npm start\` prints it); --token overrides
 
-retry, release, rollback and cancel answer at once: follow with \`mpfleet status <id> --watch\`.
+Deployment actions (release, revert-gray, retry/resubmit, cancel/withdraw, rollback) answer at once:
+follow with \`mpfleet status <id> --watch\`. One that cannot apply now is refused by the API
+(409, e.g. nothing_to_release, gray_not_wider): its message says why, and the exit code is 1.
 
 Exit codes:
   0  done
@@ -51,6 +54,7 @@ function buildProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerStatus(program, ctx);
   registerDeployments(program, ctx);
+  registerActions(program, ctx);
   return program;
 }
 

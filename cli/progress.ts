@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { DeploymentSummary } from '../shared/contract/operator-api';
-import { countsInline, orderedCounts } from './format';
+import { countsInline, LIFECYCLE, orderedCounts } from './format';
 import type { OutputStream } from './io';
 
 /** How `--watch` shows a deployment moving: fed every poll, stopped once before the final summary. */
@@ -9,8 +9,8 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-/** Longest target state name (`rolling_back`), so bars line up whatever order states appear in. */
-const STATE_WIDTH = 12;
+/** Longest target state name (`reverting_gray`), so bars line up whatever order states appear in. */
+const STATE_WIDTH = Math.max(...LIFECYCLE.map((state) => state.length));
 
 /** A terminal gets live bars; a pipe or a CI log gets one plain line per change. */
 export function progressDisplay(stream: OutputStream): ProgressDisplay {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CreateDeploymentRequest, DeploymentCreated } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { readJsonInput } from './config';
 import { watchDeployment } from './status';
@@ -15,6 +16,7 @@ interface DeployOptions {
   audit: boolean;
   ext?: string;
   watch?: boolean;
+  supersede?: boolean;
 }
 
 export function registerDeploy(program: Command, ctx: CliContext): void {
@@ -28,6 +30,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--manual-release', 'stop at approved; release later with `mpfleet release <id>`')
     .option('--no-audit', 'commit only: do not submit for audit')
     .option('--ext <file>', 'JSON file of deploy-wide ext_json defaults, under each tenant\'s own configuration')
+    .option('--supersede', 'take tenants over from a deployment still mid-lifecycle there (its target is cancelled, its audit withdrawn) instead of waiting for it')
     .option('--watch', 'then follow it like `mpfleet status <id> --watch`')
     .action(async (options: DeployOptions, command: Command) => {
       const ext = options.ext === undefined ? undefined : await readJsonInput(ctx, options.ext, 'the ext defaults');
@@ -39,8 +42,9 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
         release: options.manualRelease ? 'manual' : 'auto',
         submitAudit: options.audit,
         ...(ext === undefined ? {} : { ext }),
-      };
-      const created = await ctx.client(command).post<{ id: string }>('/api/deployments', body);
+        ...(options.supersede ? { supersede: true } : {}),
+      } satisfies CreateDeploymentRequest;
+      const created = await ctx.client(command).post<DeploymentCreated>('/api/deployments', body);
       // With --json --watch, the final deployment (which has the id) is the one JSON document printed.
       if (!(options.watch && ctx.wantsJson(command))) ctx.output(command, created, () => created.id);
       if (options.watch) await watchDeployment(ctx, command, created.id, false);

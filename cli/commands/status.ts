@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ApiClient } from '../api-client';
 import type { DeploymentStatus, DeploymentView, TargetView } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
-import { countsBlock, FAILED_STATES, failedCount, summaryLine, targetsTable } from '../format';
+import { countsBlock, deploymentNotes, FAILED_STATES, failedCount, summaryLine, targetsTable } from '../format';
 import { progressDisplay, silentDisplay } from '../progress';
 
 /** Statuses a deployment rests in without the operator: --watch stops there. */
@@ -24,8 +24,7 @@ async function loadDeployment(client: ApiClient, id: string, allTargets: boolean
 }
 
 function renderStatus(view: DeploymentView): string {
-  const lines = [summaryLine(view)];
-  if (view.pausedReason) lines.push(`paused: ${view.pausedReason}`);
+  const lines = [summaryLine(view), ...deploymentNotes(view)];
   lines.push(countsBlock(view.counts), '', targetsTable(view.targets));
   if (view.nextToken) lines.push(`… ${view.total - view.targets.length} more targets: add --all-targets to list them all`);
   return lines.join('\n');

@@ -30,6 +30,7 @@ describe('the mpfleet bin', () => {
     const { stdout, stderr } = await run(process.execPath, [bin, '--help'], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
     expect(stdout).toMatch(/^Usage: mpfleet \[options\] \[command\]/);
     expect(stdout).toContain('deploy [options]');
+    for (const command of ['release [options] <id>', 'revert-gray <id>', 'resubmit [options] <id>', 'withdraw <id>']) expect(stdout).toContain(command);
     expect(stdout).toContain('Exit codes:');
     expect(stderr).toBe('');
   });

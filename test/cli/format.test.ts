@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { countsInline, countsBlock, displayWidth, table, targetProblem } from '../../cli/format';
+import { countsInline, countsBlock, displayWidth, LIFECYCLE, table, targetDetail, targetProblem } from '../../cli/format';
 import { LinesDisplay } from '../../cli/progress';
 import type { DeploymentSummary } from '../../shared/contract/operator-api';
+import { TARGET_STATES } from '../../shared/deployments/target-machine';
 
 describe('table', () => {
   it('aligns columns by terminal width, counting CJK characters as two cells', () => {
@@ -21,6 +22,23 @@ describe('counts', () => {
     expect(countsInline(counts)).toBe('committing 2, released 3, failed 1, someday_state 1');
     expect(countsBlock({ committed: 12, failed: 1 })).toBe('  committed  12\n  failed      1');
     expect(countsInline({})).toBe('no targets yet');
+  });
+
+  it("keeps its own list of the server's target states, in the server's lifecycle order", () => {
+    // The bin carries no server code, so the CLI lists the states itself: this keeps the two equal.
+    expect(LIFECYCLE).toEqual(TARGET_STATES);
+    const counts = { cancelled: 1, rolled_back: 1, reverting_gray: 1, gray: 2, withdrawing: 1, waiting: 3, released: 1, approved: 1 };
+    expect(countsInline(counts)).toBe('waiting 3, withdrawing 1, approved 1, gray 2, reverting_gray 1, released 1, rolled_back 1, cancelled 1');
+  });
+
+  it("a target's detail: its gray share, what it waits for, where a rollback goes, its audit after a cancel", () => {
+    const target = { appid: 'wx', attempts: 0, updatedAt: '' };
+    expect(targetDetail({ ...target, state: 'gray', grayPercentage: 20 })).toBe('20% of users');
+    expect(targetDetail({ ...target, state: 'waiting', waitingFor: 'd-1' })).toBe('waits for d-1');
+    expect(targetDetail({ ...target, state: 'released', rollbackTo: '1.0.0', error: { code: 87011, message: 'gray release running' } })).toBe('rollback to 1.0.0');
+    expect(targetDetail({ ...target, state: 'cancelled', auditOutcome: 'rejected', auditDelayed: true })).toBe('audit rejected');
+    expect(targetDetail({ ...target, state: 'auditing', auditDelayed: true })).toBe('audit delayed');
+    expect(targetDetail({ ...target, state: 'approved' })).toBeUndefined();
   });
 
   it("a target's problem is WeChat's errcode and message, or the audit's reason", () => {

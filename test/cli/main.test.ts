@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../cli/format';
+import type { DeploymentView } from '../../shared/contract/operator-api';
 import { services } from '../../shared/services';
 import { nextSecond, startTestStack, type TestStack } from '../support/stack';
 import { runCli, type RunOptions } from './run-cli';
@@ -217,7 +218,7 @@ describe('mpfleet deploy --watch', () => {
     expect(watched.stdout).toMatch(/^completed: committed 2 \(2 targets\)$/m);
   });
 
-  it('manual release: stops at approved, `release` releases (`--gray` once a version is online), `rollback` restores', async () => {
+  it('manual release: stops at approved; release, gray → widen → revert-gray → gray → complete, rollback; 409s exit 1', async () => {
     const appid = appids[2]!;
     const deployManual = async (version: string) => {
       // Audit events are told apart by their whole-second CreateTime: two audits of one tenant
@@ -230,6 +231,13 @@ describe('mpfleet deploy --watch', () => {
     };
     const releasedVersion = async () =>
       JSON.parse((await cli(['tenants', '--json'])).stdout).tenants.find((x: { appid: string }) => x.appid === appid).releasedVersion;
+    // The operator's view once the action was applied (no pending action) and the target rests in `state`.
+    const rests = (id: string, state: string, grayPercentage?: number) =>
+      t.until(async () => {
+        const view = JSON.parse((await cli(['status', id, '--json'])).stdout) as DeploymentView;
+        const target = view.targets[0]!;
+        return !view.pendingAction && target.state === state && target.grayPercentage === grayPercentage && view;
+      });
 
     const first = await deployManual('4.0.0');
     expect(await cli(['release', first])).toEqual({ code: 0, stdout: `release requested for ${first}\n`, stderr: '' });
@@ -237,23 +245,71 @@ describe('mpfleet deploy --watch', () => {
     expect(released.stdout).toMatch(/^completed: released 1 \(1 target\)$/m);
     expect(released.code).toBe(0);
     expect(await releasedVersion()).toBe('4.0.0');
+    expect(await cli(['release', first])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: nothing_to_release: no target is approved or in a gray release \(1 released\)\n$/) });
 
+    // A gray release needs a version online: 4.0.0 is.
     const second = await deployManual('4.1.0');
-    expect((await cli(['release', second])).code).toBe(0);
-    expect((await cli(['status', second, '--watch'])).code).toBe(0);
+    expect(await cli(['release', second, '--gray', '20'])).toEqual({ code: 0, stdout: `gray release to 20% requested for ${second}\n`, stderr: '' });
+    expect(await rests(second, 'gray', 20)).toMatchObject({ grayPercentage: 20, counts: { gray: 1 } });
+    const gray = (await cli(['status', second])).stdout;
+    expect(gray).toMatch(/^gray release: 20% of users \(widen: release --gray <more than 20>; complete: release without --gray; undo: revert-gray\)$/m);
+    expect(gray).toMatch(new RegExp(`^${appid}\\s+gray\\s+20% of users\\s+\\d+\\s+-$`, 'm'));
+
+    // Widen: only to a larger share.
+    expect(await cli(['release', second, '--gray', '10'])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: gray_not_wider: targets are gray at 20%: .+\n$/) });
+    expect((await cli(['release', second, '--gray', '50'])).code).toBe(0);
+    await rests(second, 'gray', 50);
+
+    // Revert: back to approved, and again it is refused.
+    expect(await cli(['revert-gray', second])).toEqual({ code: 0, stdout: `revert-gray requested for ${second}\n`, stderr: '' });
+    await rests(second, 'approved');
+    expect(await cli(['revert-gray', second])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: no_gray_release: no target is in a gray release \(1 approved\)\n$/) });
+    expect(await releasedVersion()).toBe('4.0.0');
+
+    // Gray again, then complete: fully online.
+    expect((await cli(['release', second, '--gray', '30'])).code).toBe(0);
+    await rests(second, 'gray', 30);
+    expect(await cli(['release', second])).toEqual({ code: 0, stdout: `release requested for ${second}\n`, stderr: '' });
+    const completed = await cli(['status', second, '--watch']);
+    expect(completed.stdout).toMatch(/^completed: released 1 \(1 target\)$/m);
+    expect(completed.code).toBe(0);
     expect(await releasedVersion()).toBe('4.1.0');
+    const grayCalls = (await t.calls({ path: '/wxa/grayrelease' })).filter((c) => c.appid === appid && c.errcode === 0);
+    expect(grayCalls).toHaveLength(3);
+
+    // Rollback: back to 4.0.0, shown per target; a second rollback has nothing to roll back.
     expect((await cli(['rollback', second, '--json'])).stdout).toBe(`${JSON.stringify({ id: second, action: 'rollback' }, null, 2)}\n`);
     const rolledBack = await cli(['status', second, '--watch']);
     expect(rolledBack.stdout).toMatch(/^completed: rolled_back 1 \(1 target\)$/m);
+    expect(rolledBack.stdout).toMatch(/^rollback requested: /m);
+    expect(rolledBack.stdout).toMatch(new RegExp(`^${appid}\\s+rolled_back\\s+rollback to 4\\.0\\.0\\s+\\d+\\s+-$`, 'm'));
     expect(rolledBack.code).toBe(0);
+    expect(await releasedVersion()).toBe('4.0.0');
+    expect(await cli(['rollback', second])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: nothing_to_roll_back: this deployment was already rolled back\n$/) });
+  }, 90_000);
 
-    // A gray release needs a version online: 4.0.0 is again.
-    const third = await deployManual('4.2.0');
-    expect((await cli(['release', third, '--gray', '20'])).code).toBe(0);
-    expect((await cli(['status', third, '--watch'])).code).toBe(0);
-    const gray = (await t.calls({ path: '/wxa/grayrelease' })).filter((c) => c.appid === appid && c.errcode === 0);
-    expect(gray).toHaveLength(1);
-  });
+  it('one deployment per tenant at a time: a second one waits, cancel stops it, --supersede takes the tenant over', async () => {
+    const appid = appids[0]!;
+    await nextSecond();
+    const holder = (await cli(['deploy', '--template', '1', '--version', '5.0.0', '--desc', 'holds', '--tenants', appid, '--manual-release', '--watch'])).stdout.split('\n')[0]!;
+    // Approved and not released: the holder is mid-lifecycle on the tenant.
+    const waiter = (await cli(['deploy', '--template', '1', '--version', '5.1.0', '--desc', 'waits', '--tenants', appid, '--no-audit'])).stdout.trim();
+    await t.until(async () => JSON.parse((await cli(['status', waiter, '--json'])).stdout).targets[0]?.state === 'waiting');
+    const waiting = await cli(['status', waiter]);
+    expect(waiting.stdout).toMatch(new RegExp(`^deployment ${waiter}\\s+running\\s`));
+    expect(waiting.stdout).toMatch(new RegExp(`^${appid}\\s+waiting\\s+waits for ${holder}\\s+-\\s+-$`, 'm'));
+
+    expect(await cli(['cancel', waiter])).toEqual({ code: 0, stdout: `cancel requested for ${waiter}\n`, stderr: '' });
+    expect((await cli(['status', waiter, '--watch'])).stdout).toMatch(/^cancelled: cancelled 1 \(1 target\)$/m);
+    expect(await cli(['cancel', waiter])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: nothing_to_cancel: every target has settled \(1 cancelled\)\n$/) });
+    expect(await cli(['retry', waiter])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: deployment_cancelled: /) });
+
+    const taker = await cli(['deploy', '--template', '1', '--version', '5.2.0', '--desc', 'takes over', '--tenants', appid, '--no-audit', '--supersede', '--watch']);
+    expect(taker.code).toBe(0);
+    expect(taker.stdout).toMatch(/^completed: committed 1 \(1 target\)$/m);
+    const superseded = JSON.parse((await cli(['status', holder, '--json'])).stdout) as DeploymentView;
+    expect(superseded.targets[0]).toMatchObject({ appid, state: 'cancelled', error: { code: 'superseded' } });
+  }, 60_000);
 
   it('release of an automatic deployment is refused by the API: exit 1', async () => {
     const { deployments } = JSON.parse((await cli(['deployments', '--json'])).stdout) as { deployments: { id: string; release: string }[] };
