@@ -26,7 +26,9 @@ export function dueStep(deployment: Deployment, target: Pick<Target, 'state' | '
       if (deployment.revertGrayRequested) return 'revert_gray';
       if (cancelled || !requested) return undefined;
       if (requested.grayPercentage === undefined) return 'complete';
-      return requested.grayPercentage > (target.grayPercentage ?? 0) ? 'widen' : undefined;
+      // Without the target's own percentage (a status computed from counts) a gray target is at
+      // rest: its widening shows as in flight once a worker has claimed it.
+      return target.grayPercentage !== undefined && requested.grayPercentage > target.grayPercentage ? 'widen' : undefined;
     case 'released':
       return deployment.rollbackRequested ? 'rollback' : undefined;
     default:
