@@ -54,7 +54,7 @@ export interface ReleasedVersion {
 }
 
 export interface GrayPlan {
-  /** 0 none, 1 running, 2 paused, 3 finished, 4 cancelled. */
+  /** WeChat's getgrayreleaseplan status: 0 initial, 1 running, 2 paused, 3 done, 4 deleted (cancelled). */
   status: number;
   create_timestamp: number;
   gray_percentage: number;
@@ -97,8 +97,13 @@ export interface MiniProgram extends MiniProgramProfile {
   /** Every audit ever submitted, latest last. */
   audits: Audit[];
   released?: ReleasedVersion;
-  /** Every release in order, the current one last (revertcoderelease picks from here). */
+  /**
+   * The versions most recently put online, by release or by rollback, oldest first and the current
+   * one last; at most MAX_KEPT_VERSIONS (revertcoderelease picks from here).
+   */
   releaseHistory: ReleasedVersion[];
+  /** The online version got there by revertcoderelease: no further rollback until the next release. */
+  rolledBack: boolean;
   gray?: GrayPlan;
   visitStatus: 'open' | 'close';
   undoQuota: { day: string; dayCount: number; month: string; monthCount: number };
@@ -155,6 +160,8 @@ interface CodeRecord {
 export type CodeCheck = 'ok' | 'unknown' | 'used' | 'expired';
 
 const MAX_TICKETS_KEPT = 500;
+/** WeChat keeps the 5 most recently released or rolled-back versions (docs/wechat-protocol.md §8). */
+export const MAX_KEPT_VERSIONS = 5;
 
 export class EmulatorState {
   readonly miniPrograms = new Map<string, MiniProgram>();
@@ -333,9 +340,22 @@ export class EmulatorState {
       templateId: audit.version.templateId,
     };
     audit.released = true;
-    mp.released = released;
-    mp.releaseHistory.push(released);
+    this.putOnline(mp, released);
+    mp.rolledBack = false;
     return released;
+  }
+
+  /** revertcoderelease to `version`, one of the kept versions. */
+  rollBack(mp: MiniProgram, version: ReleasedVersion): void {
+    this.putOnline(mp, version);
+    mp.rolledBack = true;
+  }
+
+  private putOnline(mp: MiniProgram, version: ReleasedVersion): void {
+    mp.released = version;
+    const history = mp.releaseHistory.filter((kept) => kept !== version);
+    history.push(version);
+    mp.releaseHistory = history.slice(-MAX_KEPT_VERSIONS);
   }
 
   /** Resets the platform quota at the start of each (emulated) month. */
@@ -410,6 +430,7 @@ function newMiniProgram(profile: MiniProgramProfile): MiniProgram {
     authorization: undefined,
     audits: [],
     releaseHistory: [],
+    rolledBack: false,
     visitStatus: 'open',
     undoQuota: { day: '', dayCount: 0, month: '', monthCount: 0 },
     domains: { requestdomain: [], wsrequestdomain: [], uploaddomain: [], downloaddomain: [], udpdomain: [], tcpdomain: [] },

@@ -29,7 +29,15 @@ export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
             released: audit.released,
             ...(audit.reason === undefined ? {} : { reason: audit.reason }),
           },
-    released: mp.released === undefined ? null : { appVersion: mp.released.appVersion, userVersion: mp.released.userVersion, releaseTime: mp.released.releaseTime },
+    released:
+      mp.released === undefined
+        ? null
+        : {
+            appVersion: mp.released.appVersion,
+            userVersion: mp.released.userVersion,
+            releaseTime: mp.released.releaseTime,
+            rolledBack: mp.rolledBack,
+          },
     visitStatus: mp.visitStatus,
     gray: mp.gray ?? null,
     outcome: mp.outcome ?? null,

@@ -25,6 +25,7 @@ import type {
   SubmitAuditRequest,
   SubmitAuditResponse,
   UnbindTesterRequest,
+  VersionInfoResponse,
   VisitStatusAction,
   WebviewDomainRequest,
   WebviewDomainResponse,
@@ -77,6 +78,11 @@ export class AuthorizerApi {
 
   async release(token: string): Promise<void> {
     await this.post('/wxa/release', token, {}); // WeChat insists on exactly `{}`
+  }
+
+  /** The trial version and the version online for everyone; a part is absent when there is none. */
+  getVersionInfo(token: string): Promise<VersionInfoResponse> {
+    return this.post('/wxa/getversioninfo', token, {}); // WeChat wants `{}`: no body is 44002
   }
 
   /** Rolls back to `appVersion` (from getHistoryVersion), or to the previous release without one. */

@@ -219,6 +219,28 @@ export interface HistoryVersionResponse extends WeChatResult {
   version_list: HistoryVersion[];
 }
 
+/** getversioninfo: the trial (experience) version. */
+export interface ExpVersionInfo {
+  /** Epoch seconds the trial version was committed. */
+  exp_time: number;
+  exp_version: string;
+  exp_desc: string;
+}
+
+/** getversioninfo: the version online for everyone (during a phased release, the previous one). */
+export interface ReleaseVersionInfo {
+  /** Epoch seconds it was released. */
+  release_time: number;
+  release_version: string;
+  release_desc: string;
+}
+
+/** Either part is left out when there is no such version. */
+export interface VersionInfoResponse extends WeChatResult {
+  exp_info?: ExpVersionInfo;
+  release_info?: ReleaseVersionInfo;
+}
+
 export interface GrayReleaseRequest {
   /** 1–100. */
   gray_percentage: number;

@@ -15,6 +15,9 @@ import type { ApiRoute } from './types';
 
 export const MAX_USER_VERSION_LENGTH = 64;
 export const MAX_AUDIT_ITEMS = 5;
+/** submit_audit: feedback_info at most 200 characters, feedback_stuff at most 5 `|`-joined media ids. */
+export const MAX_FEEDBACK_INFO_LENGTH = 200;
+export const MAX_FEEDBACK_STUFF = 5;
 /** WeChat: at most 5 withdrawals a day and 10 a month per mini-program. */
 export const UNDO_PER_DAY = 5;
 export const UNDO_PER_MONTH = 10;
@@ -32,6 +35,18 @@ function checkAuditItems(itemList: unknown): void {
   itemList.forEach((item: unknown, index) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ApiFailure(85010, `item_list[${index}]`);
   });
+}
+
+/** The optional feedback for the reviewer (反馈内容 and its screenshots), as WeChat limits them. */
+function checkFeedback(body: Record<string, unknown>): void {
+  const info = optionalString(body, 'feedback_info');
+  if (info !== undefined && [...info].length > MAX_FEEDBACK_INFO_LENGTH) {
+    throw new ApiFailure(47001, `feedback_info longer than ${MAX_FEEDBACK_INFO_LENGTH} characters`);
+  }
+  const stuff = optionalString(body, 'feedback_stuff');
+  if (stuff !== undefined && stuff !== '' && stuff.split('|').length > MAX_FEEDBACK_STUFF) {
+    throw new ApiFailure(47001, `feedback_stuff lists more than ${MAX_FEEDBACK_STUFF} media ids`);
+  }
 }
 
 export const codeRoutes: ApiRoute[] = [
@@ -93,11 +108,14 @@ export const codeRoutes: ApiRoute[] = [
     method: 'POST',
     auth: 'authorizer',
     handle(req, ctx) {
+      // Nothing stops a resubmission of the same committed code once the last audit is decided
+      // (rejected, approved) or withdrawn: only an audit under review (85009) does.
       const mp = callerOf(req);
       if (mp.committed === undefined) throw new ApiFailure(85086);
       const latest = ctx.state.latestAudit(mp);
       if (latest !== undefined && isUnderReview(latest)) throw new ApiFailure(85009);
       checkAuditItems(req.body.item_list);
+      checkFeedback(req.body);
       const quota = ctx.state.currentQuota();
       if (quota.used >= quota.limit) throw new ApiFailure(85085);
       quota.used++;
@@ -144,7 +162,9 @@ export const codeRoutes: ApiRoute[] = [
     handle(req, ctx) {
       const mp = callerOf(req);
       const audit = ctx.state.latestAudit(mp);
-      if (audit === undefined || !isUnderReview(audit)) throw new ApiFailure(85020, 'no audit under review');
+      // WeChat documents only 87013; with nothing under review (none, or already decided) it answers
+      // 87012 "forbid revert this version release" (docs/wechat-protocol.md §8).
+      if (audit === undefined || !isUnderReview(audit)) throw new ApiFailure(87012, 'no audit under review');
       const now = ctx.now();
       const quota = mp.undoQuota;
       if (quota.day !== dayKey(now)) Object.assign(quota, { day: dayKey(now), dayCount: 0 });
@@ -152,6 +172,7 @@ export const codeRoutes: ApiRoute[] = [
       if (quota.dayCount >= UNDO_PER_DAY || quota.monthCount >= UNDO_PER_MONTH) throw new ApiFailure(87013);
       quota.dayCount++;
       quota.monthCount++;
+      // Status 3 (withdrawn): the tenant may submit again.
       ctx.audits.withdraw(audit);
       return okBody();
     },

@@ -43,7 +43,9 @@ describe("the service's WeChat client against the emulator", () => {
     const { auditid } = await authorizer.submitAudit(token, { item_list: [] });
     await expect.poll(async () => (await authorizer.getAuditStatus(token, auditid)).status, { timeout: 2000 }).toBe(0);
     await authorizer.release(token);
-    expect((await authorizer.getHistoryVersion(token)).version_list.map((v) => v.user_version)).toEqual(['1.0.0']);
+    expect((await authorizer.getVersionInfo(token)).release_info).toMatchObject({ release_version: '1.0.0', release_desc: 'first deploy' });
+    // The only version ever online is nothing to roll back to.
+    expect((await authorizer.getHistoryVersion(token)).version_list).toEqual([]);
 
     const qrcode = await authorizer.getQrcode(token);
     expect(qrcode.contentType).toBe('image/jpeg');

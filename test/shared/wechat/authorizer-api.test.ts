@@ -94,6 +94,18 @@ const cases: Case[] = [
   },
   { name: 'undoCodeAudit', call: (a) => a.undoCodeAudit(TOKEN), method: 'GET', path: '/wxa/undocodeaudit' },
   { name: 'release', call: (a) => a.release(TOKEN), method: 'POST', path: '/wxa/release', rawBody: '{}' },
+  {
+    name: 'getVersionInfo',
+    call: (a) => a.getVersionInfo(TOKEN),
+    method: 'POST',
+    path: '/wxa/getversioninfo',
+    rawBody: '{}',
+    answer: {
+      exp_info: { exp_time: 1700000100, exp_version: '1.2.0', exp_desc: 'd' },
+      release_info: { release_time: 1700000000, release_version: '1.1.0', release_desc: 'c' },
+    },
+    returnsAnswer: true,
+  },
   { name: 'revertCodeRelease (previous)', call: (a) => a.revertCodeRelease(TOKEN), method: 'GET', path: '/wxa/revertcoderelease' },
   {
     name: 'revertCodeRelease (given version)',

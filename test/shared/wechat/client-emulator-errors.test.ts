@@ -22,6 +22,7 @@ import {
   finishAudit,
   injectFault,
   issueComponentToken,
+  releaseVersion,
   runtimeMethodsOf,
   startSession,
   submitForAudit,
@@ -246,6 +247,108 @@ const PROTOCOL_ERRORS: ErrorCase[] = [
       }
       await submitForAudit(s);
       return s.authorizer.undoCodeAudit(s.tenant.accessToken);
+    },
+  },
+  {
+    method: 'undoCodeAudit',
+    when: 'nothing is under review (the audit was already rejected)',
+    expected: permanent(87012),
+    act: async (s) => {
+      await s.admin('POST', '/__admin/audit-outcome', { appid: s.tenant.appid, outcome: 'reject' });
+      await commitVersion(s, '1.0.0');
+      await submitForAudit(s);
+      await finishAudit(s);
+      return s.authorizer.undoCodeAudit(s.tenant.accessToken);
+    },
+  },
+  {
+    method: 'revertCodeRelease',
+    when: 'only one version was ever online',
+    expected: permanent(87012),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      return s.authorizer.revertCodeRelease(s.tenant.accessToken);
+    },
+  },
+  {
+    method: 'revertCodeRelease',
+    when: 'the online version is itself a rollback',
+    expected: permanent(87012),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      await releaseVersion(s, '1.1.0');
+      await s.authorizer.revertCodeRelease(s.tenant.accessToken);
+      return s.authorizer.revertCodeRelease(s.tenant.accessToken);
+    },
+  },
+  {
+    method: 'revertCodeRelease',
+    when: 'app_version names the online version',
+    expected: permanent(87012),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      await releaseVersion(s, '1.1.0');
+      return s.authorizer.revertCodeRelease(s.tenant.accessToken, s.emulator.state.get(s.tenant.appid)!.released!.appVersion);
+    },
+  },
+  {
+    method: 'revertCodeRelease',
+    when: 'a phased release is running',
+    expected: permanent(87011),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      await releaseVersion(s, '1.1.0');
+      await approveVersion(s, '1.2.0');
+      await s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 10 });
+      return s.authorizer.revertCodeRelease(s.tenant.accessToken);
+    },
+  },
+  {
+    method: 'grayRelease',
+    when: 'nothing is online yet',
+    expected: permanent(85079),
+    act: async (s) => {
+      await approveVersion(s, '1.0.0');
+      return s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 10 });
+    },
+  },
+  {
+    method: 'grayRelease',
+    when: 'no approved, unreleased version exists',
+    expected: permanent(85080),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      return s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 10 });
+    },
+  },
+  {
+    method: 'grayRelease',
+    when: 'the percentage is over 100',
+    expected: permanent(85081),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      await approveVersion(s, '1.1.0');
+      return s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 101 });
+    },
+  },
+  {
+    method: 'grayRelease',
+    when: 'the percentage is not higher than the running plan',
+    expected: permanent(85082),
+    act: async (s) => {
+      await releaseVersion(s, '1.0.0');
+      await approveVersion(s, '1.1.0');
+      await s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 20 });
+      return s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 20 });
+    },
+  },
+  {
+    method: 'getVersionInfo',
+    when: 'the frequency limit is hit (injected 45011)',
+    expected: { code: 45011, errorClass: 'retryable' },
+    act: async (s) => {
+      await failNext(s, '/wxa/getversioninfo', 45011);
+      return s.authorizer.getVersionInfo(s.tenant.accessToken);
     },
   },
   {

@@ -239,6 +239,7 @@ export const AUTHORIZER_CALLS: Record<AuthorizerMethod, (api: AuthorizerApi, tok
   getLatestAuditStatus: (api, token) => api.getLatestAuditStatus(token),
   undoCodeAudit: (api, token) => api.undoCodeAudit(token),
   release: (api, token) => api.release(token),
+  getVersionInfo: (api, token) => api.getVersionInfo(token),
   revertCodeRelease: (api, token) => api.revertCodeRelease(token),
   getHistoryVersion: (api, token) => api.getHistoryVersion(token),
   grayRelease: (api, token) => api.grayRelease(token, { gray_percentage: 10 }),

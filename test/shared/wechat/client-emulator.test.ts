@@ -263,27 +263,59 @@ const authorizerScenarios: Record<AuthorizerMethod, Scenario> = {
     expect(s.sent.filter((r) => r.path === '/wxa/release').map((r) => r.body)).toEqual(['{}']);
   },
 
+  async getVersionInfo(s) {
+    expect(await s.authorizer.getVersionInfo(s.tenant.accessToken)).toEqual({ errcode: 0, errmsg: 'ok' });
+    await releaseVersion(s, '1.0.0');
+    const mp = s.emulator.state.get(s.tenant.appid)!;
+    const releasedAt = mp.released!.releaseTime;
+    s.clock.advance(60_000);
+    await approveVersion(s, '1.1.0');
+    await s.authorizer.grayRelease(s.tenant.accessToken, { gray_percentage: 30 });
+    expect(mp.committed!.commitTime).toBeGreaterThanOrEqual(releasedAt + 60);
+    // The trial version is the last commit; online at 100% is still 1.0.0 during the phased release.
+    expect(await s.authorizer.getVersionInfo(s.tenant.accessToken)).toEqual({
+      errcode: 0,
+      errmsg: 'ok',
+      exp_info: { exp_time: mp.committed!.commitTime, exp_version: '1.1.0', exp_desc: 'release 1.1.0' },
+      release_info: { release_time: releasedAt, release_version: '1.0.0', release_desc: 'release 1.0.0' },
+    });
+    expect(s.sent.filter((r) => r.path === '/wxa/getversioninfo').map((r) => [r.method, r.body])).toEqual([
+      ['POST', '{}'],
+      ['POST', '{}'],
+    ]);
+  },
+
   async revertCodeRelease(s) {
     await releaseVersion(s, '1.0.0');
     await releaseVersion(s, '1.1.0');
-    await s.authorizer.revertCodeRelease(s.tenant.accessToken);
-    expect((await miniProgramState(s)).released).toMatchObject({ userVersion: '1.0.0' });
-    // Forward again to an explicit app_version from the history.
+    await releaseVersion(s, '1.2.0');
+    // To an explicit app_version from the history: the oldest kept one.
     const { version_list } = await s.authorizer.getHistoryVersion(s.tenant.accessToken);
-    const newer = version_list.find((v) => v.user_version === '1.1.0')!;
-    await s.authorizer.revertCodeRelease(s.tenant.accessToken, newer.app_version);
-    expect((await miniProgramState(s)).released).toMatchObject({ appVersion: newer.app_version, userVersion: '1.1.0' });
+    const oldest = version_list.find((v) => v.user_version === '1.0.0')!;
+    await s.authorizer.revertCodeRelease(s.tenant.accessToken, oldest.app_version);
+    expect((await miniProgramState(s)).released).toMatchObject({ appVersion: oldest.app_version, userVersion: '1.0.0' });
+    // WeChat allows no second rollback in a row.
+    await expectWeChatError(s.authorizer.revertCodeRelease(s.tenant.accessToken), { code: 87012, errorClass: 'permanent' });
+    // After a new release, back to the previous version without naming one.
+    await releaseVersion(s, '1.3.0');
+    await s.authorizer.revertCodeRelease(s.tenant.accessToken);
+    expect((await miniProgramState(s)).released).toMatchObject({ appVersion: oldest.app_version, userVersion: '1.0.0' });
   },
 
   async getHistoryVersion(s) {
     expect((await s.authorizer.getHistoryVersion(s.tenant.accessToken)).version_list).toEqual([]);
     await releaseVersion(s, '1.0.0');
     await releaseVersion(s, '1.1.0');
+    await releaseVersion(s, '1.2.0');
+    // What one can roll back to, newest first; the online 1.2.0 is not in it.
     const { version_list } = await s.authorizer.getHistoryVersion(s.tenant.accessToken);
     expect(version_list).toEqual([
       { app_version: expect.any(Number), user_version: '1.1.0', user_desc: 'release 1.1.0', commit_time: expect.any(Number) },
       { app_version: expect.any(Number), user_version: '1.0.0', user_desc: 'release 1.0.0', commit_time: expect.any(Number) },
     ]);
+    // After a rollback the list is empty until the next release.
+    await s.authorizer.revertCodeRelease(s.tenant.accessToken);
+    expect((await s.authorizer.getHistoryVersion(s.tenant.accessToken)).version_list).toEqual([]);
   },
 
   async grayRelease(s) {
@@ -440,6 +472,7 @@ describe('typed WeChat client against the emulator', () => {
       s.authorizer.getPage(t),
       s.authorizer.getCategory(t),
       s.authorizer.getHistoryVersion(t),
+      s.authorizer.getVersionInfo(t),
       s.authorizer.getGrayReleasePlan(t),
       s.authorizer.queryQuota(t),
       s.authorizer.modifyDomain(t, { action: 'get' }),
@@ -462,11 +495,12 @@ describe('typed WeChat client against the emulator', () => {
       await s.authorizer.release(token);
 
       const { version_list } = await s.authorizer.getHistoryVersion(token);
-      expect(version_list.map((v) => v.user_version)).toEqual(['1.1.0', '1.0.0']);
+      expect(version_list.map((v) => v.user_version)).toEqual(['1.0.0']); // what one can roll back to
       expect((await miniProgramState(s)).released).toMatchObject({ userVersion: '1.1.0' });
 
       await s.authorizer.revertCodeRelease(token);
       expect((await miniProgramState(s)).released).toMatchObject({ userVersion: '1.0.0' });
+      expect((await s.authorizer.getVersionInfo(token)).release_info).toMatchObject({ release_version: '1.0.0' });
     });
 
     it('grayrelease → getgrayreleaseplan → revertgrayrelease', async () => {
