@@ -2,15 +2,19 @@ import type { BulkAction, Deployment, DeploymentPatch, Target } from '../../shar
 import type { DeployMessage } from '../../shared/deployments/deploy-messages';
 import { DeploymentStore, type AuditingTarget, type TargetMove } from '../../shared/deployments/deployment-store';
 import type { DeployEngine } from '../../shared/deployments/engine-ports';
-import type { TargetState } from '../../shared/deployments/target-machine';
+import { AUDIT_PENDING, type TargetState } from '../../shared/deployments/target-machine';
 import type { Tenant, TenantStatus } from '../../shared/tenants/tenant';
 import type { TenantPage } from '../../shared/tenants/tenant-store';
 import type { TenantClient } from '../../shared/wechat/bound-clients';
+import { ERRCODE } from '../../shared/wechat/errcodes';
+import { WeChatApiError } from '../../shared/wechat/errors';
+import type { HistoryVersion, LatestAuditStatusResponse } from '../../shared/wechat/types';
 
 /**
  * The deploy engine's ports in memory, for its unit tests: the deployment store (with the
  * DynamoDB adapter's conditions), a queue that records what was sent, the tenant registry's deploy
- * bookkeeping and a scripted WeChat that records every call.
+ * bookkeeping (with TenantStore's conditions: test/shared/deployments/tenant-port.test.ts runs both)
+ * and a scripted WeChat that records every call and remembers what each mini-program has.
  */
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -54,9 +58,9 @@ export class MemoryDeploymentStore extends DeploymentStore {
     patch(deployment as unknown as Record<string, unknown>, { ...set, updatedAtMs: this.now() }, remove);
   }
 
-  async clearPendingAction(id: string, action: BulkAction): Promise<void> {
+  async clearPendingAction(id: string, pending: { action: BulkAction; atMs: number }): Promise<void> {
     const deployment = this.deployments.get(id);
-    if (deployment?.pendingAction !== action) return;
+    if (deployment?.pendingAction?.action !== pending.action || deployment.pendingAction.atMs !== pending.atMs) return;
     delete deployment.pendingAction;
     deployment.updatedAtMs = this.now();
   }
@@ -84,10 +88,10 @@ export class MemoryDeploymentStore extends DeploymentStore {
     return counts;
   }
 
-  /** The audit index: targets in `auditing` with a submission time, oldest submission first. */
+  /** The audit index: targets whose audit is pending (auditing, or its withdrawal in flight) with a submission time, oldest submission first. */
   async *auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget> {
     const waiting = [...this.targets.values()]
-      .filter((t): t is Target & { submittedAtMs: number } => t.state === 'auditing' && t.submittedAtMs !== undefined && t.submittedAtMs < beforeMs)
+      .filter((t): t is Target & { submittedAtMs: number } => AUDIT_PENDING.has(t.state) && t.submittedAtMs !== undefined && t.submittedAtMs < beforeMs)
       .sort((a, b) => a.submittedAtMs - b.submittedAtMs || a.deploymentId.localeCompare(b.deploymentId) || a.appid.localeCompare(b.appid));
     for (const t of waiting) yield { deploymentId: t.deploymentId, appid: t.appid, auditId: t.auditId, submittedAtMs: t.submittedAtMs };
   }
@@ -125,7 +129,8 @@ export class RecordingQueue {
 }
 
 type TenantPort = DeployEngine['tenants'];
-type StoredTenant = Tenant & { releasedDeploymentAtMs?: number; statusAtMs?: number };
+/** A tenant with the bookkeeping TenantStore keeps on the item but never hands out. */
+type StoredTenant = Tenant & { releasedAtMs?: number; statusAtMs?: number; heldSinceMs?: number; lastHeldBy?: string; waitingDeployments?: Set<string> };
 
 /** The tenant registry's deploy bookkeeping, with the conditions of TenantStore. */
 export class MemoryTenants implements TenantPort {
@@ -140,8 +145,13 @@ export class MemoryTenants implements TenantPort {
   async get(appid: string): Promise<Tenant | undefined> {
     const stored = this.tenants.get(appid);
     if (!stored) return undefined;
-    const { releasedDeploymentAtMs: _, statusAtMs: __, ...tenant } = copy(stored);
+    const { releasedAtMs: _r, statusAtMs: _s, heldSinceMs: _h, lastHeldBy: _l, waitingDeployments: _w, ...tenant } = copy(stored);
     return tenant;
+  }
+
+  /** The deployments waiting for the tenant to be let go of (not part of a Tenant: a test's view of the item). */
+  waitingFor(appid: string): string[] {
+    return [...(this.tenants.get(appid)?.waitingDeployments ?? [])].sort();
   }
 
   async list(options: { limit?: number; nextToken?: string; status?: TenantStatus } = {}): Promise<TenantPage> {
@@ -164,12 +174,48 @@ export class MemoryTenants implements TenantPort {
     tenant.auditingDeployment = deploymentId;
   }
 
-  /** Newest deployment wins: an older deployment's release recorded late changes nothing. */
-  async recordRelease(appid: string, version: string, deploymentCreatedAtMs: number): Promise<void> {
+  /** The latest landing wins: a release recorded late, after a later one, changes nothing. */
+  async recordRelease(appid: string, version: string, releasedAtMs: number): Promise<void> {
     const tenant = this.tenants.get(appid);
-    if (!tenant || (tenant.releasedDeploymentAtMs !== undefined && tenant.releasedDeploymentAtMs > deploymentCreatedAtMs)) return;
-    tenant.releasedVersion = version;
-    tenant.releasedDeploymentAtMs = deploymentCreatedAtMs;
+    if (!tenant || (tenant.releasedAtMs !== undefined && tenant.releasedAtMs > releasedAtMs)) return;
+    Object.assign(tenant, { releasedVersion: version, releasedAtMs });
+  }
+
+  /** Recorded only while `fromVersion` is the recorded release. */
+  async recordRollback(appid: string, fromVersion: string, toVersion: string, atMs: number): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (tenant?.releasedVersion === fromVersion) Object.assign(tenant, { releasedVersion: toVersion, releasedAtMs: atMs });
+  }
+
+  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean } | { held: false; holder: string }> {
+    const tenant = this.tenants.get(appid);
+    if (!tenant) return { held: true, continuing: false }; // its commit fails on its own terms
+    if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
+    const continuing = tenant.lastHeldBy === deploymentId;
+    Object.assign(tenant, { heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId });
+    return { held: true, continuing };
+  }
+
+  async waitFor(appid: string, deploymentId: string): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (tenant) (tenant.waitingDeployments ??= new Set()).add(deploymentId);
+  }
+
+  async letGo(appid: string, deploymentId: string): Promise<string[]> {
+    const tenant = this.tenants.get(appid);
+    if (tenant?.heldBy !== deploymentId) return [];
+    const waiting = [...(tenant.waitingDeployments ?? [])].filter((id) => id !== deploymentId);
+    delete tenant.heldBy;
+    delete tenant.heldSinceMs;
+    delete tenant.waitingDeployments;
+    return waiting;
+  }
+
+  async handOver(appid: string, from: string, to: string, nowMs = Date.now()): Promise<boolean> {
+    const tenant = this.tenants.get(appid);
+    if (tenant?.heldBy !== from) return false;
+    Object.assign(tenant, { heldBy: to, heldSinceMs: nowMs });
+    return true;
   }
 
   async markUnusable(appid: string, status: Exclude<TenantStatus, 'active'>, reason: string, eventAtMs = Date.now()): Promise<boolean> {
@@ -182,17 +228,71 @@ export class MemoryTenants implements TenantPort {
 
 type Method = keyof TenantClient;
 
-/** What WeChat answers when nothing is scripted: success. `submitAudit` hands out auditids 1001, 1002, … */
-function defaultAnswer(method: Method, nextAuditId: () => number): unknown {
+/**
+ * What the scripted WeChat remembers of one mini-program, so that an unscripted answer agrees with
+ * the calls before it (a gray plan after grayrelease, the version online after a rollback). Tests
+ * may set it directly to describe what WeChat already has.
+ */
+export interface MiniProgram {
+  /** The user_version of the last commit. */
+  committed?: string;
+  /** The latest audit (get_latest_auditstatus); none until a submit. */
+  audit?: LatestAuditStatusResponse;
+  /** The version online for everyone (getversioninfo's release_info). */
+  online?: string;
+  /** The versions a rollback can go back to (get_history_version), newest first. */
+  history: HistoryVersion[];
+  /** The gray release plan: status 1 running, 3 done, 4 reverted. */
+  gray?: { status: number; percentage: number };
+}
+
+const ok = <T extends object>(answer: T = {} as T) => ({ errcode: 0, errmsg: 'ok', ...answer });
+
+/** What WeChat answers when nothing is scripted: success, consistent with the mini-program's state. `submitAudit` hands out auditids 1001, 1002, … */
+function defaultAnswer(method: Method, args: unknown[], mp: MiniProgram, nextAuditId: () => number): unknown {
   switch (method) {
-    case 'submitAudit':
-      return { errcode: 0, auditid: nextAuditId() };
-    case 'getAuditStatus':
+    case 'commit':
+      mp.committed = (args[0] as { user_version: string }).user_version;
+      return undefined;
+    case 'submitAudit': {
+      const auditid = nextAuditId();
+      mp.audit = ok({ auditid, status: 2 as const, user_version: mp.committed, submit_audit_time: Math.floor(Date.now() / 1000) });
+      return ok({ auditid });
+    }
     case 'getLatestAuditStatus':
-      return { errcode: 0, status: 2 };
+      if (!mp.audit) throw new WeChatApiError({ code: ERRCODE.INVALID_AUDIT_ID, errmsg: 'no audit', path: '/wxa/get_latest_auditstatus' });
+      return copy(mp.audit);
+    case 'getAuditStatus':
+      return ok({ status: 2 });
+    case 'undoCodeAudit':
+      if (mp.audit) mp.audit.status = 3;
+      return undefined;
+    case 'release': {
+      if (mp.gray?.status === 1) mp.gray.status = 3;
+      // The version it replaces becomes one a rollback can go back to.
+      const appVersion = 1 + Math.max(0, ...mp.history.map((v) => v.app_version));
+      if (mp.online && mp.committed && mp.online !== mp.committed) mp.history.unshift({ app_version: appVersion, user_version: mp.online, user_desc: '', commit_time: 0 });
+      mp.online = mp.committed ?? mp.online;
+      return undefined;
+    }
+    case 'grayRelease':
+      mp.gray = { status: 1, percentage: (args[0] as { gray_percentage: number }).gray_percentage };
+      return undefined;
+    case 'revertGrayRelease':
+      if (mp.gray?.status === 1) mp.gray.status = 4;
+      return undefined;
+    case 'getGrayReleasePlan':
+      return ok({ gray_release_plan: { status: mp.gray?.status ?? 0, create_timestamp: 0, gray_percentage: mp.gray?.percentage ?? 0 } });
+    case 'getHistoryVersion':
+      return ok({ version_list: copy(mp.history) });
+    case 'getVersionInfo':
+      return ok(mp.online ? { release_info: { release_time: 0, release_version: mp.online, release_desc: '' } } : {});
+    case 'revertCodeRelease':
+      mp.online = mp.history.find((v) => v.app_version === args[0])?.user_version ?? mp.online;
+      return undefined;
     case 'modifyDomain':
     case 'setWebviewDomain':
-      return { errcode: 0 };
+      return ok();
     default:
       return undefined;
   }
@@ -206,12 +306,21 @@ export interface WeChatCall {
 
 /**
  * WeChat as the engine sees it (`wechat.tenant(appid).commit(…)`): every call is recorded; the
- * answer is the next one scripted for that method (for that appid, or for any), else success.
+ * answer is the next one scripted for that method (for that appid, or for any), else success as
+ * the mini-program's remembered state has it.
  */
 export class ScriptedWeChat {
   readonly calls: WeChatCall[] = [];
   private readonly scripts: { method: Method; appid?: string; answer: unknown; times: number }[] = [];
+  private readonly miniPrograms = new Map<string, MiniProgram>();
   private auditIds = 1000;
+
+  /** What WeChat has for `appid` (unscripted answers read and change it); a test may set it. */
+  miniProgram(appid: string): MiniProgram {
+    let mp = this.miniPrograms.get(appid);
+    if (!mp) this.miniPrograms.set(appid, (mp = { history: [] }));
+    return mp;
+  }
 
   /** The next `times` calls of `method` (by `appid`, or by anyone) answer `answer`; an Error is thrown, a function is called with the arguments. */
   script(method: Method, answer: unknown, options: { appid?: string; times?: number } = {}): this {
@@ -229,7 +338,7 @@ export class ScriptedWeChat {
   private async call(appid: string, method: Method, args: unknown[]): Promise<unknown> {
     this.calls.push({ appid, method, args });
     const scripted = this.scripts.find((s) => s.method === method && (s.appid === undefined || s.appid === appid));
-    if (!scripted) return defaultAnswer(method, () => ++this.auditIds);
+    if (!scripted) return defaultAnswer(method, args, this.miniProgram(appid), () => ++this.auditIds);
     if (--scripted.times <= 0) this.scripts.splice(this.scripts.indexOf(scripted), 1);
     const answer = typeof scripted.answer === 'function' ? await (scripted.answer as (...a: unknown[]) => unknown)(...args) : scripted.answer;
     if (answer instanceof Error) throw answer;

@@ -75,6 +75,46 @@ describe('applyAuditOutcome', () => {
     expect(await target()).toEqual(before);
   });
 
+  describe('a cancelled deployment’s audit', () => {
+    it.each([
+      [{ status: 'approved' } as const, { auditOutcome: 'approved', error: { code: 'deployment_cancelled', message: 'the deployment was cancelled; its audit ended approved' } }],
+      [
+        { status: 'rejected', reason: 'icon', screenshot: 'm1' } as const,
+        { auditOutcome: 'rejected', reason: 'icon', screenshot: 'm1', error: { code: 'deployment_cancelled', message: 'the deployment was cancelled; its audit ended rejected: icon' } },
+      ],
+    ])('ends cancelled when its result arrives, keeping the result (%o), releasing nothing and letting go of the tenant', async (outcome, kept) => {
+      await given('auditing', { auditId: 9 }, { cancelRequested: true });
+      await engine.tenants.hold(A, ID);
+
+      const moved = await applyAuditOutcome(engine, ID, A, outcome);
+
+      expect(moved).toMatchObject({ state: 'cancelled', auditId: 9, ...kept });
+      expect(engine.deployQueue.sent).toEqual([]);
+      expect((await engine.tenants.get(A))?.heldBy).toBeUndefined();
+    });
+
+    it('ends cancelled when the audit was decided while its withdrawal was in flight', async () => {
+      await given('withdrawing', { stepStartedAtMs: 1, step: 'withdraw' }, { cancelRequested: true, withdrawAudits: true });
+      expect(await applyAuditOutcome(engine, ID, A, { status: 'approved' })).toMatchObject({ state: 'cancelled', auditOutcome: 'approved' });
+    });
+
+    it('stays under audit on a delay', async () => {
+      await given('auditing', {}, { cancelRequested: true });
+      expect(await applyAuditOutcome(engine, ID, A, { status: 'delayed', reason: 'holiday' })).toMatchObject({ state: 'auditing', auditDelayed: true });
+    });
+  });
+
+  it('lets go of the tenant when the audit rejects the target, and wakes the deployment waiting for it', async () => {
+    await given('auditing');
+    await engine.tenants.hold(A, ID);
+    await engine.tenants.waitFor(A, 'd-2-00000002');
+
+    await applyAuditOutcome(engine, ID, A, { status: 'rejected', reason: 'icon' });
+
+    expect((await engine.tenants.get(A))?.heldBy).toBeUndefined();
+    expect(advanceMessages()).toEqual(['d-2-00000002']);
+  });
+
   describe('a result that arrives before submit_audit answers', () => {
     it('is parked on the submitting target', async () => {
       await given('submitting', { stepStartedAtMs: 1 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentStatus, isActive, type Deployment } from '../../../shared/deployments/deployment';
+import { deploymentStatus, isActive, PENDING_ACTION_EXPIRES_MS, pendingActionExpired, type Deployment } from '../../../shared/deployments/deployment';
 
 const deployment = (over: Partial<Deployment> = {}): Deployment => ({
   id: 'd-1-00000000',
@@ -42,5 +42,33 @@ describe('deployment status (derived from target counts)', () => {
     expect(deploymentStatus(deployment(), { released: 1, failed: 1, rejected: 1, skipped: 1, cancelled: 1 })).toBe('completed');
     expect(isActive({ state: 'failed' }, deployment())).toBe(false);
     expect(isActive({ state: 'released' }, deployment({ rollbackRequested: true }))).toBe(true);
+  });
+
+  it('counts a target waiting for its tenant, a gray release being widened and a withdrawal as work left', () => {
+    expect(deploymentStatus(deployment(), { waiting: 1, released: 1 })).toBe('running');
+    const widening = deployment({ release: 'manual', releaseRequested: { atMs: 1, grayPercentage: 50 } });
+    expect(isActive({ state: 'gray', grayPercentage: 10 }, widening)).toBe(true);
+    expect(isActive({ state: 'gray', grayPercentage: 50 }, widening)).toBe(false);
+    // From counts alone, a gray release reads at rest until a worker claims its widening.
+    expect(deploymentStatus(widening, { gray: 2 })).toBe('completed');
+    expect(deploymentStatus(widening, { gray: 1, releasing: 1 })).toBe('running');
+    expect(isActive({ state: 'auditing' }, deployment({ cancelRequested: true, withdrawAudits: true }))).toBe(true);
+  });
+
+  it('settles a cancelled deployment whose audits only wait for their result', () => {
+    expect(deploymentStatus(deployment({ cancelRequested: true }), { cancelled: 2, auditing: 1 })).toBe('cancelled');
+    expect(deploymentStatus(deployment({ cancelRequested: true, withdrawAudits: true }), { cancelled: 2, auditing: 1 })).toBe('running');
+  });
+
+  it('is running while an operator action is pending, until the action expires', () => {
+    const NOW = 10 * PENDING_ACTION_EXPIRES_MS;
+    const pending = (ageMs: number) => deployment({ pendingAction: { action: 'retry', atMs: NOW - ageMs } });
+
+    expect(deploymentStatus(pending(0), { released: 3 }, NOW)).toBe('running');
+    expect(deploymentStatus(pending(PENDING_ACTION_EXPIRES_MS), { released: 3 }, NOW)).toBe('running');
+    expect(deploymentStatus(pending(PENDING_ACTION_EXPIRES_MS + 1), { released: 3 }, NOW)).toBe('completed');
+    expect(pendingActionExpired({ atMs: NOW - PENDING_ACTION_EXPIRES_MS - 1 }, NOW)).toBe(true);
+    // A pause still shows, whatever is pending.
+    expect(deploymentStatus({ ...pending(0), pausedReason: '85085' }, { committed: 1 }, NOW)).toBe('paused');
   });
 });

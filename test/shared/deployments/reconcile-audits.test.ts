@@ -54,6 +54,18 @@ describe('reconcileAudits', () => {
     expect(engine.deployQueue.sent).toEqual([{ message: { kind: 'advance', deploymentId: ID, appid: approved }, delaySeconds: 0 }]);
   });
 
+  it('polls an audit whose withdrawal is in flight, and settles its target cancelled', async () => {
+    await engine.deployments.update(ID, { cancelRequested: true, withdrawAudits: true });
+    const appid = await auditing(1, 12);
+    await engine.deployments.claimStep(ID, appid, 'withdraw', T0 - 5 * MINUTE);
+    engine.wechat.script('getAuditStatus', { status: 0 });
+
+    expect(await reconcileAudits(engine)).toEqual({ checked: 1, resolved: 1 });
+
+    expect(await target(appid)).toMatchObject({ state: 'cancelled', auditOutcome: 'approved' });
+    expect(engine.deployQueue.sent).toEqual([]); // nothing is released
+  });
+
   it('says "rejected by WeChat" when the rejection carries no reason', async () => {
     const appid = await auditing(1, 12);
     engine.wechat.script('getAuditStatus', { status: 1 });

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployEngine } from '../../../shared/deployments/engine-ports';
+import { TenantStore } from '../../../shared/tenants/tenant-store';
+import { startTestDynamo, type TestDynamo } from '../../support/dynamo';
+import { MemoryTenants } from '../../support/memory-deploy-engine';
+
+/**
+ * The deploy engine's tenant bookkeeping (whose turn it is, what is online), run against the
+ * in-memory tenants the engine's tests use and TenantStore on dynalite: both must answer alike.
+ */
+
+type TenantPort = DeployEngine['tenants'];
+
+interface Subject {
+  tenants: TenantPort;
+  /** Adds an active tenant. */
+  add(appid: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const subjects: [string, () => Promise<Subject>][] = [
+  [
+    'MemoryTenants',
+    async () => {
+      const tenants = new MemoryTenants();
+      return { tenants, add: async (appid) => void tenants.add(appid), close: async () => undefined };
+    },
+  ],
+  [
+    'TenantStore',
+    async () => {
+      const dynamo: TestDynamo = await startTestDynamo(`mpfleet-${randomUUID()}`);
+      const tenants = new TenantStore(dynamo.db, dynamo.table);
+      return { tenants, add: (appid) => tenants.saveAuthorization(appid, [18], 1_000), close: () => dynamo.close() };
+    },
+  ],
+];
+
+const D1 = 'd-1-00000001';
+const D2 = 'd-2-00000002';
+const D3 = 'd-3-00000003';
+
+describe.each(subjects)('%s', (_, open) => {
+  let subject: Subject;
+  let tenants: TenantPort;
+  beforeAll(async () => {
+    subject = await open();
+    tenants = subject.tenants;
+  });
+  afterAll(() => subject.close());
+
+  /** A fresh tenant per test (the table is shared by the suite). */
+  async function tenant(): Promise<string> {
+    const appid = `wx${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    await subject.add(appid);
+    return appid;
+  }
+
+  it('holds a tenant for one deployment at a time, naming the holder to the others', async () => {
+    const appid = await tenant();
+
+    expect(await tenants.hold(appid, D1)).toEqual({ held: true, continuing: false });
+    expect(await tenants.hold(appid, D1)).toEqual({ held: true, continuing: true }); // a redelivery
+    expect(await tenants.hold(appid, D2)).toEqual({ held: false, holder: D1 });
+    expect((await tenants.get(appid))?.heldBy).toBe(D1);
+  });
+
+  it('lets go only for the holder, answering the deployments that waited (not itself)', async () => {
+    const appid = await tenant();
+    await tenants.hold(appid, D1);
+    await tenants.waitFor(appid, D2);
+    await tenants.waitFor(appid, D3);
+    await tenants.waitFor(appid, D2);
+    await tenants.waitFor(appid, D1);
+
+    expect(await tenants.letGo(appid, D2)).toEqual([]);
+    expect((await tenants.letGo(appid, D1)).sort()).toEqual([D2, D3]);
+    expect((await tenants.get(appid))?.heldBy).toBeUndefined();
+    expect(await tenants.letGo(appid, D1)).toEqual([]); // a repeat wakes nobody twice
+  });
+
+  it('says whether another deployment held the tenant since this one last did', async () => {
+    const appid = await tenant();
+    await tenants.hold(appid, D1);
+    await tenants.letGo(appid, D1);
+    expect(await tenants.hold(appid, D1)).toEqual({ held: true, continuing: true });
+    await tenants.letGo(appid, D1);
+
+    await tenants.hold(appid, D2);
+    await tenants.letGo(appid, D2);
+    expect(await tenants.hold(appid, D1)).toEqual({ held: true, continuing: false });
+  });
+
+  it('hands the tenant over only from its holder', async () => {
+    const appid = await tenant();
+    await tenants.hold(appid, D1);
+
+    expect(await tenants.handOver(appid, D2, D3)).toBe(false);
+    expect(await tenants.handOver(appid, D1, D2)).toBe(true);
+    expect((await tenants.get(appid))?.heldBy).toBe(D2);
+    expect(await tenants.hold(appid, D1)).toEqual({ held: false, holder: D2 });
+    // What the superseded deployment left at WeChat is not the new holder's.
+    expect(await tenants.hold(appid, D2)).toEqual({ held: true, continuing: false });
+  });
+
+  it('lets a deployment go ahead on a tenant that does not exist: its commit fails on its own terms', async () => {
+    expect(await tenants.hold(`wx${'f'.repeat(16)}`, D1)).toEqual({ held: true, continuing: false });
+  });
+
+  it('records the release that landed last, whichever deployment recorded it first', async () => {
+    const appid = await tenant();
+    await tenants.recordRelease(appid, '2.0.0', 20_000);
+    await tenants.recordRelease(appid, '1.0.0', 10_000);
+    expect((await tenants.get(appid))?.releasedVersion).toBe('2.0.0');
+    await tenants.recordRelease(appid, '3.0.0', 30_000);
+    expect((await tenants.get(appid))?.releasedVersion).toBe('3.0.0');
+  });
+
+  it('records a rollback only while the version rolled back is the one recorded', async () => {
+    const appid = await tenant();
+    await tenants.recordRelease(appid, '2.0.0', 20_000);
+
+    await tenants.recordRollback(appid, '1.5.0', '1.0.0', 30_000);
+    expect((await tenants.get(appid))?.releasedVersion).toBe('2.0.0');
+    await tenants.recordRollback(appid, '2.0.0', '1.0.0', 30_000);
+    expect((await tenants.get(appid))?.releasedVersion).toBe('1.0.0');
+    // A release that landed before the rollback does not undo it.
+    await tenants.recordRelease(appid, '2.0.0', 25_000);
+    expect((await tenants.get(appid))?.releasedVersion).toBe('1.0.0');
+  });
+});
