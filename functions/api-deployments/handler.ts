@@ -40,8 +40,8 @@ export const handler = httpHandler(
       const page = await p.deployments.list(query.limit ?? 20, query.nextToken);
       const deployments = await Promise.all(
         page.deployments.map(async (d) => {
-          const counts = await p.deployments.counts(d.id);
-          return deploymentSummary(d, deploymentStatus(d, counts), counts);
+          const tally = await p.deployments.tally(d.id);
+          return deploymentSummary(d, deploymentStatus(d, tally), tally.counts);
         }),
       );
       return json(200, { deployments, ...(page.nextToken ? { nextToken: page.nextToken } : {}) } satisfies DeploymentPage);
@@ -50,12 +50,12 @@ export const handler = httpHandler(
       const p = services();
       const deployment = await loadDeployment(p, event.pathParameters?.id);
       const query = parseOr400(PageQuery, queryParams(event));
-      const [counts, page] = await Promise.all([
-        p.deployments.counts(deployment.id),
+      const [tally, page] = await Promise.all([
+        p.deployments.tally(deployment.id),
         p.deployments.listTargets(deployment.id, query.limit ?? 100, query.nextToken),
       ]);
       return json(200, {
-        ...deploymentSummary(deployment, deploymentStatus(deployment, counts), counts),
+        ...deploymentSummary(deployment, deploymentStatus(deployment, tally), tally.counts),
         targets: page.targets.map(targetView),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
       } satisfies DeploymentView);

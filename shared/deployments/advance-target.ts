@@ -173,8 +173,9 @@ const REFUSABLE_STEPS: ReadonlySet<StepName> = new Set(['rollback', 'rollback_gr
 async function refuse(run: StepRun, error: TargetError): Promise<undefined> {
   const { engine, deployment, target, step } = run;
   logger.warn('WeChat refused the step; the target stays as it was', { deploymentId: deployment.id, appid: target.appid, step, error });
-  // A refused withdrawal is not asked again: the audit runs on and its result settles the target.
-  await engine.deployments.refuseStep(deployment.id, target.appid, step, run.startedAtMs, error, step === 'withdraw' ? { withdrawRefused: true } : {});
+  // Not asked again (a refused withdrawal: the audit runs on and its result settles the target)
+  // until the operator issues the action again.
+  await engine.deployments.refuseStep(deployment.id, target.appid, step, run.startedAtMs, error);
   return undefined;
 }
 
@@ -458,7 +459,7 @@ async function supersede(engine: DeployEngine, deployment: Deployment, appid: st
   let settled: Target | undefined;
   if (!older || !olderTarget) settled = olderTarget;
   else if (['queued', 'waiting', 'committed', 'approved'].includes(olderTarget.state)) settled = await engine.deployments.cancelTarget(holder, appid, { code: 'superseded', message: `superseded by deployment ${deployment.id}` });
-  else if (olderTarget.state === 'auditing' && !olderTarget.withdrawRefused) {
+  else if (olderTarget.state === 'auditing' && olderTarget.refused !== 'withdraw') {
     await runStep(engine, older, olderTarget, 'withdraw', false);
     settled = await engine.deployments.getTarget(holder, appid);
   } else settled = olderTarget;

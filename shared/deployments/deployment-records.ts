@@ -1,6 +1,6 @@
 import { booleanField, definedFields, numberField, objectField, required as requiredField, stringField } from '../db/item-fields';
 import type { AuditOutcome } from './audit-results';
-import type { Deployment, Target, TargetError } from './deployment';
+import type { Deployment, RestingTarget, Target, TargetError, TargetTally } from './deployment';
 import { STEP_NAMES, TARGET_STATES, type StepName, type TargetState } from './target-machine';
 import { BULK_ACTIONS, type BulkAction } from './deployment';
 
@@ -58,7 +58,7 @@ export function targetFromItem(item: Item): Target {
     waitingFor: str(item.waitingFor),
     auditOutcome: auditStatus(item.auditOutcome),
     previousRejection: str(item.previousRejection),
-    withdrawRefused: bool(item.withdrawRefused),
+    refused: stepName(item.refused),
     createdAtMs: num(item.createdAtMs) ?? 0,
     updatedAtMs: num(item.updatedAtMs) ?? 0,
   });
@@ -96,4 +96,27 @@ export function deploymentFromItem(item: Item): Deployment {
     resubmission: obj<Deployment['resubmission']>(item.resubmission),
     pendingAction: pendingAction(item.pendingAction, item),
   });
+}
+
+/** What a tally needs of a target: its state and what decides its next step. */
+export function restingFromItem(item: Item): RestingTarget {
+  return defined<RestingTarget>({ state: required(state(item.state), 'state', item), grayPercentage: num(item.grayPercentage), refused: stepName(item.refused) });
+}
+
+/** Counts targets per state and per group of equal resting fields. */
+export class TallyBuilder {
+  private readonly counts: TargetTally['counts'] = {};
+  private readonly groups = new Map<string, { target: RestingTarget; n: number }>();
+
+  add(target: RestingTarget): void {
+    this.counts[target.state] = (this.counts[target.state] ?? 0) + 1;
+    const key = `${target.state}|${target.grayPercentage ?? ''}|${target.refused ?? ''}`;
+    const group = this.groups.get(key);
+    if (group) group.n += 1;
+    else this.groups.set(key, { target, n: 1 });
+  }
+
+  done(): TargetTally {
+    return { counts: this.counts, groups: [...this.groups.values()] };
+  }
 }

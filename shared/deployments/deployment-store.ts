@@ -1,6 +1,6 @@
 import { recordMetric } from '../metrics/record';
 import type { AuditOutcome } from './audit-results';
-import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch } from './deployment';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch, TargetTally } from './deployment';
 import { assertTransition, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
 
 /**
@@ -85,8 +85,16 @@ export abstract class DeploymentStore {
   }
   abstract getTarget(id: string, appid: string): Promise<Target | undefined>;
   abstract listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }>;
-  /** How many targets are in each state (read from the targets themselves, so never out of step). */
-  abstract counts(id: string): Promise<Partial<Record<TargetState, number>>>;
+  /**
+   * The deployment's targets counted per state, and grouped by what decides their next step (read
+   * from the targets themselves, so never out of step).
+   */
+  abstract tally(id: string): Promise<TargetTally>;
+
+  /** How many targets are in each state. */
+  async counts(id: string): Promise<Partial<Record<TargetState, number>>> {
+    return (await this.tally(id)).counts;
+  }
   /** Every target waiting on an audit submitted before `beforeMs`, oldest first (for the reconciler). */
   abstract auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget>;
 
@@ -138,9 +146,14 @@ export abstract class DeploymentStore {
    * WeChat refused the step for a reason that leaves the target as it was (no earlier version to
    * roll back to, no withdrawal quota): back where the step started, the refusal as its error.
    */
-  refuseStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, error: TargetError, patch: Pick<TargetPatch, 'withdrawRefused'> = {}): Promise<Target | undefined> {
+  refuseStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, error: TargetError): Promise<Target | undefined> {
     const { from, via } = STEPS[step];
-    return this.move(deploymentId, appid, { event: 'refuse', from: [via], to: from, set: { ...patch, error, attempts: 0 }, remove: ['stepStartedAtMs'], ownedBy });
+    return this.move(deploymentId, appid, { event: 'refuse', from: [via], to: from, set: { error, refused: step, attempts: 0 }, remove: ['stepStartedAtMs'], ownedBy });
+  }
+
+  /** The operator issued the action again: a step WeChat refused for this target is tried again. */
+  reconsider(deploymentId: string, appid: string, state: TargetState): Promise<Target | undefined> {
+    return this.move(deploymentId, appid, { event: 'reconsider', from: [state], to: state, remove: ['refused', 'error'] });
   }
 
   /** The deployment was cancelled between the claim and the WeChat call: the call is never made. */
@@ -174,7 +187,15 @@ export abstract class DeploymentStore {
 
   /** The step cannot succeed: the target ends `failed` (retryable by the operator) or `skipped`. */
   stopStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, to: 'failed' | 'skipped', error: TargetError): Promise<Target | undefined> {
-    return this.move(deploymentId, appid, { event: 'stop', from: [STEPS[step].via], to, set: { error, resumeFrom: resumeFromFailed(step) }, remove: ['stepStartedAtMs'], ownedBy });
+    // A parked audit result belonged to a submit that did not land: a retried submit must not inherit it.
+    return this.move(deploymentId, appid, {
+      event: 'stop',
+      from: [STEPS[step].via],
+      to,
+      set: { error, resumeFrom: resumeFromFailed(step) },
+      remove: ['stepStartedAtMs', 'earlyAuditOutcome'],
+      ownedBy,
+    });
   }
 
   /** Keeps an audit result that arrived while submit_audit was still answering. */

@@ -115,8 +115,11 @@ export interface Target {
   auditOutcome?: AuditOutcome['status'];
   /** The rejection before the last resubmission, kept for the record. */
   previousRejection?: string;
-  /** WeChat refused to withdraw this target's audit (87013): not asked again. */
-  withdrawRefused?: boolean;
+  /**
+   * The step WeChat refused for this target (a rollback with no earlier version, a withdrawal
+   * beyond the quota): not asked again until the operator issues the action again.
+   */
+  refused?: StepName;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -139,7 +142,7 @@ export function pendingActionExpired(pending: { atMs: number }, nowMs = Date.now
 }
 
 /** Whether this target still has work to do (or is waiting on WeChat), given its deployment. */
-export function isActive(target: Pick<Target, 'state' | 'grayPercentage' | 'withdrawRefused'>, deployment: Deployment): boolean {
+export function isActive(target: RestingTarget, deployment: Deployment): boolean {
   // A queued target always has a message coming: its step, or (cancelled meanwhile) its cancel.
   // Until then a cancelled deployment is not settled: a cancel accepted while it was preparing
   // finds its last targets recorded as queued after the cancel's own pass.
@@ -149,12 +152,21 @@ export function isActive(target: Pick<Target, 'state' | 'grayPercentage' | 'with
   return dueStep(deployment, target) !== undefined;
 }
 
+/** What decides whether a target at rest has a step due: its state and what it carries. */
+export type RestingTarget = Pick<Target, 'state' | 'grayPercentage' | 'refused'>;
+
+/** A deployment's targets counted: per state, and grouped by what decides their next step. */
+export interface TargetTally {
+  counts: Partial<Record<TargetState, number>>;
+  groups: { target: RestingTarget; n: number }[];
+}
+
 /** The deployment's status, derived from its targets rather than stored beside them. */
-export function deploymentStatus(deployment: Deployment, counts: Partial<Record<TargetState, number>>, nowMs = Date.now()): DeploymentStatus {
+export function deploymentStatus(deployment: Deployment, tally: TargetTally, nowMs = Date.now()): DeploymentStatus {
   if (!deployment.fanOutDone) return 'preparing';
   if (deployment.pausedReason) return 'paused';
   if (deployment.pendingAction && !pendingActionExpired(deployment.pendingAction, nowMs)) return 'running';
-  const active = (Object.entries(counts) as [TargetState, number][]).some(([state, n]) => n > 0 && isActive({ state }, deployment));
+  const active = tally.groups.some(({ target, n }) => n > 0 && isActive(target, deployment));
   if (active) return 'running';
   return deployment.cancelRequested ? 'cancelled' : 'completed';
 }

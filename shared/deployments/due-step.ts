@@ -1,4 +1,4 @@
-import type { Deployment, Target } from './deployment';
+import type { Deployment, RestingTarget } from './deployment';
 import type { StepName } from './target-machine';
 
 /**
@@ -7,7 +7,13 @@ import type { StepName } from './target-machine';
  * operator, or nothing at all). A cancelled deployment starts no WeChat write: only rollbacks,
  * gray reverts and audit withdrawals still run.
  */
-export function dueStep(deployment: Deployment, target: Pick<Target, 'state' | 'grayPercentage' | 'withdrawRefused'>): StepName | undefined {
+export function dueStep(deployment: Deployment, target: RestingTarget): StepName | undefined {
+  const step = nextFor(deployment, target);
+  // A step WeChat refused is not asked again until the operator issues the action again.
+  return step !== undefined && step === target.refused ? undefined : step;
+}
+
+function nextFor(deployment: Deployment, target: RestingTarget): StepName | undefined {
   const cancelled = !!deployment.cancelRequested;
   const requested = deployment.releaseRequested;
   switch (target.state) {
@@ -16,7 +22,7 @@ export function dueStep(deployment: Deployment, target: Pick<Target, 'state' | '
     case 'committed':
       return !cancelled && deployment.submitAudit && !deployment.pausedReason ? 'submit' : undefined;
     case 'auditing':
-      return cancelled && deployment.withdrawAudits && !target.withdrawRefused ? 'withdraw' : undefined;
+      return cancelled && deployment.withdrawAudits ? 'withdraw' : undefined;
     case 'approved':
       if (cancelled || deployment.rollbackRequested) return undefined;
       if (requested) return requested.grayPercentage !== undefined ? 'gray' : 'release';

@@ -2,10 +2,10 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { conditionHeld, ifConditionHeld } from '../db/conditional';
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
-import { deploymentFromItem, targetFromItem } from './deployment-records';
-import type { BulkAction, Deployment, DeploymentPatch, Target } from './deployment';
+import { deploymentFromItem, restingFromItem, targetFromItem, TallyBuilder } from './deployment-records';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } from './deployment';
 import { DeploymentStore, type AuditingTarget, type TargetMove } from './deployment-store';
-import { AUDIT_PENDING, type TargetState } from './target-machine';
+import { AUDIT_PENDING } from './target-machine';
 
 const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
 const targetKey = (id: string, appid: string) => ({ pk: `DEPLOY#${id}`, sk: `TARGET#${appid}` });
@@ -127,8 +127,8 @@ export class DynamoDeploymentStore extends DeploymentStore {
     };
   }
 
-  async counts(id: string): Promise<Partial<Record<TargetState, number>>> {
-    const counts: Partial<Record<TargetState, number>> = {};
+  async tally(id: string): Promise<TargetTally> {
+    const tally = new TallyBuilder();
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -136,15 +136,15 @@ export class DynamoDeploymentStore extends DeploymentStore {
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
           ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
-          ProjectionExpression: '#state',
+          ProjectionExpression: '#state, grayPercentage, refused',
           ExpressionAttributeNames: { '#state': 'state' },
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) counts[item.state as TargetState] = (counts[item.state as TargetState] ?? 0) + 1;
+      for (const item of page.Items ?? []) tally.add(restingFromItem(item));
       start = page.LastEvaluatedKey;
     } while (start);
-    return counts;
+    return tally.done();
   }
 
   async *auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget> {

@@ -4,7 +4,7 @@ import type { AuditItem } from '../wechat/types';
 import type { DeployMessage } from './deploy-queue';
 import { isActive, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
-import type { TargetState } from './target-machine';
+import type { StepName, TargetState } from './target-machine';
 import { letGoIfSettled } from './tenant-turns';
 
 type ActionEngine = Pick<DeployEngine, 'deployments' | 'deployQueue' | 'tenants' | 'wechat'>;
@@ -158,12 +158,25 @@ async function applyToTarget(engine: ActionEngine, deployment: Deployment, actio
     case 'cancel': {
       // What has not reached WeChat's audit is cancelled now; audits under review end cancelled
       // when their result arrives (or are withdrawn, if asked); in-flight steps land first.
+      if (target.state === 'auditing' && target.refused === 'withdraw') return (await store.reconsider(deployment.id, target.appid, target.state)) ?? target;
       const cancelled = await store.cancelTarget(deployment.id, target.appid);
       if (!cancelled) return target;
       await letGoIfSettled(engine, deployment, cancelled);
       return cancelled;
     }
-    default:
+    default: {
+      // Issued again: a step WeChat refused for this target (no earlier version, no withdrawal quota) is tried again.
+      if (target.refused && RETRIED_BY[action].includes(target.refused)) return (await store.reconsider(deployment.id, target.appid, target.state)) ?? target;
       return target;
+    }
   }
 }
+
+/** The refusable steps an action asks for again. */
+const RETRIED_BY: Record<BulkAction, readonly StepName[]> = {
+  rollback: ['rollback', 'rollback_gray'],
+  'revert-gray': ['revert_gray'],
+  cancel: ['withdraw'],
+  release: [],
+  retry: [],
+};

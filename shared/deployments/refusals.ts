@@ -16,9 +16,14 @@ const EXPLANATIONS: ReadonlyMap<number, string> = new Map([
   [ERRCODE.IP_NOT_WHITELISTED, "this server's IP is not on the third-party platform's whitelist"],
 ]);
 
-export function explainWeChatError(error: Pick<WeChatApiError, 'code' | 'errmsg' | 'network'>): string {
+/** The same errcode means something else from these APIs. */
+const EXPLANATIONS_BY_PATH: Readonly<Record<string, ReadonlyMap<number, string>>> = {
+  '/wxa/undocodeaudit': new Map([[ERRCODE.NO_EARLIER_VERSION, 'no audit under review to withdraw: WeChat has already decided it, and its result settles the target']]),
+};
+
+export function explainWeChatError(error: Pick<WeChatApiError, 'code' | 'errmsg' | 'network' | 'path'>): string {
   if (error.network) return `WeChat could not be reached: ${error.errmsg}`;
-  const explanation = EXPLANATIONS.get(error.code);
+  const explanation = EXPLANATIONS_BY_PATH[error.path]?.get(error.code) ?? EXPLANATIONS.get(error.code);
   return explanation ? `${explanation} (WeChat: ${error.errmsg})` : error.errmsg;
 }
 

@@ -103,6 +103,7 @@ export type TargetEvent =
   | 'revert'
   | 'recommit'
   | 'refuse'
+  | 'reconsider'
   | 'stop'
   | 'cancel_unstarted'
   | 'park_audit_outcome'
@@ -129,12 +130,13 @@ const stepRows = (make: (name: StepName, step: StepDefinition) => Transition | u
 /** Outcomes of a step WeChat refused for a reason that leaves the target as it was (not a failure). */
 const REFUSABLE: Partial<Record<StepName, string>> = {
   rollback: 'WeChat has no earlier version to roll back to (87012), a gray release is running (87011), or our version is no longer the one online: the target stays live, with the refusal as its error',
+  rollback_gray: 'WeChat refused to revert the gray release: the target stays gray, with the refusal as its error',
   withdraw: 'WeChat allows no more audit withdrawals now (87013) or the audit was already decided: the audit continues, and the target is cancelled when its result arrives',
   revert_gray: 'no gray release is running any more: the target stays as it was, with the refusal as its error',
 };
 
 /** Every transition a target may make. A same-state row updates the target without moving it. */
-export const TRANSITIONS: readonly Transition[] = [
+export const TRANSITIONS: readonly Transition[] = unique([
   { event: 'wait', from: 'queued', to: 'waiting', when: 'another deployment is in the middle of its lifecycle on this tenant: this one waits its turn' },
   { event: 'wake', from: 'waiting', to: 'queued', when: 'the other deployment let go of the tenant (or was superseded)' },
   ...stepRows((name, s) => ({ event: 'claim', from: s.from, to: s.via, when: `a worker starts the ${name} step (one conditional write: a duplicate message finds it claimed)` })),
@@ -148,11 +150,17 @@ export const TRANSITIONS: readonly Transition[] = [
       name === 'submit' ? ', or our submission was already under audit (85009, or found on takeover)' : name === 'release' || name === 'complete' ? ', or it was already released (85052)' : name === 'rollback' ? ', or the pinned version is already online' : ''
     }`,
   })),
-  ...stepRows((name, s) =>
-    name === 'withdraw' ? undefined : { event: 'revert', from: s.via, to: s.from, when: `the ${name} step will run again: a retryable WeChat error (with backoff) or our own fault${name === 'submit' ? '; the privacy scan (61039) or the audit quota (85085)' : ''}` },
-  ),
+  ...stepRows((name, s) => ({
+    event: 'revert',
+    from: s.via,
+    to: s.from,
+    when: `the ${name} step will run again: a retryable WeChat error (with backoff) or our own fault${name === 'submit' ? '; the privacy scan (61039) or the audit quota (85085)' : ''}`,
+  })),
   { event: 'recommit', from: 'submitting', to: 'queued', when: 'WeChat has no commit for this version (85086): commit again, at most 3 times' },
   ...stepRows((name, s) => (REFUSABLE[name] ? { event: 'refuse', from: s.via, to: s.from, when: REFUSABLE[name]! } : undefined)),
+  ...[...new Set(STEP_NAMES.filter((name) => REFUSABLE[name]).map((name) => STEPS[name].from))].map(
+    (state): Transition => ({ event: 'reconsider', from: state, to: state, when: 'the operator issues the refused action again: WeChat is asked once more' }),
+  ),
   ...stepRows((name, s) => (REFUSABLE[name] ? undefined : { event: 'stop', from: s.via, to: 'failed', when: 'a permanent WeChat error, retries exhausted, the tenant must re-authorize, or the ext_json is invalid' })),
   ...stepRows((name, s) => (REFUSABLE[name] ? undefined : { event: 'stop', from: s.via, to: 'skipped', when: 'the tenant revoked the authorization (61003)' })),
   ...stepRows((name, s) =>
@@ -176,7 +184,16 @@ export const TRANSITIONS: readonly Transition[] = [
   { event: 'resubmit', from: 'rejected', to: 'committed', when: 'the operator retries (resubmits) a rejected target, optionally with feedback and new audit items' },
   { event: 'resubmit', from: 'rejected', to: 'queued', when: 'the same, when another deployment used the tenant since: its code is committed again first' },
   ...(['queued', 'waiting', 'committed', 'approved'] as const).map((from): Transition => ({ event: 'cancel', from, to: 'cancelled', when: 'the deployment is cancelled before this target\'s next WeChat write' })),
-];
+]);
+
+/** Steps sharing an in-flight state make the same row more than once (e.g. every releasing step stops alike). */
+function unique(rows: Transition[]): Transition[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const key = `${row.event}|${row.from}|${row.to}|${row.when}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
 
 /** A move the table does not allow: a bug in the caller, never a race (races fail their condition). */
 export class IllegalTransition extends Error {

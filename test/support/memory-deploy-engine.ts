@@ -1,4 +1,6 @@
-import type { BulkAction, Deployment, DeploymentPatch, Target } from '../../shared/deployments/deployment';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } from '../../shared/deployments/deployment';
+import { TallyBuilder } from '../../shared/deployments/deployment-records';
+import { definedFields } from '../../shared/db/item-fields';
 import type { DeployMessage } from '../../shared/deployments/deploy-messages';
 import { DeploymentStore, type AuditingTarget, type TargetMove } from '../../shared/deployments/deployment-store';
 import type { DeployEngine } from '../../shared/deployments/engine-ports';
@@ -82,10 +84,10 @@ export class MemoryDeploymentStore extends DeploymentStore {
     return { targets: items.map(copy), ...rest };
   }
 
-  async counts(id: string): Promise<Partial<Record<TargetState, number>>> {
-    const counts: Partial<Record<TargetState, number>> = {};
-    for (const { state } of this.targetsOf(id)) counts[state] = (counts[state] ?? 0) + 1;
-    return counts;
+  async tally(id: string): Promise<TargetTally> {
+    const tally = new TallyBuilder();
+    for (const { state, grayPercentage, refused } of this.targetsOf(id)) tally.add(definedFields({ state, grayPercentage, refused }));
+    return tally.done();
   }
 
   /** The audit index: targets whose audit is pending (auditing, or its withdrawal in flight) with a submission time, oldest submission first. */

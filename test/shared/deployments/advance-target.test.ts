@@ -230,10 +230,7 @@ describe('a gray release', () => {
     expect((await engine.tenants.get(A))?.releasedVersion).toBe('1.1.0');
   });
 
-  // BUG: rollback_gray is refusable in advance-target (REFUSABLE_STEPS) but the machine declares no
-  // `refuse rolling_back → gray`, so a refused gray rollback throws IllegalTransition and the
-  // target stays rolling_back until a takeover, which fails the same way.
-  it.fails('leaves a gray target gray, with the refusal as its error, when WeChat will not revert its gray release', async () => {
+  it('leaves a gray target gray, with the refusal as its error, when WeChat will not revert its gray release', async () => {
     await given('gray', { ...manual(10), rollbackRequested: true }, { grayPercentage: 10 });
     engine.wechat.script('revertGrayRelease', wechatError(40097, '/wxa/revertgrayrelease', 'invalid args'));
     engine.wechat.miniProgram(A).gray = { status: 1, percentage: 10 };
@@ -290,14 +287,12 @@ describe('a rollback', () => {
     expect(sent()).toEqual([]);
   });
 
-  // BUG: a refused rollback leaves the target released while the deployment still asks for a
-  // rollback, so dueStep keeps answering `rollback`: the deployment shows `running` for ever
-  // (`mpfleet … --watch` never returns) and every later message asks WeChat again.
-  it.fails('settles the deployment once its rollback was refused', async () => {
+  // A refusal is recorded (`refused`), so the step is not due again until the operator asks again.
+  it('settles the deployment once its rollback was refused', async () => {
     await given('released', { rollbackRequested: true });
     Object.assign(engine.wechat.miniProgram(A), { online: '1.3.0', history: [OLDER] });
     await advance();
-    expect(deploymentStatus((await engine.deployments.get(ID))!, await engine.deployments.counts(ID))).toBe('completed');
+    expect(deploymentStatus((await engine.deployments.get(ID))!, await engine.deployments.tally(ID))).toBe('completed');
   });
 });
 
@@ -331,16 +326,13 @@ describe('withdrawing an audit', () => {
     expect(engine.wechat.methods(A)).toEqual(['undoCodeAudit']);
     expect(await target()).toMatchObject({
       state: 'auditing',
-      withdrawRefused: true,
+      refused: 'withdraw',
       error: { code: 87013, message: 'WeChat allows no more audit withdrawals for now: the audit continues, and its result settles the target (WeChat: quota used up)' },
     });
     expect((await engine.tenants.get(A))?.heldBy).toBe(ID);
   });
 
-  // BUG: a retryable error (-1, 45011, network) on undocodeaudit reverts the step, but the machine
-  // declares no `revert withdrawing → auditing`: the store throws IllegalTransition and the
-  // target stays withdrawing until a takeover.
-  it.fails('keeps the audit under review when WeChat is busy during the withdrawal', async () => {
+  it('keeps the audit under review when WeChat is busy during the withdrawal', async () => {
     await given('auditing', { cancelRequested: true, withdrawAudits: true }, { auditId: 31, submittedAtMs: T0 - MINUTE });
     engine.wechat.script('undoCodeAudit', wechatError(-1, '/wxa/undocodeaudit', 'system busy'));
     await advance();

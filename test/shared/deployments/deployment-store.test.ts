@@ -122,6 +122,8 @@ function drive(store: DeploymentStore, id: string, t: Transition, step: StepName
       return store.resubmitTarget(id, A, 'blurry icon', t.to as 'committed' | 'queued');
     case 'cancel':
       return store.cancelTarget(id, A);
+    case 'reconsider':
+      return store.reconsider(id, A, t.from);
   }
 }
 
@@ -166,7 +168,7 @@ describe.each(subjects)('%s', (_, open) => {
 
   describe('every transition of the table, through the store method that makes it', () => {
     it('drives every row, each with the step it belongs to', () => {
-      for (const { t, step } of ROWS) if (!['wait', 'wake', 'park_audit_outcome', 'retry', 'resubmit', 'cancel'].includes(t.event) && !t.event.startsWith('audit_')) expect(step, `${t.event} ${t.from} → ${t.to}`).toBeDefined();
+      for (const { t, step } of ROWS) if (!['wait', 'wake', 'park_audit_outcome', 'retry', 'resubmit', 'cancel', 'reconsider'].includes(t.event) && !t.event.startsWith('audit_')) expect(step, `${t.event} ${t.from} → ${t.to}`).toBeDefined();
     });
 
     it.each(ROWS.map(({ t, step }) => [`${t.event} ${t.from} → ${t.to}${step ? ` (${step})` : ''}`, t, step] as const))('%s', async (_, t, step) => {
@@ -318,7 +320,7 @@ describe.each(subjects)('%s', (_, open) => {
       expect((await auditing(NOW, id)).map((t) => t.appid)).toEqual([withdrawn, refused, decided]);
 
       await store.landStep(id, withdrawn, 'withdraw', CLAIMED_AT, LANDED.withdraw);
-      await store.refuseStep(id, refused, 'withdraw', CLAIMED_AT, { code: 87013, message: 'no quota' }, { withdrawRefused: true });
+      await store.refuseStep(id, refused, 'withdraw', CLAIMED_AT, { code: 87013, message: 'no quota' });
       await store.recordAuditOutcome(id, decided, { status: 'approved' }, true);
 
       expect((await auditing(NOW, id)).map((t) => t.appid)).toEqual([refused]);
@@ -441,9 +443,9 @@ describe.each(subjects)('%s', (_, open) => {
       const id = await deploymentWith([A, 'withdrawing', { stepStartedAtMs: CLAIMED_AT, step: 'withdraw', attempts: 1 }]);
       const error = { code: 87013, message: 'WeChat allows no more audit withdrawals for now' };
 
-      const refused = await store.refuseStep(id, A, 'withdraw', CLAIMED_AT, error, { withdrawRefused: true });
+      const refused = await store.refuseStep(id, A, 'withdraw', CLAIMED_AT, error);
 
-      expect(refused).toMatchObject({ state: 'auditing', withdrawRefused: true, error, attempts: 0 });
+      expect(refused).toMatchObject({ state: 'auditing', refused: 'withdraw', error, attempts: 0 });
       expect(refused).not.toHaveProperty('stepStartedAtMs');
     });
 
@@ -481,10 +483,7 @@ describe.each(subjects)('%s', (_, open) => {
       expect(await store.revertStep(id, A, 'submit', CLAIMED_AT, { attempts: 1, error: { code: -1, message: 'busy' } })).not.toHaveProperty('earlyAuditOutcome');
     });
 
-    // BUG: stopStep keeps a parked audit result (it removes only stepStartedAtMs), and retryTarget
-    // does not remove it either: after the operator's retry, a fresh submit that lands applies
-    // that stale result to the new audit (advance-target's submit afterLanding).
-    it.fails('drops a parked audit result when the submit is stopped', async () => {
+    it('drops a parked audit result when the submit is stopped', async () => {
       const id = await deploymentWith([A, 'submitting', { stepStartedAtMs: CLAIMED_AT, earlyAuditOutcome: { status: 'rejected', reason: 'icon' } }]);
       expect(await store.stopStep(id, A, 'submit', CLAIMED_AT, 'failed', { code: -1, message: 'busy' })).not.toHaveProperty('earlyAuditOutcome');
     });

@@ -74,6 +74,6 @@ describe('dueStep', () => {
   });
 
   it('does not ask WeChat again to withdraw an audit it refused to withdraw', () => {
-    expect(dueStep(deploymentOf(INTENTS['cancel, withdrawing audits']), { state: 'auditing', withdrawRefused: true })).toBeUndefined();
+    expect(dueStep(deploymentOf(INTENTS['cancel, withdrawing audits']), { state: 'auditing', refused: 'withdraw' })).toBeUndefined();
   });
 });

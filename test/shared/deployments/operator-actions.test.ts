@@ -241,10 +241,14 @@ describe('runBulkAction', () => {
     expect(await engine.deployments.get(ID)).not.toHaveProperty('pendingAction');
   });
 
-  it('re-drives the audits under review of a cancel that withdraws them', async () => {
-    await given({ cancelRequested: true, withdrawAudits: true }, ['auditing'], ['auditing', { withdrawRefused: true }]);
+  it('re-drives the audits under review of a cancel that withdraws them, a withdrawal WeChat refused included: the operator asked again', async () => {
+    await given({ cancelRequested: true, withdrawAudits: true }, ['auditing'], ['auditing', { refused: 'withdraw', error: { code: 87013, message: 'no quota' } }]);
     await runBulkAction(engine, { deploymentId: ID, action: 'cancel' });
-    expect(advanced()).toEqual([appidOf(1)]);
+    expect(advanced()).toEqual([appidOf(1), appidOf(2)]);
+    const reconsidered = await engine.deployments.getTarget(ID, appidOf(2));
+    expect(reconsidered).toMatchObject({ state: 'auditing' });
+    expect(reconsidered).not.toHaveProperty('refused');
+    expect(reconsidered).not.toHaveProperty('error');
   });
 
   it('re-drives the approved targets of a requested release, and only those', async () => {

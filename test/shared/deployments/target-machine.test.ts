@@ -20,7 +20,7 @@ import {
 } from '../../../shared/deployments/target-machine';
 
 /** Steps that act on a live version or an audit: WeChat's refusal sends them back where they started, never to failed. */
-const REFUSABLE: readonly StepName[] = ['withdraw', 'revert_gray', 'rollback'];
+const REFUSABLE: readonly StepName[] = ['withdraw', 'revert_gray', 'rollback', 'rollback_gray'];
 
 describe('the target machine', () => {
   it.each(TRANSITIONS.map((t) => [t.event, t.from, t.to] as const))('allows %s from %s to %s', (event, from, to) => {
@@ -81,20 +81,20 @@ describe('the target machine', () => {
     expect([...IN_FLIGHT].sort()).toEqual(['committing', 'releasing', 'reverting_gray', 'rolling_back', 'submitting', 'withdrawing']);
   });
 
-  it('gives every step a claim, a takeover and a landing; a revert unless it is a withdrawal; a refusal or both stops', () => {
+  it('gives every step a claim, a takeover, a landing and a revert; a refusal or both stops', () => {
     for (const name of STEP_NAMES) {
       const { from, via, to } = STEPS[name];
       expect(sourcesOf('claim', via), name).toContain(from);
       expect(new Set(sourcesOf('take_over', via)), name).toEqual(new Set([via]));
       expect(new Set(sourcesOf('land', to)), name).toEqual(new Set([via]));
-      if (name !== 'withdraw') expect(sourcesOf('revert', from), name).toContain(via);
-      if (REFUSABLE.includes(name)) expect(sourcesOf('refuse', from), name).toEqual([via]);
+      expect(sourcesOf('revert', from), name).toContain(via);
+      if (REFUSABLE.includes(name)) expect(sourcesOf('refuse', from), name).toContain(via);
       else {
         expect(sourcesOf('stop', 'failed'), name).toContain(via);
         expect(sourcesOf('stop', 'skipped'), name).toContain(via);
       }
     }
-    expect(sourcesOf('revert', 'auditing')).toEqual([]); // a withdrawal is not put back: it is refused
+    expect(sourcesOf('revert', 'auditing')).toEqual(['withdrawing']); // WeChat busy: the withdrawal is tried again later
     expect(sourcesOf('stop', 'failed')).not.toContain('withdrawing');
     expect(sourcesOf('stop', 'failed')).not.toContain('reverting_gray');
   });

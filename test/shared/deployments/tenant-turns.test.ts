@@ -146,7 +146,7 @@ describe('superseding the holder', () => {
 
     await advanceTarget(engine, NEWER, A);
 
-    expect(await targetOfDeployment(OLDER)).toMatchObject({ state: 'auditing', withdrawRefused: true });
+    expect(await targetOfDeployment(OLDER)).toMatchObject({ state: 'auditing', refused: 'withdraw' });
     expect(await targetOfDeployment(NEWER)).toMatchObject({ state: 'waiting', waitingFor: OLDER });
     expect(await heldBy()).toBe(OLDER);
   });
@@ -155,7 +155,7 @@ describe('superseding the holder', () => {
     ['committing', { stepStartedAtMs: T0 }],
     ['releasing', { stepStartedAtMs: T0, step: 'release' }],
     ['gray', { grayPercentage: 10 }],
-    ['auditing', { withdrawRefused: true }],
+    ['auditing', { refused: 'withdraw' }],
   ])('leaves an older target that is %s to finish, and waits', async (state, over) => {
     await holding(state, {}, over);
     const before = await targetOfDeployment(OLDER);
