@@ -11,7 +11,7 @@ import type { LandPatch } from './deployment-store';
 import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { explainWeChatError, StepRefused } from './refusals';
-import { IN_FLIGHT, STEPS, stepInFlight, type StepName } from './target-machine';
+import { IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
 import { letGoIfSettled, takeTurn } from './tenant-turns';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
@@ -452,19 +452,23 @@ async function handleFailure(run: StepRun, error: unknown): Promise<Target | und
  * Takes the tenant over from the deployment holding it, when this deployment was created with
  * `supersede`: the holder's target is cancelled if it has not reached WeChat's audit, or its audit
  * is withdrawn (undocodeaudit) if it has. A target in flight or in a gray release is left to
- * finish: this one waits. True when the tenant was handed over.
+ * finish: this one waits. True when the holder let go (the caller then takes its turn).
  */
 async function supersede(engine: DeployEngine, deployment: Deployment, appid: string, holder: string): Promise<boolean> {
   const [older, olderTarget] = await Promise.all([engine.deployments.get(holder), engine.deployments.getTarget(holder, appid)]);
-  let settled: Target | undefined;
-  if (!older || !olderTarget) settled = olderTarget;
-  else if (['queued', 'waiting', 'committed', 'approved'].includes(olderTarget.state)) settled = await engine.deployments.cancelTarget(holder, appid, { code: 'superseded', message: `superseded by deployment ${deployment.id}` });
-  else if (olderTarget.state === 'auditing' && olderTarget.refused !== 'withdraw') {
-    await runStep(engine, older, olderTarget, 'withdraw', false);
-    settled = await engine.deployments.getTarget(holder, appid);
-  } else settled = olderTarget;
-  if (settled && !['cancelled', 'released', 'rolled_back', 'failed', 'rejected', 'skipped'].includes(settled.state)) return false;
-  const handed = await engine.tenants.handOver(appid, holder, deployment.id);
-  if (handed) logger.info('tenant taken over from an older deployment', { appid, deploymentId: deployment.id, superseded: holder });
-  return handed;
+  let settled = olderTarget;
+  if (older && olderTarget) {
+    if (['queued', 'waiting', 'committed', 'approved'].includes(olderTarget.state)) {
+      settled = await engine.deployments.cancelTarget(holder, appid, { code: 'superseded', message: `superseded by deployment ${deployment.id}` });
+      if (settled) await letGoIfSettled(engine, older, settled);
+    } else if (olderTarget.state === 'auditing' && olderTarget.refused !== 'withdraw') {
+      await runStep(engine, older, olderTarget, 'withdraw', false); // lets go of the tenant when it lands
+      settled = await engine.deployments.getTarget(holder, appid);
+    }
+  }
+  if (settled && !LETS_GO_OF_TENANT.has(settled.state)) return false;
+  // Settled but still holding (its worker died between the two writes): the hold is stale.
+  await engine.tenants.handOver(appid, holder, deployment.id);
+  logger.info('tenant taken over from an older deployment', { appid, deploymentId: deployment.id, superseded: holder });
+  return true;
 }
