@@ -143,13 +143,17 @@ export function pendingActionExpired(pending: { atMs: number }, nowMs = Date.now
 
 /** Whether this target still has work to do (or is waiting on WeChat), given its deployment. */
 export function isActive(target: RestingTarget, deployment: Deployment): boolean {
+  return movesOnItsOwn(target, deployment) || dueStep(deployment, target) !== undefined;
+}
+
+/** A target that gets somewhere without an operator action's queue side sending it on. */
+function movesOnItsOwn(target: RestingTarget, deployment: Deployment): boolean {
   // A queued target always has a message coming: its step, or (cancelled meanwhile) its cancel.
   // Until then a cancelled deployment is not settled: a cancel accepted while it was preparing
   // finds its last targets recorded as queued after the cancel's own pass.
   if (IN_FLIGHT.has(target.state) || target.state === 'waiting' || target.state === 'queued') return true;
   // An audit under review is work in progress, except for a cancelled deployment: its result only settles the target.
-  if (target.state === 'auditing' && !deployment.cancelRequested) return true;
-  return dueStep(deployment, target) !== undefined;
+  return target.state === 'auditing' && !deployment.cancelRequested;
 }
 
 /** What decides whether a target at rest has a step due: its state and what it carries. */
@@ -165,8 +169,13 @@ export interface TargetTally {
 export function deploymentStatus(deployment: Deployment, tally: TargetTally, nowMs = Date.now()): DeploymentStatus {
   if (!deployment.fanOutDone) return 'preparing';
   if (deployment.pausedReason) return 'paused';
-  if (deployment.pendingAction && !pendingActionExpired(deployment.pendingAction, nowMs)) return 'running';
-  const active = tally.groups.some(({ target, n }) => n > 0 && isActive(target, deployment));
+  const pending = deployment.pendingAction;
+  if (pending && !pendingActionExpired(pending, nowMs)) return 'running';
+  // An expired action never reached its targets: a step it made due (a release, a rollback, a
+  // submit after a pause was lifted) has no message to run it. Only targets moving on their own
+  // keep the deployment running; the rest wait for the operator to issue the action again.
+  const expired = pending !== undefined;
+  const active = tally.groups.some(({ target, n }) => n > 0 && (expired ? movesOnItsOwn(target, deployment) : isActive(target, deployment)));
   if (active) return 'running';
   return deployment.cancelRequested ? 'cancelled' : 'completed';
 }
