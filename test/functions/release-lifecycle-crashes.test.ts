@@ -11,7 +11,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LambdaHandler } from '../../local/runtime/functions';
 import { services } from '../../shared/services';
-import { accepted, atWeChat, deploy, expectOnline, releaseThrough, settle, startLifecycleStack, targetOf, view, weChatLog, type LifecycleStack } from '../support/lifecycle';
+import { accepted, approve, atWeChat, decideAudits, deploy, expectOnline, releaseThrough, settle, startLifecycleStack, targetOf, view, weChatLog, type LifecycleStack } from '../support/lifecycle';
 import type { TestStack } from '../support/stack';
 import type { Wire } from '../support/wechat-wire';
 
@@ -49,7 +49,7 @@ let t: TestStack;
 let wire: Wire;
 
 beforeAll(async () => {
-  s = await startLifecycleStack(4, { queueVisibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, functionOverrides: { 'deploy-worker': worker } });
+  s = await startLifecycleStack(5, { queueVisibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS, functionOverrides: { 'deploy-worker': worker } });
   ({ t, wire } = s);
 }, 60_000);
 afterAll(async () => {
@@ -159,5 +159,30 @@ describe('an operator action whose message never gets through', () => {
     expect(targetOf(done, appid)).not.toHaveProperty('error');
     expect(wire.successes('/wxa/commit', appid)).toHaveLength(1);
     expect((await atWeChat(t, appid)).committed?.userVersion).toBe('1.0.0');
+  });
+
+  it('a release that expires leaves the approved targets waiting for the operator (not running), and releasing again works', async () => {
+    const fleet = s.take(1);
+    const [appid] = fleet as [string];
+    const id = await deploy(t, { userVersion: '1.0.0', tenants: fleet, release: 'manual' });
+    await decideAudits(t, id, approve(fleet));
+    await settle(t, id, (v) => v.status === 'completed' && v.counts.approved === 1);
+
+    poisoned.add(id);
+    const deadBefore = await deadLetters();
+    await accepted(t, id, 'release');
+    expect(await view(t, id)).toMatchObject({ status: 'running', pendingAction: { action: 'release', expired: false } });
+    await t.until(async () => (await deadLetters()) > deadBefore || undefined, 20_000);
+    const expired = await settle(t, id, (v) => v.pendingAction?.expired === true, 15_000);
+    // Nothing will release them: they wait for the operator, as before the release was asked for.
+    expect(expired).toMatchObject({ status: 'completed', counts: { approved: 1 } });
+    expect(wire.calls({ path: '/wxa/release', appid })).toEqual([]);
+
+    poisoned.delete(id);
+    await accepted(t, id, 'release');
+    const done = await settle(t, id, (v) => v.status === 'completed' && v.counts.released === 1 && v.pendingAction === undefined);
+    expect(done.counts).toEqual({ released: 1 });
+    expect(wire.successes('/wxa/release', appid)).toHaveLength(1);
+    await expectOnline(t, appid, '1.0.0');
   });
 });
