@@ -32,7 +32,7 @@ let t: TestStack;
 let wire: Wire;
 
 beforeAll(async () => {
-  s = await startLifecycleStack(14);
+  s = await startLifecycleStack(16);
   ({ t, wire } = s);
 }, 60_000);
 afterAll(() => s?.close());
@@ -116,6 +116,30 @@ describe('rollback', () => {
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((c) => c.path === '/wxa/revertcoderelease' && c.query.action === 'get_history_version')).toBe(true);
     expect((await weChatLog(t, { since })).map((c) => c.path)).toEqual(asked.map(() => '/wxa/revertcoderelease'));
+  });
+});
+
+describe('rollback, part of the fleet', () => {
+  it('a tenant with no earlier version stays live with the refusal, the others roll back, and nothing fails', async () => {
+    const [second, first] = s.take(2) as [string, string];
+    await releaseThrough(t, [second], '1.0.0');
+    const id = await releaseThrough(t, [second, first], '1.1.0');
+
+    await accepted(t, id, 'rollback');
+    const done = await settle(t, id, (v) => v.status === 'completed' && v.counts.rolled_back === 1 && targetOf(v, first).error !== undefined);
+    expect(done.counts).toEqual({ rolled_back: 1, released: 1 });
+    expect(targetOf(done, second)).toMatchObject({ state: 'rolled_back', rollbackTo: '1.0.0' });
+    expect(targetOf(done, first)).toMatchObject({ state: 'released', error: { code: 87012 } });
+    expect(targetOf(done, first).error!.message).toMatch(/no earlier version to roll back to/);
+    await expectOnline(t, second, '1.0.0');
+    await expectOnline(t, first, '1.1.0');
+    // The first release was looked up, never reverted.
+    expect(wire.calls({ path: '/wxa/revertcoderelease', appid: first }).every((c) => c.query.action === 'get_history_version')).toBe(true);
+    expect(wire.successes('/wxa/revertcoderelease', second, null)).toHaveLength(1);
+
+    // Asked again, nothing is left that WeChat could roll back: refused up front.
+    expect(await refused(t, id, 'rollback', 'no_earlier_version')).toContain(first);
+    expect(targetOf(await view(t, id), first).state).toBe('released');
   });
 });
 
