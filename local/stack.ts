@@ -14,7 +14,7 @@ import { startQueuePoller } from './runtime/sqs-poller';
 export interface LocalStackOptions {
   /** Defaults to PORT or 3000; 0 picks a free port. */
   port?: number;
-  /** Where DynamoDB persists; defaults to DATA_DIR or .local/. */
+  /** Where DynamoDB and the deploy queue persist; defaults to DATA_DIR or .local/. */
   dataDir?: string;
   /** Environment to read configuration from (defaults to process.env). */
   env?: NodeJS.ProcessEnv;
@@ -65,6 +65,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamo = await startDynamo({ dataDir: path.join(dataDir, 'dynamodb'), tableName: TABLE_NAME, region: REGION });
     closers.push(dynamo.close);
     const queue = await startQueue({
+      dataDir: path.join(dataDir, 'queue'),
       name: 'mpfleet-deploy',
       region: REGION,
       visibilityTimeoutSeconds: options.queueVisibilityTimeoutSeconds ?? DEPLOY_QUEUE.visibilityTimeoutSeconds,

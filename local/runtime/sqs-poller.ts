@@ -68,12 +68,9 @@ export function startQueuePoller(options: QueuePollerOptions) {
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
         MaxNumberOfMessages: options.batchSize,
-        // local-aws-sqs holds a long poll until the batch is full or the wait ends, which would
-        // delay delivery; short polls plus an idle pause deliver promptly, as Lambda's poller does.
+        // Short polls plus an idle pause deliver promptly, as Lambda's poller does.
         WaitTimeSeconds: 0,
         MessageSystemAttributeNames: ['All'],
-        // local-aws-sqs reads only the older parameter name for system attributes.
-        AttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
       { abortSignal: abort.signal },

@@ -1,16 +1,23 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startQueue, type LocalQueue } from '../../../local/runtime/sqs';
 import { startQueuePoller } from '../../../local/runtime/sqs-poller';
 
 const MAX_RECEIVES = 3;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'mpfleet-poller-'));
 let queue: LocalQueue;
 
 beforeAll(async () => {
-  queue = await startQueue({ name: 'poller-test', region: 'us-east-1', visibilityTimeoutSeconds: 1, maxReceiveCount: MAX_RECEIVES, deadLetterRetentionSeconds: 3600 });
+  queue = await startQueue({ dataDir, name: 'poller-test', region: 'us-east-1', visibilityTimeoutSeconds: 1, maxReceiveCount: MAX_RECEIVES, deadLetterRetentionSeconds: 3600 });
 });
-afterAll(() => queue.close());
+afterAll(async () => {
+  await queue.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
