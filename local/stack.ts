@@ -1,10 +1,14 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { Level } from 'level';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { DEPLOY_QUEUE, FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../infra/functions';
+import { StateDirInUseError, stateDirOwner } from './emulator/persistence';
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator/server';
-import { startDynamo } from './runtime/dynamodb';
+import { DataDirInUseError, startDynamo } from './runtime/dynamodb';
 import { createFunctionInvoker, type LambdaHandler } from './runtime/functions';
 import { startHttpServer } from './runtime/http-server';
 import { rateToMs, startSchedule } from './runtime/scheduler';
@@ -14,12 +18,19 @@ import { startQueuePoller } from './runtime/sqs-poller';
 export interface LocalStackOptions {
   /** Defaults to PORT or 3000; 0 picks a free port. */
   port?: number;
-  /** Where DynamoDB and the deploy queue persist; defaults to DATA_DIR or .local/. */
+  /** Where DynamoDB and the deploy queue (and, with persistEmulator, the emulator) persist; defaults to DATA_DIR or .local/. */
   dataDir?: string;
   /** Environment to read configuration from (defaults to process.env). */
   env?: NodeJS.ProcessEnv;
   /** Options for the built-in WeChat emulator, started unless WECHAT_API_BASE is set. */
   emulator?: EmulatorOptions;
+  /**
+   * Keep the emulator's state in <dataDir>/emulator/ across restarts (`npm start`). Default false:
+   * a fresh emulator on each start, as tests want.
+   */
+  persistEmulator?: boolean;
+  /** Delete everything under dataDir before starting (`npm start -- --reset`); see resetDataDir. */
+  reset?: boolean;
   /** Shorter redelivery for tests; defaults to the deploy queue's real visibility timeout. */
   queueVisibilityTimeoutSeconds?: number;
   /** Replace functions with test doubles (e.g. a worker that fails on purpose). */
@@ -31,6 +42,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   url: string;
+  /** Absolute path of the data dir. */
+  dataDir: string;
   operatorToken: string;
   emulator?: Emulator;
   queueUrl: string;
@@ -62,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    if (options.reset) await resetDataDir(dataDir);
     const dynamo = await startDynamo({ dataDir: path.join(dataDir, 'dynamodb'), tableName: TABLE_NAME, region: REGION });
     closers.push(dynamo.close);
     const queue = await startQueue({
@@ -83,7 +97,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!env.WECHAT_API_BASE) {
       // Push targets are set once the handlers' environment is ready (below): the emulator pushes
       // its first ticket as soon as it knows where to.
-      emulator = await createEmulator(options.emulator);
+      emulator = await createEmulator({
+        ...options.emulator,
+        ...(options.persistEmulator ? { stateDir: path.join(dataDir, 'emulator') } : {}),
+      });
       closers.push(emulator.close);
     }
 
@@ -148,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       url: http.url,
+      dataDir,
       operatorToken,
       emulator,
       queueUrl: queue.queueUrl,
@@ -164,4 +182,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await close();
     throw error;
   }
+}
+
+export class ResetRefusedError extends Error {
+  override readonly name = 'ResetRefusedError';
+}
+
+/**
+ * `--reset`: deletes everything under `dataDir` — DynamoDB, the deploy queue, the emulator's state —
+ * without asking (the flag is the question), and returns the names it deleted. Refuses a folder
+ * that does not look like a data dir (the filesystem root, the home folder, a project with
+ * package.json or .git) and one a running mpfleet or emulator is using.
+ */
+export async function resetDataDir(dataDir: string): Promise<string[]> {
+  const dir = path.resolve(dataDir);
+  if (!existsSync(dir)) return [];
+  if (dir === path.parse(dir).root || dir === path.resolve(homedir()) || ['package.json', '.git'].some((name) => existsSync(path.join(dir, name)))) {
+    throw new ResetRefusedError(`refusing to reset ${dir}: it does not look like a DATA_DIR`);
+  }
+  const emulatorOwner = stateDirOwner(path.join(dir, 'emulator'));
+  if (emulatorOwner !== undefined) throw new StateDirInUseError(path.join(dir, 'emulator'), emulatorOwner);
+  // A running mpfleet holds the LevelDB locks of its DynamoDB and queue stores.
+  for (const store of ['dynamodb', 'queue'].map((name) => path.join(dir, name)).filter((store) => existsSync(store))) {
+    const probe = new Level(store);
+    try {
+      await probe.open();
+    } catch {
+      throw new DataDirInUseError(dir);
+    }
+    await probe.close();
+  }
+  const names = readdirSync(dir);
+  for (const name of names) rmSync(path.join(dir, name), { recursive: true, force: true });
+  return names;
 }

@@ -1,10 +1,17 @@
+import { StateDirInUseError } from './emulator/persistence';
+import { SnapshotError } from './emulator/snapshot';
 import { DataDirInUseError } from './runtime/dynamodb';
-import { startLocalStack } from './stack';
+import { ResetRefusedError, startLocalStack } from './stack';
 
-/** `npm start`: the whole platform on this machine, with the WeChat emulator unless WECHAT_API_BASE is set. */
-const stack = await startLocalStack({ log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
+/**
+ * `npm start`: the whole platform on this machine, with the WeChat emulator unless WECHAT_API_BASE
+ * is set. Everything (DynamoDB, the deploy queue, the emulator's state) persists under DATA_DIR;
+ * `npm start -- --reset` (or `npm run reset`) deletes it first and starts clean.
+ */
+const reset = process.argv.slice(2).includes('--reset');
+const stack = await startLocalStack({ persistEmulator: true, reset, log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${process.env.PORT ?? 3000} is in use: stop the other process or set PORT.`);
-  else if (error instanceof DataDirInUseError) console.error(error.message);
+  else if ([DataDirInUseError, StateDirInUseError, SnapshotError, ResetRefusedError].some((type) => error instanceof type)) console.error(error.message);
   else console.error(error);
   process.exit(1);
 });
@@ -23,7 +30,12 @@ if (stack.emulator) {
 } else {
   lines.push(`  WeChat API           ${process.env.WECHAT_API_BASE}`);
 }
-lines.push('', 'Ctrl-C stops everything; state persists under DATA_DIR (default .local/).', '');
+lines.push(
+  '',
+  `Ctrl-C stops everything; state (DynamoDB, queue, WeChat emulator) ${reset ? 'started clean and ' : ''}persists in ${stack.dataDir}`,
+  '  (DATA_DIR; `npm start -- --reset` deletes it and starts clean).',
+  '',
+);
 console.log(lines.join('\n'));
 
 let stopping = false;

@@ -151,6 +151,7 @@ export async function handleAdmin(
   try {
     const body = parseAdminBody(method, rawBody);
     const result = await handler({ ctx, url, body, hooks, ...(faultId === undefined ? {} : { id: decodeURIComponent(faultId) }) });
+    await (method === 'GET' ? ctx.written?.() : ctx.durable?.());
     sendJson(res, method === 'POST' && path === '/__admin/faults' ? 201 : 200, result);
   } catch (error) {
     if (error instanceof AdminError) return sendJson(res, error.status, { error: error.message });

@@ -1,7 +1,8 @@
 /**
  * One WeChat API call, end to end: attribute it to an appid, apply latency and fault rules,
  * check the token (41001 missing, 40001 unknown/stale, 42001 expired, 61003 revoked), check the
- * body (44002 empty, 47001 malformed), run the handler, record the call and answer.
+ * body (44002 empty, 47001 malformed), run the handler, wait for the state write when it may
+ * have changed something, record the call and answer.
  */
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +44,15 @@ export async function handleApiCall(ctx: EmulatorContext, route: ApiRoute, call:
     } catch (error) {
       if (!(error instanceof ApiFailure)) ctx.log(`${route.path}: unexpected ${(error as Error).stack ?? String(error)}`);
       answer = error instanceof ApiFailure ? error.toBody() : errorBody(-1);
+    }
+    // With a state file, what the call changed (or read: another call's change) is on disk
+    // before the caller hears of it.
+    if (ctx.durable !== undefined && ctx.written !== undefined) {
+      try {
+        await (route.readOnly === true ? ctx.written() : ctx.durable());
+      } catch (error) {
+        answer = errorBody(-1, { hint: `state not saved: ${(error as Error).message}` });
+      }
     }
   }
 

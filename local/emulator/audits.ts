@@ -5,7 +5,7 @@
  * approve → weapp_audit_success; reject → weapp_audit_fail; delay → weapp_audit_delay and a
  * success one more delay later; silent → approved but never pushed (a lost push).
  */
-import type { Pusher } from './pushes';
+import type { Pusher, PushFields } from './pushes';
 import type { Audit, EmulatorState, MiniProgram } from './state';
 
 /** WeChat sends audit events from a system account; the value only has to look like an openid. */
@@ -20,16 +20,40 @@ interface AuditDeskDeps {
   state: EmulatorState;
   pushes: Pusher;
   delayMs: () => number;
+  /** The emulator's clock: decision times are kept on it, so they mean the same after a restart. */
+  now: () => number;
+  /** A decision or a push outcome changed what the state file keeps (not called for route-driven changes). */
+  changed: () => void;
   log: (line: string) => void;
 }
 
 interface PendingDecision {
+  mp: MiniProgram;
   timer: NodeJS.Timeout;
+  /** On the emulator's clock, epoch milliseconds. */
   dueAt: number;
+}
+
+/** An audit push not yet acknowledged: sent again after a restart. */
+interface UnackedPush {
+  id: number;
+  appid: string;
+  auditid: number;
+  fields: PushFields;
+}
+
+/** What the desk keeps across a restart: decisions still to make and pushes still to deliver. */
+export interface AuditDeskSnapshot {
+  pending: { appid: string; auditid: number; dueAt: number }[];
+  unacked: UnackedPush[];
 }
 
 export class AuditDesk {
   private readonly pending = new Map<number, PendingDecision>();
+  private readonly unacked = new Map<number, UnackedPush>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private nextPushId = 1;
+  private closed = false;
 
   constructor(private readonly deps: AuditDeskDeps) {}
 
@@ -56,23 +80,62 @@ export class AuditDesk {
   speedUp(mp: MiniProgram, audit: Audit): void {
     const pending = this.pending.get(audit.auditid);
     if (pending === undefined) return;
-    const remaining = Math.max(0, pending.dueAt - Date.now());
+    const remaining = Math.max(0, pending.dueAt - this.deps.now());
     this.cancel(audit);
     this.schedule(mp, audit, Math.floor(remaining / 2));
   }
 
-  close(): void {
-    for (const { timer } of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
+  snapshot(): AuditDeskSnapshot {
+    return {
+      pending: [...this.pending].map(([auditid, { mp, dueAt }]) => ({ appid: mp.appid, auditid, dueAt })),
+      unacked: [...this.unacked.values()],
+    };
   }
 
-  private schedule(mp: MiniProgram, audit: Audit, delayMs: number): void {
+  /**
+   * After a restart: re-arms the decisions from their due times (one due while the emulator was
+   * down is made `minDelayMs` after start, once push targets are known) and sends the pushes that
+   * were never acknowledged again. An audit under review without a due time gets a fresh delay.
+   */
+  resume(snapshot: AuditDeskSnapshot, minDelayMs: number): void {
+    const { state } = this.deps;
+    const now = this.deps.now();
+    const dueAt = new Map(snapshot.pending.map((p) => [p.auditid, p.dueAt]));
+    for (const mp of state.miniPrograms.values()) {
+      const audit = state.latestAudit(mp);
+      if (audit === undefined || !isUnderReview(audit) || this.pending.has(audit.auditid)) continue;
+      const due = dueAt.get(audit.auditid) ?? now + this.deps.delayMs();
+      this.schedule(mp, audit, Math.max(minDelayMs, due - now), due);
+    }
+    for (const push of snapshot.unacked) {
+      const mp = state.get(push.appid);
+      if (mp === undefined) continue;
+      this.nextPushId = Math.max(this.nextPushId, push.id + 1);
+      this.unacked.set(push.id, push);
+      const timer = setTimeout(() => {
+        this.resumeTimers.delete(timer);
+        if (!this.closed) this.send(mp, push);
+      }, minDelayMs);
+      this.resumeTimers.add(timer);
+    }
+  }
+
+  /** Stops the timers; what is pending stays in the snapshot, for the next start. */
+  close(): void {
+    this.closed = true;
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+  }
+
+  private schedule(mp: MiniProgram, audit: Audit, delayMs: number, dueAt = this.deps.now() + delayMs): void {
     const timer = setTimeout(() => {
       this.pending.delete(audit.auditid);
       this.decide(mp, audit);
+      this.deps.changed();
     }, delayMs);
     timer.unref();
-    this.pending.set(audit.auditid, { timer, dueAt: Date.now() + delayMs });
+    this.pending.set(audit.auditid, { mp, timer, dueAt });
   }
 
   private cancel(audit: Audit): void {
@@ -104,13 +167,13 @@ export class AuditDesk {
         audit.screenshot = DEFAULT_REJECT_SCREENSHOT;
         audit.decidedAt = now;
         log(`audit ${audit.auditid} of ${mp.appid} rejected`);
-        this.push(mp, { Event: 'weapp_audit_fail', Reason: audit.reason, FailTime: now, ScreenShot: audit.screenshot });
+        this.push(mp, audit, { Event: 'weapp_audit_fail', Reason: audit.reason, FailTime: now, ScreenShot: audit.screenshot });
         return;
       case 'delay':
         audit.status = 4;
         audit.reason = reason ?? DEFAULT_DELAY_REASON;
         log(`audit ${audit.auditid} of ${mp.appid} delayed`);
-        this.push(mp, { Event: 'weapp_audit_delay', Reason: audit.reason, DelayTime: now });
+        this.push(mp, audit, { Event: 'weapp_audit_delay', Reason: audit.reason, DelayTime: now });
         this.schedule(mp, audit, this.deps.delayMs());
         return;
     }
@@ -122,11 +185,22 @@ export class AuditDesk {
     audit.decidedAt = now;
     if (!push) return;
     this.deps.log(`audit ${audit.auditid} of ${mp.appid} approved`);
-    this.push(mp, { Event: 'weapp_audit_success', SuccTime: now });
+    this.push(mp, audit, { Event: 'weapp_audit_success', SuccTime: now });
   }
 
-  private push(mp: MiniProgram, fields: Record<string, string | number>): void {
-    void this.deps.pushes.miniProgramEvent(mp, AUDIT_NOTIFIER_OPENID, { MsgType: 'event', ...fields });
+  private push(mp: MiniProgram, audit: Audit, fields: PushFields): void {
+    const push: UnackedPush = { id: this.nextPushId++, appid: mp.appid, auditid: audit.auditid, fields: { MsgType: 'event', ...fields } };
+    this.unacked.set(push.id, push);
+    this.send(mp, push);
+  }
+
+  /** Forgets the push once acknowledged, or once WeChat's retries are spent; one cut short by close is kept. */
+  private send(mp: MiniProgram, push: UnackedPush): void {
+    void this.deps.pushes.miniProgramEvent(mp, AUDIT_NOTIFIER_OPENID, push.fields).then((result) => {
+      if (!result.delivered && this.closed) return;
+      this.unacked.delete(push.id);
+      if (!this.closed) this.deps.changed();
+    });
   }
 }
 

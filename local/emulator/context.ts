@@ -19,4 +19,11 @@ export interface EmulatorContext {
   audits: AuditDesk;
   now: () => number;
   log: (line: string) => void;
+  /**
+   * With a state file: resolves once every change made so far is on disk. Awaited before answering
+   * a call that may have changed state. Undefined when the emulator keeps its state in memory only.
+   */
+  durable?: () => Promise<void>;
+  /** With a state file: resolves once the writes already asked for are done (awaited by reads). */
+  written?: () => Promise<void>;
 }

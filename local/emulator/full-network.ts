@@ -173,6 +173,8 @@ async function send(
   appid: string | undefined,
   timeoutMs: number,
 ): Promise<Exchange> {
+  // What the message announces (a ticket, an authorization code) is kept before it goes out.
+  await ctx.durable?.();
   // Each case judges the reply itself; for the log, any 2xx answer was delivered.
   const { exchange } = await ctx.pushes.recordedExchange(target, sealed, { type, appid, attempt: 1, accept: () => true, timeoutMs });
   return exchange;

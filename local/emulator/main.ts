@@ -4,8 +4,13 @@
  *   PORT (3100), HOST (127.0.0.1),
  *   EMULATOR_SERVICE_URL (http://127.0.0.1:3000) — pushes go to <it>/wechat/ticket and
  *     <it>/wechat/callback/$APPID$, unless EMULATOR_TICKET_URL / EMULATOR_CALLBACK_URL say otherwise,
- *   EMULATOR_MINI_PROGRAMS (5), EMULATOR_AUDIT_DELAY_MS (3000), EMULATOR_AUDIT_OUTCOME (approve).
+ *   EMULATOR_MINI_PROGRAMS (5), EMULATOR_AUDIT_DELAY_MS (3000), EMULATOR_AUDIT_OUTCOME (approve;
+ *     when set, it also replaces an outcome kept from an earlier run),
+ *   DATA_DIR (.local) — the state is kept in <DATA_DIR>/emulator/ and a restart continues from it;
+ *     `npm run emulator -- --reset` deletes that folder first and starts clean.
  */
+import path from 'node:path';
+import { removeStateDir } from './persistence';
 import { createEmulator } from './server';
 import { AUDIT_OUTCOMES } from './settings';
 import type { AuditOutcome } from './settings';
@@ -18,24 +23,32 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-function outcomeFromEnv(): AuditOutcome {
-  const raw = process.env.EMULATOR_AUDIT_OUTCOME ?? 'approve';
+/** Only when set: otherwise the outcome kept from the last run (or the default, approve) applies. */
+function outcomeFromEnv(): { auditOutcome?: AuditOutcome } {
+  const raw = process.env.EMULATOR_AUDIT_OUTCOME;
+  if (raw === undefined || raw === '') return {};
   if (!AUDIT_OUTCOMES.includes(raw as AuditOutcome)) throw new Error(`EMULATOR_AUDIT_OUTCOME must be one of ${AUDIT_OUTCOMES.join(', ')}`);
-  return raw as AuditOutcome;
+  return { auditOutcome: raw as AuditOutcome };
 }
 
 async function main(): Promise<void> {
   const serviceUrl = (process.env.EMULATOR_SERVICE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const ticketUrl = process.env.EMULATOR_TICKET_URL ?? `${serviceUrl}/wechat/ticket`;
   const callbackUrlTemplate = process.env.EMULATOR_CALLBACK_URL ?? `${serviceUrl}/wechat/callback/$APPID$`;
+  const stateDir = path.resolve(process.env.DATA_DIR || '.local', 'emulator');
+  if (process.argv.slice(2).includes('--reset')) {
+    removeStateDir(stateDir);
+    console.log(`--reset: deleted ${stateDir}`);
+  }
   const emulator = await createEmulator({
     port: numberFromEnv('PORT', 3100),
     host: process.env.HOST ?? '127.0.0.1',
     miniPrograms: numberFromEnv('EMULATOR_MINI_PROGRAMS', 5),
     auditDelayMs: numberFromEnv('EMULATOR_AUDIT_DELAY_MS', 3000),
-    auditOutcome: outcomeFromEnv(),
+    ...outcomeFromEnv(),
     ticketUrl,
     callbackUrlTemplate,
+    stateDir,
     log: (line) => console.log(`[emulator] ${line}`),
   });
   const { url, platform, state } = emulator;
@@ -55,6 +68,7 @@ WeChat emulator (mpfleet) — nothing here talks to the real WeChat.
 
   Component pushes go to            ${ticketUrl}
   Message pushes go to              ${callbackUrlTemplate}
+  State kept in                     ${stateDir}  (--reset starts clean)
 
   Seeded mini-programs (${seeded.length}):
 ${seeded

@@ -49,14 +49,14 @@ interface PageError {
   en: string;
 }
 
-export function handleAuthPage(
+export async function handleAuthPage(
   ctx: EmulatorContext,
   match: AuthPageMatch,
   method: string,
   url: URL,
   rawBody: string,
   res: ServerResponse,
-): void {
+): Promise<void> {
   const expected = match.confirm ? 'POST' : 'GET';
   if (method !== expected) {
     sendHtml(res, 405, errorPage({ zh: `请使用 ${expected} 请求此页面`, en: `Use ${expected} for this page.` }));
@@ -85,6 +85,7 @@ export function handleAuthPage(
   }
   ctx.state.usePreAuthCode(request.preAuthCode);
   const consent = grantAuthorization(ctx, mp, request.preAuthCode);
+  await ctx.durable?.();
   redirect(res, withAuthCode(request.redirectUri, consent.authCode, ctx.settings.authCodeTtlSec));
 }
 

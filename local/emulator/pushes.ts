@@ -43,6 +43,11 @@ interface PusherDeps {
   settings: EmulatorSettings;
   now: () => number;
   log: (line: string) => void;
+  /**
+   * Awaited before a push's first attempt: with a state file, the state the push announces (a
+   * ticket, an authorization code, an audit decision) is on disk before anyone hears of it.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 const MAX_RECORDED_BODY = 2000;
@@ -154,7 +159,10 @@ export class Pusher {
     sealed: SealedPush,
     meta: { type: string; appid: string | undefined; accept: (body: string) => boolean },
   ): Promise<PushResult> {
-    const { calls, settings, log } = this.deps;
+    const { calls, settings, log, beforeSend } = this.deps;
+    if (beforeSend !== undefined) {
+      await beforeSend().catch((error: unknown) => log(`push ${meta.type}: state not saved before sending (${String(error)})`));
+    }
     const appid = meta.appid === undefined ? {} : { appid: meta.appid };
     if (target === undefined) {
       const error = 'no push target configured';

@@ -9,6 +9,7 @@ import { MessageCrypto } from '../../shared/wechat/crypto';
 import { handleAdmin } from './admin';
 import { handleApiCall } from './api';
 import { AuditDesk } from './audits';
+import type { AuditDeskSnapshot } from './audits';
 import type { EmulatorContext } from './context';
 import { errorBody } from './errors';
 import type { PlatformCredentials } from './fixtures';
@@ -18,7 +19,9 @@ import { pushNewTicket } from './platform-events';
 import { Pusher } from './pushes';
 import type { PushResult, PushTargets } from './pushes';
 import { routeTable } from './routes/index';
+import { StateFile } from './persistence';
 import { resolvePlatform, resolveSettings } from './settings';
+import { SnapshotError, parseSnapshot, restoreSnapshot, takeSnapshot } from './snapshot';
 import type { EmulatorOptions } from './settings';
 import { EmulatorState } from './state';
 
@@ -31,6 +34,8 @@ export interface Emulator {
   platform: PlatformCredentials;
   /** The in-memory model, for tests. */
   state: EmulatorState;
+  /** The state file (`<stateDir>/state.json`) when the emulator keeps its state; closed by close(). */
+  stateFile?: string;
   close(): Promise<void>;
   /** Changes where pushes go; a new ticketUrl gets a fresh ticket shortly after. */
   setPushTargets(targets: PushTargets): void;
@@ -47,10 +52,31 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
   const now = opts.now ?? Date.now;
   const log = opts.log ?? (() => undefined);
   const state = new EmulatorState(platform, settings, now);
+  const stateFile = opts.stateDir === undefined ? undefined : StateFile.open(opts.stateDir, log);
+  let resumeAudits: AuditDeskSnapshot | undefined;
+  try {
+    const stored = stateFile?.read();
+    if (stored !== undefined) resumeAudits = restoreSnapshot(state, parseSnapshot(stored, platform.componentAppid), opts);
+  } catch (error) {
+    await stateFile?.close();
+    if (!(error instanceof SnapshotError)) throw error;
+    throw new SnapshotError(`${stateFile?.file} cannot be read: ${error.message}. Move it away, or start clean with --reset.`);
+  }
+  const durable = stateFile === undefined ? undefined : () => stateFile.flush();
+  const written = stateFile === undefined ? undefined : () => stateFile.written();
   const crypto = new MessageCrypto({ token: platform.token, encodingAesKey: platform.encodingAesKey, appid: platform.componentAppid });
-  const pushes = new Pusher({ crypto, componentAppid: platform.componentAppid, calls: state.calls, settings, now, log });
-  const audits = new AuditDesk({ state, pushes, delayMs: () => settings.auditDelayMs, log });
-  const ctx: EmulatorContext = { state, settings, platform, crypto, pushes, audits, now, log };
+  const pushes = new Pusher({
+    crypto,
+    componentAppid: platform.componentAppid,
+    calls: state.calls,
+    settings,
+    now,
+    log,
+    ...(durable === undefined ? {} : { beforeSend: durable }),
+  });
+  const audits = new AuditDesk({ state, pushes, delayMs: () => settings.auditDelayMs, now, changed: () => stateFile?.changed(), log });
+  stateFile?.attach(() => JSON.stringify(takeSnapshot(state, audits.snapshot())));
+  const ctx: EmulatorContext = { state, settings, platform, crypto, pushes, audits, now, log, ...(durable === undefined || written === undefined ? {} : { durable, written }) };
   const routes = routeTable();
 
   const timers = new Set<NodeJS.Timeout>();
@@ -110,6 +136,9 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await stateFile?.close();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -126,12 +155,16 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     ...(opts.ticketUrl === undefined ? {} : { ticketUrl: opts.ticketUrl }),
     ...(opts.callbackUrlTemplate === undefined ? {} : { callbackUrlTemplate: opts.callbackUrlTemplate }),
   });
-  log(`WeChat emulator listening on ${url}`);
+  // Decisions due while the emulator was down are made, and unacknowledged pushes sent again, once
+  // the caller has had the moment it needs to set push targets (as for the first ticket).
+  if (resumeAudits !== undefined) audits.resume(resumeAudits, INITIAL_TICKET_DELAY_MS);
+  log(`WeChat emulator listening on ${url}${stateFile === undefined ? '' : ` (state in ${stateFile.file})`}`);
 
   return {
     url,
     platform,
     state,
+    ...(stateFile === undefined ? {} : { stateFile: stateFile.file }),
     setPushTargets,
     pushTicket() {
       const { ticket, delivery } = pushNewTicket(ctx);
@@ -148,6 +181,8 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // Last: the decisions still pending and the pushes cut short are kept for the next start.
+      await stateFile?.close();
     },
   };
 }

@@ -44,6 +44,12 @@ export interface EmulatorOptions {
   pushTimeoutMs?: number;
   /** Pause before retrying an undelivered push; default 1000. WeChat retries up to 3 times. */
   pushRetryDelayMs?: number;
+  /**
+   * The emulator's own folder for its state (`state.json`, see snapshot.ts): read at start, written
+   * before each answer that changed something, so a restart continues where it was. Undefined (the
+   * default, and what tests use): the state lives in memory only.
+   */
+  stateDir?: string;
   log?: (line: string) => void;
   /** Clock in epoch milliseconds, for tests of expiry. Timers still run on real time. */
   now?: () => number;

@@ -151,13 +151,23 @@ export interface TicketRecord {
   createdAt: number;
 }
 
-interface CodeRecord {
+export interface CodeRecord {
   createdAt: number;
   expiresAt: number;
   used: boolean;
 }
 
+export type AuthCodeRecord = CodeRecord & { appid: string };
+
 export type CodeCheck = 'ok' | 'unknown' | 'used' | 'expired';
+
+export interface PlatformQuota {
+  month: string;
+  limit: number;
+  used: number;
+  speedupLimit: number;
+  speedupUsed: number;
+}
 
 const MAX_TICKETS_KEPT = 500;
 /** WeChat keeps the 5 most recently released or rolled-back versions (docs/wechat-protocol.md §8). */
@@ -172,14 +182,14 @@ export class EmulatorState {
   readonly faults: FaultBook;
   readonly tickets: TicketRecord[] = [];
   readonly preAuthCodes = new Map<string, CodeRecord>();
-  readonly authCodes = new Map<string, CodeRecord & { appid: string }>();
+  readonly authCodes = new Map<string, AuthCodeRecord>();
   readonly templates: Template[] = [];
   readonly drafts: Draft[] = [];
   readonly messages: CustomMessage[] = [];
   auditOutcome: OutcomeSetting;
-  quota: { month: string; limit: number; used: number; speedupLimit: number; speedupUsed: number };
-  private nextAuditId = 420_000_001;
-  private nextAppVersion = 1;
+  quota: PlatformQuota;
+  /** The next auditid and app_version handed out (kept in the state file). */
+  readonly sequence = { nextAuditId: 420_000_001, nextAppVersion: 1 };
 
   constructor(
     readonly platform: PlatformCredentials,
@@ -325,14 +335,14 @@ export class EmulatorState {
   }
 
   newAudit(mp: MiniProgram, version: CodeVersion): Audit {
-    const audit: Audit = { auditid: this.nextAuditId++, status: 2, submitTime: this.nowSec(), version, released: false };
+    const audit: Audit = { auditid: this.sequence.nextAuditId++, status: 2, submitTime: this.nowSec(), version, released: false };
     mp.audits.push(audit);
     return audit;
   }
 
   release(mp: MiniProgram, audit: Audit): ReleasedVersion {
     const released: ReleasedVersion = {
-      appVersion: this.nextAppVersion++,
+      appVersion: this.sequence.nextAppVersion++,
       userVersion: audit.version.userVersion,
       userDesc: audit.version.userDesc,
       commitTime: audit.version.commitTime,
@@ -359,7 +369,7 @@ export class EmulatorState {
   }
 
   /** Resets the platform quota at the start of each (emulated) month. */
-  currentQuota(): EmulatorState['quota'] {
+  currentQuota(): PlatformQuota {
     const month = monthKey(this.now());
     if (month !== this.quota.month) Object.assign(this.quota, { month, used: 0, speedupUsed: 0 });
     return this.quota;
@@ -424,7 +434,7 @@ export class EmulatorState {
   }
 }
 
-function newMiniProgram(profile: MiniProgramProfile): MiniProgram {
+export function newMiniProgram(profile: MiniProgramProfile): MiniProgram {
   return {
     ...profile,
     authorization: undefined,

@@ -18,6 +18,13 @@ export interface TokenRecord {
   invalidated: boolean;
 }
 
+/** The store as plain data, for the emulator's state file. */
+export interface TokenSnapshot {
+  records: TokenRecord[];
+  /** The value of the current token of each (kind, appid). */
+  current: string[];
+}
+
 export type TokenCheck =
   | { ok: true; record: TokenRecord }
   | { ok: false; errcode: 40001 | 42001; record?: TokenRecord };
@@ -91,6 +98,24 @@ export class TokenStore {
       }
     }
     return count;
+  }
+
+  snapshot(): TokenSnapshot {
+    return { records: [...this.byValue.values()], current: [...this.currentByKey.values()].map((record) => record.value) };
+  }
+
+  /** Replaces every record with those of a snapshot. */
+  restore(snapshot: TokenSnapshot): void {
+    this.byValue.clear();
+    this.currentByKey.clear();
+    for (const stored of snapshot.records) {
+      const record: TokenRecord = { ...stored, appid: stored.appid ?? undefined };
+      this.byValue.set(record.value, record);
+    }
+    for (const value of snapshot.current) {
+      const record = this.byValue.get(value);
+      if (record !== undefined) this.currentByKey.set(keyOf(record.kind, record.appid), record);
+    }
   }
 
   /** Drops records that can never validate again, so a long benchmark does not grow memory. */

@@ -83,6 +83,7 @@ export const codeRoutes: ApiRoute[] = [
     path: '/wxa/get_page',
     method: 'GET',
     auth: 'authorizer',
+    readOnly: true,
     handle(req) {
       return okBody({ page_list: callerOf(req).committed?.pages ?? [] });
     },
@@ -91,6 +92,7 @@ export const codeRoutes: ApiRoute[] = [
     path: '/wxa/get_qrcode',
     method: 'GET',
     auth: 'authorizer',
+    readOnly: true,
     handle() {
       return new BinaryAnswer('image/jpeg', QRCODE_JPEG);
     },
@@ -99,6 +101,7 @@ export const codeRoutes: ApiRoute[] = [
     path: '/wxa/get_category',
     method: 'GET',
     auth: 'authorizer',
+    readOnly: true,
     handle() {
       return okBody({ category_list: CATEGORIES });
     },
@@ -128,6 +131,7 @@ export const codeRoutes: ApiRoute[] = [
     path: '/wxa/get_auditstatus',
     method: 'POST',
     auth: 'authorizer',
+    readOnly: true,
     handle(req) {
       const audit = auditById(callerOf(req), requiredInteger(req.body, 'auditid', 85012));
       return okBody({
@@ -141,6 +145,7 @@ export const codeRoutes: ApiRoute[] = [
     path: '/wxa/get_latest_auditstatus',
     method: 'GET',
     auth: 'authorizer',
+    readOnly: true,
     handle(req, ctx) {
       const audit = ctx.state.latestAudit(callerOf(req));
       if (audit === undefined) throw new ApiFailure(85012, 'no audit submitted yet');
@@ -197,6 +202,7 @@ export const codeRoutes: ApiRoute[] = [
     path: '/wxa/queryquota',
     method: 'GET',
     auth: 'authorizer',
+    readOnly: true,
     handle(_req, ctx) {
       const quota = ctx.state.currentQuota();
       return okBody({

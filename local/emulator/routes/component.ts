@@ -114,6 +114,7 @@ export const componentRoutes: ApiRoute[] = [
     path: '/cgi-bin/component/api_get_authorizer_info',
     method: 'POST',
     auth: 'component',
+    readOnly: true,
     handle({ body }, ctx) {
       checkComponentAppid(body, ctx.platform);
       const mp = authorizedMiniProgram(body, ctx);
@@ -157,6 +158,7 @@ export const componentRoutes: ApiRoute[] = [
     path: '/cgi-bin/component/api_get_authorizer_list',
     method: 'POST',
     auth: 'component',
+    readOnly: true,
     handle({ body }, ctx) {
       checkComponentAppid(body, ctx.platform);
       const offset = optionalInteger(body, 'offset', 40097) ?? 0;

@@ -14,6 +14,7 @@ export const messageRoutes: ApiRoute[] = [
     path: '/cgi-bin/message/custom/send',
     method: 'POST',
     auth: 'authorizer',
+    readOnly: true,
     handle(req, ctx) {
       const mp = callerOf(req);
       const { body } = req;

@@ -62,6 +62,7 @@ export const privacyRoutes: ApiRoute[] = [
     path: '/cgi-bin/component/getprivacysetting',
     method: 'POST',
     auth: 'authorizer',
+    readOnly: true,
     handle(req) {
       const mp = callerOf(req);
       const setting = mp.privacy[privacyVersion(req.body)];

@@ -90,6 +90,7 @@ export const releaseRoutes: ApiRoute[] = [
     path: '/wxa/getversioninfo',
     method: 'POST',
     auth: 'authorizer',
+    readOnly: true,
     handle(req) {
       const mp = callerOf(req);
       const exp = mp.committed;
@@ -175,6 +176,7 @@ export const releaseRoutes: ApiRoute[] = [
     path: '/wxa/getgrayreleaseplan',
     method: 'GET',
     auth: 'authorizer',
+    readOnly: true,
     handle(req) {
       // Never a phased release: WeChat's "0 initial" plan.
       const plan = callerOf(req).gray ?? {

@@ -107,6 +107,7 @@ export const settingsRoutes: ApiRoute[] = [
     path: '/wxa/memberauth',
     method: 'POST',
     auth: 'authorizer',
+    readOnly: true,
     handle(req) {
       const mp = callerOf(req);
       if (req.body.action !== 'get_experiencer') throw new ApiFailure(40097, 'action must be get_experiencer');

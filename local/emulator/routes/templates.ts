@@ -21,6 +21,7 @@ export const templateRoutes: ApiRoute[] = [
     path: '/wxa/gettemplatedraftlist',
     method: 'GET',
     auth: 'component',
+    readOnly: true,
     handle(_req, ctx) {
       return okBody({ draft_list: ctx.state.drafts.map(publicDraft) });
     },
@@ -43,6 +44,7 @@ export const templateRoutes: ApiRoute[] = [
     path: '/wxa/gettemplatelist',
     method: 'GET',
     auth: 'component',
+    readOnly: true,
     handle({ query }, ctx) {
       const templateType = queryInteger(query, 'template_type');
       const list = ctx.state.templates.filter((t) => templateType === undefined || t.template_type === templateType);

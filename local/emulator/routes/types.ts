@@ -33,6 +33,12 @@ export interface ApiRoute {
   /** POST routes require a JSON object body (44002 when empty, 47001 when malformed). */
   method: 'GET' | 'POST';
   auth: AuthKind;
+  /**
+   * True when the route changes nothing the state file keeps (reads; custom/send, whose messages
+   * stay in memory): its answer does not wait for a state write. Unmarked routes are assumed to
+   * change state.
+   */
+  readOnly?: true;
   handle: (req: ApiRequest, ctx: EmulatorContext) => ApiAnswer | Promise<ApiAnswer>;
 }
 
