@@ -8,6 +8,8 @@ import { ResetRefusedError, startLocalStack } from './stack';
  * is set. Everything (DynamoDB, the deploy queue, the emulator's state) persists under DATA_DIR;
  * `npm start -- --reset` (or `npm run reset`) deletes it first and starts clean.
  */
+// One short human line per log record in the operator's terminal; JSON (as on Lambda) when set to anything else.
+process.env.MPFLEET_LOG_FORMAT ??= 'pretty';
 const reset = process.argv.slice(2).includes('--reset');
 const stack = await startLocalStack({ persistEmulator: true, reset, log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${process.env.PORT ?? 3000} is in use: stop the other process or set PORT.`);

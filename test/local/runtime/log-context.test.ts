@@ -28,6 +28,12 @@ function gate() {
   return { reached, open, pass };
 }
 
+// Tests log at ERROR (vitest.config.ts); the lines checked here are warnings. Set before the
+// logger is created, as each invocation's logger state starts from it.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+});
+
 const stand = vi.hoisted(() => ({
   gates: new Map<string, { pass: () => Promise<void> }>(),
   contexts: [] as Context[],
