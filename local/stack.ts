@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Level } from 'level';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { DEPLOY_QUEUE, FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../infra/functions';
@@ -22,6 +22,11 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Environment to read configuration from (defaults to process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The emulator's port: defaults to EMULATOR_PORT, else PORT + 1 (so a bookmarked dashboard keeps
+   * working across restarts), else 0 (a free port) when the API's port is 0.
+   */
+  emulatorPort?: number;
   /** Options for the built-in WeChat emulator, started unless WECHAT_API_BASE is set. */
   emulator?: EmulatorOptions;
   /**
@@ -45,6 +50,10 @@ export interface LocalStack {
   /** Absolute path of the data dir. */
   dataDir: string;
   operatorToken: string;
+  /** Where the operator token came from: OPERATOR_TOKEN, or <dataDir>/operator-token (created now, or kept from before). */
+  operatorTokenSource: 'env' | 'file-created' | 'file';
+  /** <dataDir>/operator-token, unless OPERATOR_TOKEN set the token. */
+  operatorTokenFile?: string;
   emulator?: Emulator;
   queueUrl: string;
   deadLetterQueueUrl: string;
@@ -97,14 +106,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!env.WECHAT_API_BASE) {
       // Push targets are set once the handlers' environment is ready (below): the emulator pushes
       // its first ticket as soon as it knows where to.
+      const emulatorPort = options.emulator?.port ?? options.emulatorPort ?? (env.EMULATOR_PORT ? Number(env.EMULATOR_PORT) : port === 0 ? 0 : port + 1);
       emulator = await createEmulator({
         ...options.emulator,
+        port: emulatorPort,
         ...(options.persistEmulator ? { stateDir: path.join(dataDir, 'emulator') } : {}),
       });
       closers.push(emulator.close);
     }
 
-    const operatorToken = env.OPERATOR_TOKEN ?? randomBytes(24).toString('base64url');
+    const token = env.OPERATOR_TOKEN ? undefined : operatorTokenFromFile(dataDir);
+    const operatorToken = env.OPERATOR_TOKEN ?? token!.token;
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: 'local',
@@ -115,6 +127,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DEPLOY_QUEUE_URL: queue.queueUrl,
       PUBLIC_BASE_URL: publicBaseUrl,
       OPERATOR_TOKEN: operatorToken,
+      // Only where it is kept, for the 401's hint; never the token itself.
+      ...(token ? { OPERATOR_TOKEN_FILE: token.file } : {}),
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // Metrics are EMF lines for CloudWatch; locally they are noise unless asked for.
       POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
@@ -167,6 +181,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       url: http.url,
       dataDir,
       operatorToken,
+      operatorTokenSource: token ? (token.created ? 'file-created' : 'file') : 'env',
+      ...(token ? { operatorTokenFile: token.file } : {}),
       emulator,
       queueUrl: queue.queueUrl,
       deadLetterQueueUrl: queue.deadLetterQueueUrl,
@@ -182,6 +198,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await close();
     throw error;
   }
+}
+
+export const OPERATOR_TOKEN_FILE = 'operator-token';
+
+/**
+ * The local operator token: generated once and kept in <dataDir>/operator-token (mode 0600), so an
+ * exported MPFLEET_TOKEN keeps working across restarts; `--reset` deletes it with the rest.
+ */
+export function operatorTokenFromFile(dataDir: string): { token: string; file: string; created: boolean } {
+  const file = path.join(dataDir, OPERATOR_TOKEN_FILE);
+  const existing = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (existing) return { token: existing, file, created: false };
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { token, file, created: true };
 }
 
 export class ResetRefusedError extends Error {
