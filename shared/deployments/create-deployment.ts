@@ -39,6 +39,35 @@ export const CreateDeploymentRequest = z
   })
   .strict();
 
+/** How many tenant lookups run at once when checking a deployment's named tenants. */
+const TENANT_LOOKUP_CONCURRENCY = 16;
+/** How many unknown appids the error lists before "and N more". */
+const UNKNOWN_LISTED = 20;
+
+/**
+ * A deployment naming tenants mpfleet does not know (a typo, a mini-program that never authorized)
+ * is refused up front, listing them, rather than accepted with targets that can never run.
+ * At most the schema's 10,000 lookups, a few at a time.
+ */
+async function refuseUnknownTenants(services: Services, appids: readonly string[]): Promise<void> {
+  const unknown: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < appids.length) {
+      const appid = appids[next++]!;
+      if (!(await services.tenants.get(appid))) unknown.push(appid);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TENANT_LOOKUP_CONCURRENCY, appids.length) }, worker));
+  if (unknown.length === 0) return;
+  // In the order the operator named them, whatever order the lookups finished in.
+  const order = new Map(appids.map((appid, i) => [appid, i]));
+  unknown.sort((a, b) => order.get(a)! - order.get(b)!);
+  const listed = unknown.slice(0, UNKNOWN_LISTED).join(', ');
+  const more = unknown.length > UNKNOWN_LISTED ? ` and ${unknown.length - UNKNOWN_LISTED} more` : '';
+  throw new InvalidInput('unknown_tenants', `unknown tenants: ${listed}${more}`);
+}
+
 /** Sortable by creation time, unguessable enough for an operator API. */
 function newDeploymentId(now: number): string {
   return `d-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -52,6 +81,8 @@ export async function createDeployment(services: Services, body: unknown, now = 
   const request = parseInput(CreateDeploymentRequest, body);
   const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
   if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw new InvalidInput('duplicate_tenants', 'tenants lists an appid twice');
+
+  if (request.tenants) await refuseUnknownTenants(services, request.tenants);
 
   const template = await findTemplate(services, request.templateId);
 
