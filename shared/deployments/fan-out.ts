@@ -63,6 +63,18 @@ async function pageOfTenants(
   return { tenants: page.tenants.map((tenant) => ({ appid: tenant.appid, tenant })), ...(page.nextToken ? { next: page.nextToken } : {}) };
 }
 
+/**
+ * Sends the fan-out on again from where it got to (its stored cursor): after a crash, a
+ * dead-lettered fan-out message, or a queue send that failed right after the deployment was
+ * stored. Pages are idempotent, so a fan-out still running meanwhile records nothing twice.
+ */
+export async function resumeFanOut(engine: Pick<DeployEngine, 'deployQueue'>, deployment: Pick<Deployment, 'id' | 'fanOutDone' | 'fanOutCursor'>): Promise<boolean> {
+  if (deployment.fanOutDone) return false;
+  await engine.deployQueue.send([{ kind: 'fan-out', deploymentId: deployment.id, ...(deployment.fanOutCursor !== undefined ? { cursor: deployment.fanOutCursor } : {}) }]);
+  logger.info('deployment fan-out resumed', { deploymentId: deployment.id, cursor: deployment.fanOutCursor });
+  return true;
+}
+
 /** Active tenants are queued; the others are skipped with the reason, so the operator sees them. */
 function initialTarget(deployment: Deployment, appid: string, tenant: Tenant | undefined): Target {
   const now = Date.now();

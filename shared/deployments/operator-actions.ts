@@ -4,6 +4,7 @@ import type { AuditItem } from '../wechat/types';
 import type { DeployMessage } from './deploy-queue';
 import { isActive, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
+import { resumeFanOut } from './fan-out';
 import type { StepName, TargetState } from './target-machine';
 import { letGoIfSettled } from './tenant-turns';
 
@@ -73,7 +74,8 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
     }
     case 'retry':
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
-      if (count('failed', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed or was rejected (${describe(counts)})`);
+      // A fan-out that never finished (a crash, a dead-lettered page) resumes from its cursor: always something to retry.
+      if (deployment.fanOutDone && count('failed', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed or was rejected (${describe(counts)})`);
       // Retrying also lifts an audit-quota pause: the operator says the quota is back.
       remove.push('pausedReason');
       if (options.feedbackInfo !== undefined || options.auditItems !== undefined) {
@@ -82,6 +84,7 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
       break;
   }
   await engine.deployments.update(deployment.id, set, remove);
+  if (action === 'retry') await resumeFanOut(engine, deployment);
   await engine.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action, requestedAtMs: nowMs }]);
 }
 

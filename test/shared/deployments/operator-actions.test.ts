@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { advanceTarget } from '../../../shared/deployments/advance-target';
 import type { BulkAction, Deployment, Target } from '../../../shared/deployments/deployment';
+import { fanOutPage } from '../../../shared/deployments/fan-out';
 import { requestAction, runBulkAction, type ActionOptions } from '../../../shared/deployments/operator-actions';
 import type { TargetState } from '../../../shared/deployments/target-machine';
 import { Conflict } from '../../../shared/errors';
@@ -145,6 +146,33 @@ describe('requestAction', () => {
     const stored = await engine.deployments.get(ID);
     expect(stored).toMatchObject({ pendingAction: { action: 'retry', atMs: T0 } });
     expect(stored).not.toHaveProperty('pausedReason');
+  });
+
+  it('resumes an interrupted fan-out from its cursor on retry, though no recorded target failed', async () => {
+    const deployment = await given({ fanOutDone: false, fanOutCursor: '1', tenants: [appidOf(1), appidOf(2), appidOf(3)] }, ['committing', { stepStartedAtMs: T0 }]);
+    engine.tenants.add(appidOf(2));
+    engine.tenants.add(appidOf(3));
+    await requestAction(engine, deployment, 'retry');
+    expect(engine.deployQueue.take('fan-out').map(({ message }) => message)).toEqual([{ kind: 'fan-out', deploymentId: ID, cursor: '1' }]);
+    // The resumed page records the rest, and the fan-out ends.
+    await fanOutPage(engine, ID, '1');
+    expect(await states()).toEqual(['committing', 'queued', 'queued']);
+    expect(advanced()).toEqual([appidOf(2), appidOf(3)]);
+    expect(await engine.deployments.get(ID)).toMatchObject({ fanOutDone: true });
+    expect(await engine.deployments.get(ID)).not.toHaveProperty('fanOutCursor');
+  });
+
+  it('resumes a fan-out that never recorded a target (its first message lost) from the start', async () => {
+    const deployment = await given({ fanOutDone: false });
+    await requestAction(engine, deployment, 'retry');
+    expect(engine.deployQueue.take('fan-out').map(({ message }) => message)).toEqual([{ kind: 'fan-out', deploymentId: ID }]);
+    expect(engine.deployQueue.take('bulk')).toHaveLength(1);
+  });
+
+  it('sends no fan-out on retry once the fan-out is done', async () => {
+    const deployment = await given({}, ['failed', { resumeFrom: 'queued' }]);
+    await requestAction(engine, deployment, 'retry');
+    expect(engine.deployQueue.take('fan-out')).toEqual([]);
   });
 
   it('records what a retry resubmits rejected targets with', async () => {
