@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiClient } from './api-client';
-import { json } from './format';
+import { json, stripControls } from './format';
 import type { CliIo } from './io';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -14,6 +14,22 @@ interface GlobalOptions {
   url?: string;
   token?: string;
   json?: boolean;
+}
+
+/**
+ * Like commander's requiredOption, but checked after unknown options: commander reports a missing
+ * mandatory option before an unknown one, so `deploy --templte 1 …` would blame the missing
+ * `--template` instead of the typo. The options are declared with `.option` and listed here.
+ */
+export function requireOptions(command: Command, ...attributeNames: string[]): Command {
+  return command.hook('preAction', (_hooked, action) => {
+    for (const option of action.options) {
+      const name = option.attributeName();
+      if (attributeNames.includes(name) && action.getOptionValue(name) === undefined) {
+        action.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue', exitCode: 2 });
+      }
+    }
+  });
 }
 
 /** What every command needs: the API client, the output streams, and the exit code it ends with. */
@@ -36,8 +52,14 @@ export class CliContext {
     return command.optsWithGlobals<GlobalOptions>().json === true;
   }
 
+  /** Writes a line to stdout, with control characters stripped: much of what the CLI prints comes from the API and WeChat. */
   print(text: string): void {
-    this.io.stdout.write(`${text}\n`);
+    this.io.stdout.write(`${stripControls(text)}\n`);
+  }
+
+  /** The same, for notices on stderr (they do not mix with output a script parses). */
+  notice(text: string): void {
+    this.io.stderr.write(`${stripControls(text)}\n`);
   }
 
   /** `--json` prints the API's JSON for scripts; otherwise the human rendering. */

@@ -31,6 +31,22 @@ const STATE_ORDER: readonly string[] = LIFECYCLE;
 /** Targets in these states need the operator's attention: --watch exits 3 when any remain. */
 export const FAILED_STATES: readonly string[] = ['failed', 'rejected'];
 
+/* eslint-disable no-control-regex -- these patterns exist to find control characters */
+/** ESC sequences: CSI (`ESC [ … final`), OSC/DCS/PM/APC strings (to BEL or ST), and two-character escapes. */
+const ESCAPE_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])?/g;
+/** C0 controls but newline and tab, DEL, and the C1 controls (U+0080–U+009F: 0x9B alone is a CSI to some terminals). */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/* eslint-enable no-control-regex */
+
+/**
+ * Text a terminal shows as text: escape sequences and control characters removed. Every string the
+ * CLI prints passes here, because much of it comes from the API and from WeChat (a nickname, an
+ * audit reason, an errmsg) and must not retitle, clear or recolour the operator's terminal.
+ */
+export function stripControls(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '');
+}
+
 /** Columns a terminal draws two cells wide (CJK, full-width forms, most emoji): WeChat nicknames are often Chinese. */
 function cellWidth(codePoint: number): number {
   const wide =
@@ -56,7 +72,9 @@ const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width
 
 /** Left-aligned columns separated by two spaces, with a header row. Empty cells print as `-`. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
-  const cells = rows.map((row) => headers.map((_, i) => (row[i] === undefined || row[i] === null || row[i] === '' ? '-' : String(row[i]))));
+  // A cell is one line of plain text (controls stripped here, so columns still line up).
+  const cell = (value: string | number | null | undefined) => (value === undefined || value === null || value === '' ? '-' : stripControls(String(value).replace(/[\n\t]+/g, ' ')) || '-');
+  const cells = rows.map((row) => headers.map((_, i) => cell(row[i])));
   const widths = headers.map((header, i) => Math.max(displayWidth(header), ...cells.map((row) => displayWidth(row[i]!))));
   return [headers, ...cells].map((row) => row.map((cell, i) => pad(cell, widths[i]!)).join('  ').trimEnd()).join('\n');
 }
@@ -155,4 +173,8 @@ export function deploymentNotes(d: DeploymentSummary): string[] {
   return notes;
 }
 
-export const json = (value: unknown) => JSON.stringify(value, null, 2);
+/**
+ * The JSON for --json: the API's data unchanged, with the C1 controls JSON leaves raw written as
+ * `\u0080`–`\u009f` escapes, so a script gets every character and a terminal shows none of them.
+ */
+export const json = (value: unknown) => JSON.stringify(value, null, 2).replace(/[\x80-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

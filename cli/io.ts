@@ -13,6 +13,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** How often --watch polls the API; one second unless a test wants it faster. */
   pollIntervalMs?: number;
+  /** How long --watch waits for an unreachable API to come back before giving up (exit 1); five minutes unless a test wants less. */
+  reconnectForMs?: number;
 }
 
 export function processIo(): CliIo {

@@ -9,6 +9,7 @@ import { registerStatus } from './commands/status';
 import { registerTemplates } from './commands/templates';
 import { registerTenants } from './commands/tenants';
 import { CliContext, DEFAULT_URL, UsageError } from './context';
+import { stripControls } from './format';
 import { processIo, type CliIo } from './io';
 
 export const EXIT_OK = 0;
@@ -26,9 +27,13 @@ follow with \`mpfleet status <id> --watch\`. One that cannot apply now is refuse
 
 Exit codes:
   0  done
-  1  the API answered an error, or could not be reached (stderr: "error: <code>: <message>")
+  1  the API answered an error (e.g. unknown_tenants), or could not be reached (stderr: "error: <code>: <message>")
   2  usage error: unknown command or option, bad value, unreadable or non-JSON file
-  3  status --watch / deploy --watch: the deployment settled with failed or rejected targets`;
+  3  status --watch / deploy --watch: the deployment settled with failed or rejected targets
+  4  status --watch / deploy --watch: nothing was deployed (no targets, or every target skipped)
+
+--watch rides out a restart of the API: "API unreachable, retrying…" until it answers again
+(exit 1 after 5 minutes without an answer).`;
 
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('mpfleet')
@@ -70,11 +75,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
     if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
+      io.stderr.write(`error: ${stripControls(error.message)}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof ApiError) {
-      io.stderr.write(`error: ${error.code}: ${oneLine(error.message)}\n`);
+      io.stderr.write(`error: ${stripControls(error.code)}: ${oneLine(error.message)}\n`);
       return EXIT_API_ERROR;
     }
     io.stderr.write(`error: internal: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
@@ -82,7 +87,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+/** API and WeChat text on one line, with nothing a terminal would act on. */
+const oneLine = (text: string) => stripControls(text.replace(/\s*\n\s*/g, ' '));
 
 /** The process entry point: `bin.ts` calls it, so importing this module (as the tests do) runs nothing. */
 export async function main(): Promise<void> {

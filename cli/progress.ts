@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { DeploymentSummary } from '../shared/contract/operator-api';
-import { countsInline, LIFECYCLE, orderedCounts } from './format';
+import { countsInline, LIFECYCLE, orderedCounts, stripControls } from './format';
 import type { OutputStream } from './io';
 
 /** How `--watch` shows a deployment moving: fed every poll, stopped once before the final summary. */
@@ -30,7 +30,7 @@ export class LinesDisplay implements ProgressDisplay {
   constructor(private readonly stream: OutputStream) {}
 
   update(view: DeploymentSummary): void {
-    const line = progressLine(view);
+    const line = stripControls(progressLine(view));
     if (line === this.last) return;
     this.last = line;
     this.stream.write(`${line}\n`);
@@ -60,7 +60,7 @@ export class BarsDisplay implements ProgressDisplay {
 
   update(view: DeploymentSummary): void {
     for (const [state, n] of orderedCounts(view.counts)) {
-      if (!this.bars.has(state)) this.bars.set(state, this.multibar.create(view.total, n, { state: state.padEnd(STATE_WIDTH) }));
+      if (!this.bars.has(state)) this.bars.set(state, this.multibar.create(view.total, n, { state: stripControls(state).padEnd(STATE_WIDTH) }));
     }
     // A state that emptied keeps its bar, at zero: the operator sees targets moved on.
     const counts: Partial<Record<string, number>> = view.counts;

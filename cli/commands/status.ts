@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { ApiClient } from '../api-client';
+import { ApiError, type ApiClient } from '../api-client';
 import type { DeploymentStatus, DeploymentView, TargetView } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { countsBlock, deploymentNotes, FAILED_STATES, failedCount, summaryLine, targetsTable } from '../format';
@@ -12,6 +12,52 @@ const SETTLED: ReadonlySet<DeploymentStatus> = new Set(['completed', 'cancelled'
 const ALL_PAGE_SIZE = 1000;
 
 export const EXIT_TARGETS_FAILED = 3;
+/** The deployment deployed nothing: it had no targets, or every target was skipped (revoked, needs re-authorization…). */
+export const EXIT_NOTHING_DEPLOYED = 4;
+
+/** How long --watch rides out an unreachable API (a restart of the stack, a deploy of the API) before giving up. */
+export const DEFAULT_RECONNECT_MS = 5 * 60_000;
+
+/** An API that is briefly away: restarting, or a gateway in front of it saying so. Anything else is an answer. */
+export function isUnreachable(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.code === 'network_error' || error.code === 'timeout' || [502, 503, 504].includes(error.status ?? 0));
+}
+
+/**
+ * Read-only calls of --watch, retried while the API is unreachable: one notice when it goes away,
+ * one when it is back, and after `reconnectForMs` of absence the last error, which exits 1.
+ */
+class Reconnecting {
+  private downSinceMs: number | undefined;
+
+  constructor(private readonly ctx: CliContext) {}
+
+  async call<T>(read: () => Promise<T>): Promise<T> {
+    const boundMs = this.ctx.io.reconnectForMs ?? DEFAULT_RECONNECT_MS;
+    for (;;) {
+      try {
+        const answer = await read();
+        if (this.downSinceMs !== undefined) {
+          this.ctx.notice(`API reachable again after ${Math.round((Date.now() - this.downSinceMs) / 1000)}s: watching on`);
+          this.downSinceMs = undefined;
+        }
+        return answer;
+      } catch (error) {
+        if (!isUnreachable(error)) throw error;
+        const now = Date.now();
+        if (this.downSinceMs === undefined) {
+          this.downSinceMs = now;
+          this.ctx.notice(`API unreachable (${error.message}), retrying… (Ctrl-C stops watching; gives up after ${describeMs(boundMs)})`);
+        } else if (now - this.downSinceMs >= boundMs) {
+          throw new ApiError(error.code, `${error.message}; gave up watching after ${describeMs(boundMs)} without an answer`, error.status);
+        }
+        await sleep(this.ctx.io.pollIntervalMs ?? 1000);
+      }
+    }
+  }
+}
+
+const describeMs = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} minute${ms >= 90_000 ? 's' : ''}` : `${Math.round(ms / 1000)}s`);
 
 const deploymentPath = (id: string) => `/api/deployments/${encodeURIComponent(id)}`;
 
@@ -37,18 +83,22 @@ async function printStatus(ctx: CliContext, command: Command, client: ApiClient,
 }
 
 /**
- * Polls until the deployment settles, then prints the final summary and every failed or rejected
- * target. The exit code tells scripts whether the fleet made it: 0, or 3 if any target failed.
+ * Polls until the deployment settles, then prints the final summary and the targets that need the
+ * operator. An API that goes away meanwhile (a restart) is waited for. The exit code tells scripts
+ * whether the fleet made it: 0; 3 if any target failed or was rejected; 4 if it deployed nothing
+ * (no targets, or every one skipped). A deployment left waiting for a manual release says so and
+ * names the command that releases it.
  */
 export async function watchDeployment(ctx: CliContext, command: Command, id: string, allTargets: boolean): Promise<void> {
   const client = ctx.client(command);
+  const api = new Reconnecting(ctx);
   const quiet = ctx.wantsJson(command);
   if (!quiet) ctx.print(`watching ${id} (Ctrl-C stops watching, not the deployment)`);
   const display = quiet ? silentDisplay : progressDisplay(ctx.io.stdout);
   try {
     for (;;) {
       // One target is enough: the counts and the status come with every page.
-      const view = await client.get<DeploymentView>(deploymentPath(id), { limit: 1 });
+      const view = await api.call(() => client.get<DeploymentView>(deploymentPath(id), { limit: 1 }));
       display.update(view);
       if (SETTLED.has(view.status)) break;
       await sleep(ctx.io.pollIntervalMs ?? 1000);
@@ -58,15 +108,37 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   }
 
   if (!quiet) ctx.print('');
-  const final = await printStatus(ctx, command, client, id, allTargets);
+  const final = await api.call(() => loadDeployment(client, id, allTargets));
+  ctx.output(command, final, () => renderStatus(final));
+  // `final` already holds every target unless it was cut to its first page.
+  const everyTarget = async () => (final.nextToken ? await api.call(() => client.all<TargetView>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE })) : final.targets);
+
   const failed = failedCount(final.counts);
-  if (failed > 0 && !quiet) {
-    // `final` already holds every target unless it was cut to its first page.
-    const targets = final.nextToken ? await client.all<TargetView>(deploymentPath(id), 'targets', { limit: ALL_PAGE_SIZE }) : final.targets;
-    const failures = targets.filter((t) => FAILED_STATES.includes(t.state));
-    ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} failed or rejected:\n${targetsTable(failures)}`);
+  const skipped = final.counts.skipped ?? 0;
+  const nothingDeployed = !final.cancelled && (final.total === 0 || skipped === final.total);
+  if (failed > 0) {
+    if (!quiet) {
+      const failures = (await everyTarget()).filter((t) => FAILED_STATES.includes(t.state));
+      ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} failed or rejected:\n${targetsTable(failures)}`);
+    }
+    ctx.exitCode = EXIT_TARGETS_FAILED;
+  } else if (nothingDeployed) {
+    if (!quiet) {
+      if (final.total === 0) ctx.print('\nnothing deployed: the deployment has no targets (no active tenant, or none of those named)');
+      else ctx.print(`\nnothing deployed: every target was skipped:\n${targetsTable((await everyTarget()).filter((t) => t.state === 'skipped'))}`);
+    }
+    ctx.exitCode = EXIT_NOTHING_DEPLOYED;
+  } else {
+    ctx.exitCode = 0;
   }
-  ctx.exitCode = failed > 0 ? EXIT_TARGETS_FAILED : 0;
+  const approved = final.counts.approved ?? 0;
+  if (!quiet && final.release === 'manual' && approved > 0 && !final.cancelled && !final.rolledBack && final.status !== 'paused') {
+    ctx.print(
+      `\nwaiting for a manual release: ${approved} approved target${approved === 1 ? '' : 's'}. Next:\n` +
+        `  mpfleet release ${id}              # fully online\n` +
+        `  mpfleet release ${id} --gray 10    # or a gray release to 10% of users (a tenant's first release is always full)`,
+    );
+  }
 }
 
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -74,7 +146,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .command('status')
     .description('show a deployment: status, counts per state, targets')
     .argument('<id>', 'deployment id (d-…)')
-    .option('--watch', 'follow it live until it completes, is cancelled or pauses; exit 3 if any target failed or was rejected')
+    .option('--watch', 'follow it live until it completes, is cancelled or pauses, riding out API restarts; exit 3 if any target failed or was rejected, 4 if nothing was deployed')
     .option('--all-targets', 'list every target, not just the first page')
     .action(async (id: string, options: { watch?: boolean; allTargets?: boolean }, command: Command) => {
       if (options.watch) return watchDeployment(ctx, command, id, options.allTargets === true);

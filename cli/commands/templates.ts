@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Draft, Template } from '../../shared/contract/operator-api';
+import type { ApiClient } from '../api-client';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -9,6 +10,27 @@ export function parseNonNegativeInteger(value: string): number {
 }
 
 const day = (iso: string) => iso.slice(0, 10);
+
+/**
+ * The templates a draft already became. WeChat keeps no draft id on a template: like the API when
+ * it looks for the template it just added, a template is the draft's when its version, description
+ * and source mini-program are the draft's (and it was created no earlier than the draft).
+ */
+export async function templatesOfDraft(client: ApiClient, draftId: number): Promise<Template[]> {
+  const [{ drafts }, { templates }] = await Promise.all([
+    client.get<{ drafts: Draft[] }>('/api/templates/drafts'),
+    client.get<{ templates: Template[] }>('/api/templates'),
+  ]);
+  const draft = drafts.find((d) => d.draftId === draftId);
+  if (!draft) return [];
+  return templates.filter(
+    (t) =>
+      t.userVersion === draft.userVersion &&
+      t.userDesc === draft.userDesc &&
+      (t.sourceMiniprogramAppid ?? '') === (draft.sourceMiniprogramAppid ?? '') &&
+      Date.parse(t.createdAt) >= Date.parse(draft.createdAt),
+  );
+}
 
 export function registerTemplates(program: Command, ctx: CliContext): void {
   const templates = program
@@ -43,8 +65,16 @@ export function registerTemplates(program: Command, ctx: CliContext): void {
     .argument('<draftId>', 'the draft to add', parseNonNegativeInteger)
     .option('--standard', 'add it as a standard template (ext_json limited to extAppid, ext, window)')
     .action(async (draftId: number, options: { standard?: boolean }, command: Command) => {
-      const added = await ctx
-        .client(command)
+      const client = ctx.client(command);
+      const already = await templatesOfDraft(client, draftId);
+      if (already.length > 0) {
+        // WeChat adds the same draft again as a new template; the operator most likely did not mean to.
+        ctx.notice(
+          `warning: draft ${draftId} is already in the library as template ${already.map((t) => t.templateId).join(', ')} ` +
+            `(same version and description); adding it again makes another template`,
+        );
+      }
+      const added = await client
         .post<Partial<Template> & { draftId?: number }>('/api/templates', { draftId, ...(options.standard ? { templateType: 1 } : {}) });
       ctx.output(command, added, () =>
         added.templateId === undefined ? `added draft ${draftId} to the template library` : `added draft ${draftId} as template ${added.templateId}`,

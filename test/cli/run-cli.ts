@@ -12,6 +12,8 @@ export interface RunOptions {
   stdin?: string;
   /** Pretend stdout is a terminal (live bars) rather than a pipe (plain lines). */
   tty?: boolean;
+  /** How long --watch waits for an unreachable API (default: the CLI's five minutes). */
+  reconnectForMs?: number;
 }
 
 function capture(isTTY: boolean): OutputStream & { text: string } {
@@ -38,6 +40,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
     })(),
     env: options.env ?? {},
     pollIntervalMs: 100,
+    ...(options.reconnectForMs === undefined ? {} : { reconnectForMs: options.reconnectForMs }),
   };
   const code = await run(argv, io);
   return { code, stdout: stdout.text, stderr: stderr.text };
