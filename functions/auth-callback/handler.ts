@@ -43,6 +43,14 @@ export const handler = httpHandler(async (event) => {
   }
   return html(
     200,
-    authorizedPage({ brand, appid: tenant.appid, nickName: tenant.nickName, headImg: tenant.headImg, alreadyAuthorized: result.outcome === 'duplicate' }),
+    authorizedPage({
+      brand,
+      appid: tenant.appid,
+      nickName: tenant.nickName,
+      headImg: tenant.headImg,
+      // A re-authorization (after a revocation, say) is news even when the push exchanged the code first.
+      authorizedAgain: result.again === true,
+      alreadyAuthorized: result.outcome === 'duplicate' && result.again !== true,
+    }),
   );
 });

@@ -13,7 +13,8 @@ export type Authorization = QueryAuthResponse['authorization_info'];
 export type ClaimState =
   | { state: 'exchanging' }
   | { state: 'exchanged'; claimedAtMs: number; authorization: Authorization; authorizedAtMs: number }
-  | { state: 'done'; appid: string }
+  /** `again`: the mini-program had been authorized before this code (a re-authorization). */
+  | { state: 'done'; appid: string; again?: boolean }
   | { state: 'failed'; reason: string };
 
 /**
@@ -44,7 +45,7 @@ export class CodeClaims {
   async get(code: string): Promise<ClaimState | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: claimKey(code), ConsistentRead: true }));
     if (!Item) return undefined;
-    if (Item.state === 'done') return { state: 'done', appid: Item.appid };
+    if (Item.state === 'done') return { state: 'done', appid: Item.appid, again: Item.again === true };
     if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
     if (Item.state === 'exchanged') return { state: 'exchanged', claimedAtMs: Item.claimedAtMs, authorization: Item.authorization, authorizedAtMs: Item.authorizedAtMs };
     return { state: 'exchanging' };
@@ -82,14 +83,14 @@ export class CodeClaims {
   }
 
   /** The tenant is stored: WeChat's answer, tokens included, now lives only in the token item. */
-  async complete(code: string, appid: string): Promise<void> {
+  async complete(code: string, appid: string, again = false): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: claimKey(code),
-        UpdateExpression: 'SET #state = :done, appid = :appid REMOVE #authorization, authorizedAtMs',
+        UpdateExpression: 'SET #state = :done, appid = :appid, again = :again REMOVE #authorization, authorizedAtMs',
         ExpressionAttributeNames: { '#state': 'state', '#authorization': 'authorization' },
-        ExpressionAttributeValues: { ':done': 'done', ':appid': appid },
+        ExpressionAttributeValues: { ':done': 'done', ':appid': appid, ':again': again },
       }),
     );
   }

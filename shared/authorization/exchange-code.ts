@@ -6,8 +6,9 @@ import type { AuthorizerInfoResponse } from '../wechat/types';
 import { CodeClaims, type Authorization } from './code-claims';
 
 export type ExchangeResult =
-  | { outcome: 'authorized'; appid: string }
-  | { outcome: 'duplicate'; appid?: string }
+  /** `again`: the mini-program had been authorized before (e.g. revoked, then authorized again). */
+  | { outcome: 'authorized'; appid: string; again: boolean }
+  | { outcome: 'duplicate'; appid?: string; again?: boolean }
   | { outcome: 'rejected'; code: number; message: string };
 
 /** How long the second arrival of a code waits for the first to finish, to name the tenant. */
@@ -43,6 +44,9 @@ export async function exchangeAuthorizationCode(services: Services, code: string
 /** Stores what api_query_auth answered: tokens first, then the tenant, then its profile. */
 async function completeAuthorization(services: Services, claims: CodeClaims, code: string, authorization: Authorization, authorizedAtMs: number): Promise<ExchangeResult> {
   const appid = authorization.authorizer_appid;
+  const before = await services.tenants.get(appid);
+  // Authorized before, then revoked or asked to re-authorize: this authorization brings it back.
+  const again = before !== undefined && before.status !== 'active' && before.authorizedAtMs < authorizedAtMs;
   await services.authorizerTokens.storeAuthorization(
     appid,
     {
@@ -54,9 +58,9 @@ async function completeAuthorization(services: Services, claims: CodeClaims, cod
   );
   const permissions = (authorization.func_info ?? []).map((f) => f.funcscope_category.id);
   await services.tenants.saveAuthorization(appid, permissions, authorizedAtMs);
-  await claims.complete(code, appid);
+  await claims.complete(code, appid, again);
   await refreshProfile(services, appid);
-  return { outcome: 'authorized', appid };
+  return { outcome: 'authorized', appid, again };
 }
 
 /** Fetches nick name, head image, principal, gh_ id and categories; a failure only costs the profile. */
@@ -88,7 +92,7 @@ async function waitForFirstArrival(services: Services, claims: CodeClaims, code:
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
   for (;;) {
     const claim = await claims.get(code);
-    if (claim?.state === 'done') return { outcome: 'duplicate', appid: claim.appid };
+    if (claim?.state === 'done') return { outcome: 'duplicate', appid: claim.appid, again: claim.again };
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
     if (claim?.state === 'exchanged' && Date.now() - claim.claimedAtMs > ABANDONED_AFTER_MS && (await claims.takeOver(code, claim.claimedAtMs))) {
       // The first arrival got WeChat's answer and died before storing it: finish its work.

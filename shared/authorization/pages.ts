@@ -255,10 +255,17 @@ export function authorizedPage(opts: {
   appid: string;
   headImg?: string;
   alreadyAuthorized?: boolean;
+  /** The mini-program had been authorized before (e.g. revoked, then authorized again): say so. */
+  authorizedAgain?: boolean;
 }): string {
   const name = escapeHtml(brandName(opts.brand));
-  const already = opts.alreadyAuthorized === true;
-  const heading = already
+  const again = opts.authorizedAgain === true;
+  const already = opts.alreadyAuthorized === true && !again;
+  const heading = again
+    ? `<div class="badge badge-success">${ICONS.check}</div>
+<h1>${bilingual('已重新授权', 'Authorized again')}</h1>
+<p class="lead">${bilingual(`该小程序已重新授权给 ${name}。`, `This mini-program is authorized for ${name} again.`)}</p>`
+    : already
     ? `<div class="badge badge-info">${ICONS.info}</div>
 <h1>${bilingual('已授权', 'Already authorized')}</h1>
 <p class="lead">${bilingual(`该小程序此前已授权给 ${name}，无需重复操作。`, `This mini-program was already authorized for ${name}. Nothing more to do.`)}</p>`
@@ -281,8 +288,8 @@ ${renderMiniProgram(opts)}
 <p class="note">${bilingual('现在可以关闭此页面。', 'You can close this page now.')}</p>`;
   return renderDocument({
     brand: opts.brand,
-    titleZh: already ? '已授权' : '授权成功',
-    titleEn: already ? 'Already authorized' : 'Authorized',
+    titleZh: again ? '已重新授权' : already ? '已授权' : '授权成功',
+    titleEn: again ? 'Authorized again' : already ? 'Already authorized' : 'Authorized',
     body,
   });
 }

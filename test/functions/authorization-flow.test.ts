@@ -11,24 +11,27 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 /** Reads the hidden inputs and the first offered mini-program of the emulator's consent form. */
-function consentForm(html: string): { action: string; fields: Record<string, string> } {
+function consentForm(html: string): { action: string; fields: Record<string, string>; offered: string[] } {
   const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
   if (!form) throw new Error('no consent form');
   const fields: Record<string, string> = {};
   for (const [, name, value] of form[2]!.matchAll(/<input type="(?:hidden|radio)" name="([^"]+)" value="([^"]*)"/g)) {
     fields[name!] ??= value!.replace(/&amp;/g, '&');
   }
-  return { action: form[1]!, fields };
+  const offered = [...form[2]!.matchAll(/<input type="radio" name="authorizer_appid" value="([^"]*)"/g)].map((m) => m[1]!);
+  return { action: form[1]!, fields, offered };
 }
 
-async function consentAsAPerson(platformKind: 'pc' | 'mobile'): Promise<{ callback: string; appid: string }> {
+/** `appid`: a given mini-program, or the nth offered one. */
+async function consentAsAPerson(platformKind: 'pc' | 'mobile', appid?: string | number): Promise<{ callback: string; appid: string }> {
   const start = await t.api(`/authorize?platform=${platformKind}`);
   expect(start.status).toBe(302);
   const consentUrl = new URL(start.headers.get('location')!);
   expect(consentUrl.pathname).toBe(platformKind === 'pc' ? '/cgi-bin/componentloginpage' : '/wxaopen/safe/bindcomponent');
   const page = await fetch(consentUrl);
   expect(page.status).toBe(200);
-  const { action, fields } = consentForm(await page.text());
+  const { action, fields, offered } = consentForm(await page.text());
+  if (appid !== undefined) fields.authorizer_appid = typeof appid === 'number' ? offered[appid]! : appid;
   const confirm = await fetch(new URL(action, consentUrl), {
     method: 'POST',
     body: new URLSearchParams(fields),
@@ -89,6 +92,23 @@ describe('a merchant authorizes on the consent page', () => {
     // Only the claim recording the refusal is new: no tenant, no token.
     expect(after.filter((item) => !String(item.pk).startsWith('AUTHCODE#'))).toEqual(before.filter((item) => !String(item.pk).startsWith('AUTHCODE#')));
     expect((await t.api('/auth/callback')).status).toBe(400);
+  });
+
+  it('a revoked mini-program authorized again is told so, not that it was already authorized', async () => {
+    const first = await consentAsAPerson('pc', 2); // one no other test authorizes
+    expect((await t.api(new URL(first.callback).pathname + new URL(first.callback).search)).status).toBe(200);
+    await t.admin('/revoke', { appid: first.appid });
+    await t.until(async () => (await services().tenants.get(first.appid))?.status === 'revoked');
+
+    const again = await consentAsAPerson('pc', first.appid);
+    const url = new URL(again.callback);
+    const page = await t.api(`${url.pathname}${url.search}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Authorized again');
+    expect(html).not.toContain('Already authorized');
+    // Reloading the page still says so.
+    expect(await (await t.api(`${url.pathname}${url.search}`)).text()).toContain('Authorized again');
   });
 
   it('rejects a bad services, auth_type or biz_appid with a 400 page', async () => {

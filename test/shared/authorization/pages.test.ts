@@ -164,6 +164,17 @@ describe('authorizedPage', () => {
     expect(text).toContain(appid);
   });
 
+  it('says a re-authorized mini-program was authorized again', () => {
+    const html = authorizedPage({ brand, nickName: '小鹿咖啡', appid, authorizedAgain: true, alreadyAuthorized: true });
+    expectSafeDocument(html);
+    const text = textOf(html);
+    expect(text).toContain('已重新授权');
+    expect(text).toContain('Authorized again');
+    expect(text).not.toContain('Already authorized');
+    expect(text).not.toContain('无需重复操作');
+    expect(text).toContain('can now deploy to this mini-program');
+  });
+
   it.each([
     ['data:', 'data:image/svg+xml,<svg onload=alert(1)>'],
     ['javascript:', 'javascript:alert(1)'],
