@@ -128,6 +128,13 @@ describe('mpfleet templates', () => {
     expect(added.stdout).toMatch(/^added draft 3 as template \d+\n$/);
     expect(JSON.parse((await cli(['templates', '--json'])).stdout).templates).toHaveLength(before + 1);
   });
+
+  it('add of a draft already in the library warns, and adds it again as WeChat does', async () => {
+    const again = await cli(['templates', 'add', '3']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^warning: draft 3 is already in the library as template \d+ \(same version and description\); adding it again makes another template\n$/);
+    expect(again.stdout).toMatch(/^added draft 3 as template \d+\n$/);
+  });
 });
 
 describe('errors', () => {
