@@ -19,6 +19,8 @@ export interface EmulatorContext {
   audits: AuditDesk;
   now: () => number;
   log: (line: string) => void;
+  /** The emulator's own base URL once it listens (for URLs it hands out, such as avatars). */
+  selfUrl?: () => string;
   /**
    * With a state file: resolves once every change made so far is on disk. Awaited before answering
    * a call that may have changed state. Undefined when the emulator keeps its state in memory only.

@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { MessageCrypto } from '../../shared/wechat/crypto';
 import { handleAdmin } from './admin';
 import { handleApiCall } from './api';
+import { AVATAR_PATH, avatarPng } from './avatar';
 import { AuditDesk } from './audits';
 import type { AuditDeskSnapshot } from './audits';
 import type { EmulatorContext } from './context';
 import { errorBody } from './errors';
 import type { PlatformCredentials } from './fixtures';
-import { BodyTooLargeError, readBody, redirect, sendJson } from './http-io';
+import { BodyTooLargeError, readBody, redirect, sendJson, sendBinary } from './http-io';
 import { handleAuthPage, matchAuthPage } from './pages';
 import { pushNewTicket } from './platform-events';
 import { Pusher } from './pushes';
@@ -76,7 +77,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
   });
   const audits = new AuditDesk({ state, pushes, delayMs: () => settings.auditDelayMs, now, changed: () => stateFile?.changed(), log });
   stateFile?.attach(() => JSON.stringify(takeSnapshot(state, audits.snapshot())));
-  const ctx: EmulatorContext = { state, settings, platform, crypto, pushes, audits, now, log, ...(durable === undefined || written === undefined ? {} : { durable, written }) };
+  const ctx: EmulatorContext = { state, settings, platform, crypto, pushes, audits, now, log, selfUrl: () => url, ...(durable === undefined || written === undefined ? {} : { durable, written }) };
   const routes = routeTable();
 
   const timers = new Set<NodeJS.Timeout>();
@@ -126,6 +127,13 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     const page = matchAuthPage(path);
     if (page !== undefined) return handleAuthPage(ctx, page, method, requestUrl, rawBody, res);
     if (path === '/') return redirect(res, '/__admin');
+    // Browsers ask for it on every page: not an API call, so no 40066 in the call log.
+    if (path === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' });
+      return void res.end();
+    }
+    const avatar = AVATAR_PATH.exec(path);
+    if (avatar !== null && (method === 'GET' || method === 'HEAD')) return sendBinary(res, 'image/png', avatarPng(avatar[1]!));
     state.calls.add({ kind: 'api', method, path, errcode: 40066 });
     sendJson(res, 404, errorBody(40066, { hint: `the emulator has no API ${path}` }));
   }

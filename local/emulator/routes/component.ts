@@ -3,6 +3,7 @@
  * authorization code, refreshing authorizer tokens and reading authorizers. Successful answers
  * carry no errcode, exactly like WeChat's.
  */
+import { avatarUrl } from '../avatar';
 import { ApiFailure } from '../errors';
 import { pushNewTicket } from '../platform-events';
 import type { MiniProgram } from '../state';
@@ -21,6 +22,15 @@ function checkSecret(body: Record<string, unknown>, field: string, ctx: Emulator
 }
 
 /** The authorizer named in the body: unknown appid → 40013, not (or no longer) authorized → 61003. */
+/**
+ * The emulator's own fixtures name a made-up WeChat CDN URL that no browser can load: answer the
+ * emulator's own avatar instead. Any other head image (set by a test, say) is answered as it is.
+ */
+function emulatorAvatar(headImg: string, appid: string, ctx: EmulatorContext): string {
+  const url = ctx.selfUrl?.();
+  return url && /^http:\/\/wx\.qlogo\.cn\/mmopen\/emulator-/.test(headImg) ? avatarUrl(url, appid) : headImg;
+}
+
 function authorizedMiniProgram(body: Record<string, unknown>, ctx: EmulatorContext): MiniProgram {
   const appid = optionalString(body, 'authorizer_appid', 40013);
   if (appid === undefined || appid === '') throw new ApiFailure(41002, 'authorizer_appid missing');
@@ -122,7 +132,7 @@ export const componentRoutes: ApiRoute[] = [
       return {
         authorizer_info: {
           nick_name: mp.nickName,
-          head_img: mp.headImg,
+          head_img: emulatorAvatar(mp.headImg, mp.appid, ctx),
           service_type_info: { id: 0 },
           verify_type_info: { id: 0 },
           user_name: mp.userName,

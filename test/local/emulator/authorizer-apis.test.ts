@@ -29,6 +29,29 @@ describe('authorizer information and per-mini-program settings', () => {
     expect((await asComponent('/cgi-bin/component/api_get_authorizer_info', { authorizer_appid: 'wx0000000000000000' })).errcode).toBe(40013);
   });
 
+  it('serves its own avatars, so a result page shows a picture offline', async () => {
+    const info = await asComponent('/cgi-bin/component/api_get_authorizer_info', { authorizer_appid: mp.appid });
+    const headImg = (info.authorizer_info as { head_img: string }).head_img;
+    expect(headImg).toBe(`${emulator.url}/__static/avatar/${mp.appid}.png`);
+    const image = await fetch(headImg);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    const bytes = Buffer.from(await image.arrayBuffer());
+    expect(bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect(bytes.readUInt32BE(16)).toBe(60); // IHDR width
+    // The same picture every time; another mini-program's differs.
+    expect(Buffer.from(await (await fetch(headImg)).arrayBuffer())).toEqual(bytes);
+    const other = await fetch(`${emulator.url}/__static/avatar/${emulator.state.seeded[1]!.appid}.png`);
+    expect(Buffer.from(await other.arrayBuffer())).not.toEqual(bytes);
+  });
+
+  it('answers a browser\'s /favicon.ico with 204, not as an unknown WeChat API', async () => {
+    const before = emulator.state.calls.list().length;
+    const favicon = await fetch(`${emulator.url}/favicon.ico`);
+    expect(favicon.status).toBe(204);
+    expect(emulator.state.calls.list().length).toBe(before);
+  });
+
   it('pages the authorizer list, at most 500 at a time', async () => {
     await authorizeMiniProgram(emulator, 1, token);
     const page = await asComponent('/cgi-bin/component/api_get_authorizer_list', { offset: 1, count: 1 });

@@ -1,0 +1,56 @@
+/**
+ * The emulator's own avatars, so the result page shows a picture offline: a small PNG per appid
+ * (a mirrored 5×5 pattern in a colour taken from the appid, like an identicon), served at
+ * `/__static/avatar/<appid>.png`. Real WeChat answers `head_img` with its own CDN URLs; those are
+ * shown as they are.
+ */
+import { createHash } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
+
+const SIZE = 60; // pixels: 5 cells of 12
+const CELLS = 5;
+
+export const AVATAR_PATH = /^\/__static\/avatar\/(wx[0-9a-f]{16})\.png$/;
+
+/** Where the emulator serves `appid`'s avatar. */
+export const avatarUrl = (emulatorUrl: string, appid: string) => `${emulatorUrl}/__static/avatar/${appid}.png`;
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A deterministic PNG avatar for `appid`. */
+export function avatarPng(appid: string): Buffer {
+  const hash = createHash('sha1').update(appid).digest();
+  const color = [hash[0]! % 160 + 40, hash[1]! % 160 + 40, hash[2]! % 160 + 40];
+  const background = [240, 242, 245];
+  const on = (x: number, y: number) => {
+    const column = x < 3 ? x : CELLS - 1 - x; // mirrored
+    return (hash[3 + y * 3 + column]! & 1) === 1;
+  };
+  const cell = SIZE / CELLS;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < SIZE; y++) {
+    const row = Buffer.alloc(1 + SIZE * 3); // filter byte 0, then RGB
+    for (let x = 0; x < SIZE; x++) {
+      const rgb = on(Math.floor(x / cell), Math.floor(y / cell)) ? color : background;
+      row.set(rgb, 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(SIZE, 0);
+  header.writeUInt32BE(SIZE, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
