@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ROUTES } from '../../infra/routes';
 import { fromApiGatewayResult, toApiGatewayEvent, type OutgoingResponse } from './apigw-event';
 import { FunctionTimeoutError, type FunctionInvoker } from './functions';
+import { emulatorDashboardUrl, indexPage } from './index-page';
 import { createRouter } from './routing';
 
 /** API Gateway's own request payload limit. */
@@ -52,7 +53,21 @@ export async function startHttpServer(options: {
   async function respond(req: http.IncomingMessage): Promise<OutgoingResponse> {
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
-    const found = match(req.method ?? 'GET', path);
+    const method = req.method ?? 'GET';
+    // Local conveniences only (no such routes on AWS): an index for the API URL opened in a
+    // browser, and no 404 for the icon every browser asks for.
+    if ((method === 'GET' || method === 'HEAD') && path === '/') {
+      const dashboardUrl = emulatorDashboardUrl();
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+        body: Buffer.from(indexPage(dashboardUrl ? { dashboardUrl } : {})),
+      };
+    }
+    if ((method === 'GET' || method === 'HEAD') && path === '/favicon.ico') {
+      return { statusCode: 204, headers: { 'cache-control': 'max-age=86400' }, body: Buffer.alloc(0) };
+    }
+    const found = match(method, path);
     if (!found) return gatewayError(404, 'Not Found');
     const body = await readBody(req);
     if (!body) return gatewayError(413, 'Request Entity Too Large');
