@@ -116,7 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const token = env.OPERATOR_TOKEN ? undefined : operatorTokenFromFile(dataDir);
-    const operatorToken = env.OPERATOR_TOKEN ?? token!.token;
+    const operatorToken = token ? token.token : env.OPERATOR_TOKEN!;
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: 'local',
