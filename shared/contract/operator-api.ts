@@ -195,6 +195,8 @@ export interface DeploymentSummary {
   total: number;
   createdAt: string;
   updatedAt: string;
+  /** When the sweeper last looked for stranded targets of this deployment (absent: not yet). */
+  lastSweptAt?: string;
 }
 
 /** GET /api/deployments/{id}: the summary and one page of its targets. */

@@ -95,6 +95,7 @@ export function deploymentFromItem(item: Item): Deployment {
     rollbackRequested: bool(item.rollbackRequested),
     resubmission: obj<Deployment['resubmission']>(item.resubmission),
     pendingAction: pendingAction(item.pendingAction, item),
+    lastSweptAtMs: num(item.lastSweptAtMs),
   });
 }
 

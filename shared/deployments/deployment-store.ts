@@ -25,6 +25,14 @@ export interface AuditingTarget {
   submittedAtMs: number;
 }
 
+/** A deployment in the sweeper's index (not yet settled), and where its last, partial, sweep stopped. */
+export interface ActiveDeployment {
+  id: string;
+  sweepCursor?: string;
+  /** When it entered the index. */
+  activeSinceMs?: number;
+}
+
 /** What a step's worker writes when WeChat accepted the step. */
 export type LandPatch = Pick<
   TargetPatch,
@@ -97,6 +105,22 @@ export abstract class DeploymentStore {
   }
   /** Every target waiting on an audit submitted before `beforeMs`, oldest first (for the reconciler). */
   abstract auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget>;
+
+  /**
+   * The sweeper's index: deployments not yet settled, least recently swept first. A deployment
+   * enters it when created (and again when an operator action gives it work), and leaves it when
+   * the sweeper finds it settled.
+   */
+  abstract activeDeployments(): AsyncGenerator<ActiveDeployment>;
+  /** Puts the deployment (back) in the sweeper's index; idempotent. */
+  abstract activate(id: string): Promise<void>;
+  /** The deployment is settled: out of the sweeper's index. */
+  abstract retire(id: string): Promise<void>;
+  /**
+   * Records a sweep of the deployment (its `lastSweptAtMs`, without counting as activity on it);
+   * with `cursor`, the sweep stopped there and the next continues from it.
+   */
+  abstract markSwept(id: string, atMs: number, cursor?: string): Promise<void>;
 
   /** Every target of a deployment, page by page. */
   async *allTargets(id: string): AsyncGenerator<Target> {

@@ -28,6 +28,7 @@ export function deploymentSummary(deployment: Deployment, status: DeploymentStat
     total: Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0),
     createdAt: iso(deployment.createdAtMs),
     updatedAt: iso(deployment.updatedAtMs),
+    ...(deployment.lastSweptAtMs !== undefined ? { lastSweptAt: iso(deployment.lastSweptAtMs) } : {}),
   };
 }
 

@@ -59,6 +59,8 @@ export interface Deployment extends DeploymentSpec {
   resubmission?: { atMs: number; feedbackInfo?: string; auditItems?: AuditItem[] };
   /** An operator action the queue has not finished applying yet: the deployment is not settled until it is, or it expires. */
   pendingAction?: { action: BulkAction; atMs: number };
+  /** When the sweeper last looked for stranded targets of this deployment (sweep.ts). */
+  lastSweptAtMs?: number;
 }
 
 /** What a use case may change on a deployment after creating it. */

@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld, ifConditionHeld } from '../db/conditional';
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { deploymentFromItem, restingFromItem, targetFromItem, TallyBuilder } from './deployment-records';
 import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } from './deployment';
-import { DeploymentStore, type AuditingTarget, type TargetMove } from './deployment-store';
+import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type TargetMove } from './deployment-store';
 import { AUDIT_PENDING } from './target-machine';
 
 const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
@@ -12,6 +12,12 @@ const targetKey = (id: string, appid: string) => ({ pk: `DEPLOY#${id}`, sk: `TAR
 const LIST_PARTITION = 'DEPLOYMENTS';
 /** Index partition of targets waiting on an audit, sorted by submission time (for the reconciler). */
 const AUDITING_PARTITION = 'AUDITING';
+
+/** Index partition of deployments not yet settled, least recently swept first (for the sweeper). */
+const ACTIVE_PARTITION = 'ACTIVE';
+/** A deployment's entry in the sweeper's index: its own item, as the deployment item is in the list partition. */
+const activeKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'ACTIVE' });
+const activeIndexKey = (sweptAtMs: number, id: string) => `${String(sweptAtMs).padStart(15, '0')}#${id}`;
 
 /** Sort key of an auditing target in the index: submission time first. */
 function auditIndexKey(submittedAtMs: number, deploymentId: string, appid: string): string {
@@ -21,7 +27,8 @@ function auditIndexKey(submittedAtMs: number, deploymentId: string, appid: strin
 /**
  * Deployments and their targets in the single table: a deployment is `DEPLOY#<id>/META`, its
  * targets `DEPLOY#<id>/TARGET#<appid>`. The `gsi1` index lists deployments newest first and, for
- * the audit reconciler, the targets that are auditing, oldest submission first.
+ * the audit reconciler, the targets that are auditing, oldest submission first; for the sweeper, a
+ * `DEPLOY#<id>/ACTIVE` item per deployment not yet settled, least recently swept first.
  */
 export class DynamoDeploymentStore extends DeploymentStore {
   constructor(
@@ -33,6 +40,8 @@ export class DynamoDeploymentStore extends DeploymentStore {
   }
 
   async create(deployment: Deployment): Promise<void> {
+    // Indexed first: a crash in between leaves an entry the sweeper drops, never a deployment it cannot find.
+    await this.activate(deployment.id);
     await this.db.send(
       new PutCommand({
         TableName: this.table,
@@ -92,6 +101,59 @@ export class DynamoDeploymentStore extends DeploymentStore {
         }),
       ),
     );
+  }
+
+  async activate(id: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: activeKey(id),
+        // An entry already there keeps its place in the sweep order (and its cursor).
+        UpdateExpression: 'SET deploymentId = :id, activeSinceMs = if_not_exists(activeSinceMs, :now), gsi1pk = :active, gsi1sk = if_not_exists(gsi1sk, :first)',
+        ExpressionAttributeValues: { ':id': id, ':now': this.now(), ':active': ACTIVE_PARTITION, ':first': activeIndexKey(0, id) },
+      }),
+    );
+  }
+
+  async retire(id: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: activeKey(id) }));
+  }
+
+  async markSwept(id: string, atMs: number, cursor?: string): Promise<void> {
+    const update = updateExpression({ gsi1sk: activeIndexKey(atMs, id), sweepCursor: cursor }, cursor === undefined ? ['sweepCursor'] : []);
+    // Retired meanwhile (settled, or an operator action re-added it): nothing to record in the index.
+    await conditionHeld(this.db.send(new UpdateCommand({ TableName: this.table, Key: activeKey(id), ...update, ConditionExpression: 'attribute_exists(pk)' })));
+    await conditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deploymentKey(id),
+          UpdateExpression: 'SET lastSweptAtMs = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': atMs },
+        }),
+      ),
+    );
+  }
+
+  async *activeDeployments(): AsyncGenerator<ActiveDeployment> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :active',
+          ExpressionAttributeValues: { ':active': ACTIVE_PARTITION },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.deploymentId !== 'string') continue;
+        yield { id: item.deploymentId, ...(typeof item.sweepCursor === 'string' ? { sweepCursor: item.sweepCursor } : {}), ...(typeof item.activeSinceMs === 'number' ? { activeSinceMs: item.activeSinceMs } : {}) };
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
 
   protected insertTarget(target: Target): Promise<boolean> {

@@ -83,6 +83,8 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
       }
       break;
   }
+  // The action gives the deployment work again: the sweeper looks after it until it settles.
+  await engine.deployments.activate(deployment.id);
   await engine.deployments.update(deployment.id, set, remove);
   if (action === 'retry') await resumeFanOut(engine, deployment);
   await engine.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action, requestedAtMs: nowMs }]);

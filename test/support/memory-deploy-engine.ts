@@ -2,7 +2,7 @@ import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } fro
 import { TallyBuilder } from '../../shared/deployments/deployment-records';
 import { definedFields } from '../../shared/db/item-fields';
 import type { DeployMessage } from '../../shared/deployments/deploy-messages';
-import { DeploymentStore, type AuditingTarget, type TargetMove } from '../../shared/deployments/deployment-store';
+import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type TargetMove } from '../../shared/deployments/deployment-store';
 import type { DeployEngine } from '../../shared/deployments/engine-ports';
 import { AUDIT_PENDING, type TargetState } from '../../shared/deployments/target-machine';
 import type { Tenant, TenantStatus } from '../../shared/tenants/tenant';
@@ -37,10 +37,38 @@ function page<T>(items: T[], limit: number, nextToken?: string): { items: T[]; n
 export class MemoryDeploymentStore extends DeploymentStore {
   private readonly deployments = new Map<string, Deployment>();
   private readonly targets = new Map<string, Target>();
+  /** The sweeper's index: when each entry was last swept (0: never), where a partial sweep stopped. */
+  readonly active = new Map<string, { sweptAtMs: number; activeSinceMs: number; sweepCursor?: string }>();
 
   async create(deployment: Deployment): Promise<void> {
     if (this.deployments.has(deployment.id)) throw new Error(`deployment ${deployment.id} exists`);
+    await this.activate(deployment.id);
     this.deployments.set(deployment.id, copy(deployment));
+  }
+
+  async activate(id: string): Promise<void> {
+    if (!this.active.has(id)) this.active.set(id, { sweptAtMs: 0, activeSinceMs: this.now() });
+  }
+
+  async retire(id: string): Promise<void> {
+    this.active.delete(id);
+  }
+
+  async markSwept(id: string, atMs: number, cursor?: string): Promise<void> {
+    const entry = this.active.get(id);
+    if (entry) {
+      entry.sweptAtMs = atMs;
+      if (cursor === undefined) delete entry.sweepCursor;
+      else entry.sweepCursor = cursor;
+    }
+    const deployment = this.deployments.get(id);
+    if (deployment) deployment.lastSweptAtMs = atMs;
+  }
+
+  /** Least recently swept first, as the index sorts them. */
+  async *activeDeployments(): AsyncGenerator<ActiveDeployment> {
+    const entries = [...this.active.entries()].sort(([a, x], [b, y]) => x.sweptAtMs - y.sweptAtMs || a.localeCompare(b));
+    for (const [id, { sweepCursor, activeSinceMs }] of entries) yield { id, activeSinceMs, ...(sweepCursor !== undefined ? { sweepCursor } : {}) };
   }
 
   async get(id: string): Promise<Deployment | undefined> {

@@ -539,4 +539,48 @@ describe.each(subjects)('%s', (_, open) => {
       expect(await store.counts(id)).toEqual({ queued: 7 });
     });
   });
+
+  describe('the sweeper’s index', () => {
+    /** The index entries of these deployments, in the index's order. */
+    async function indexed(...ids: string[]): Promise<{ id: string; sweepCursor?: string }[]> {
+      const entries: { id: string; sweepCursor?: string }[] = [];
+      for await (const { id, sweepCursor } of store.activeDeployments()) if (ids.includes(id)) entries.push({ id, ...(sweepCursor ? { sweepCursor } : {}) });
+      return entries;
+    }
+
+    it('holds a deployment from its creation, least recently swept first, until it is retired', async () => {
+      const [a, b] = [await deploymentWith(), await deploymentWith()];
+      expect((await indexed(a, b)).map((e) => e.id).sort()).toEqual([a, b].sort());
+
+      await store.markSwept(a, NOW - 10, 'cursor-1');
+      await store.markSwept(b, NOW - 20);
+      expect(await indexed(a, b)).toEqual([{ id: b }, { id: a, sweepCursor: 'cursor-1' }]);
+      await store.markSwept(b, NOW);
+      expect(await indexed(a, b)).toEqual([{ id: a, sweepCursor: 'cursor-1' }, { id: b }]);
+
+      await store.retire(a);
+      expect(await indexed(a, b)).toEqual([{ id: b }]);
+      // Activated again (an operator action): back in, first in line, and again idempotently.
+      await store.activate(a);
+      await store.activate(a);
+      expect(await indexed(a, b)).toEqual([{ id: a }, { id: b }]);
+    });
+
+    it('records the sweep on the deployment without counting it as activity', async () => {
+      const id = await deploymentWith();
+      await store.markSwept(id, NOW - 1_000);
+      expect(await store.get(id)).toMatchObject({ lastSweptAtMs: NOW - 1_000, updatedAtMs: 1_000 });
+      // A retired deployment's sweep is still recorded on it; its index entry is not brought back.
+      await store.retire(id);
+      await store.markSwept(id, NOW);
+      expect(await store.get(id)).toMatchObject({ lastSweptAtMs: NOW });
+      expect(await indexed(id)).toEqual([]);
+    });
+
+    it('keeps the index entry out of the deployment’s targets and counts', async () => {
+      const id = await deploymentWith([A, 'queued']);
+      expect((await store.listTargets(id, 10)).targets.map((t) => t.appid)).toEqual([A]);
+      expect(await store.counts(id)).toEqual({ queued: 1 });
+    });
+  });
 });
