@@ -84,12 +84,7 @@ const ROUTES: Record<string, Handler> = {
     return { ok: true, appid: mp.appid, invalidated: ctx.state.tokens.invalidate('authorizer', mp.appid) };
   },
   'POST /__admin/audit-outcome': ({ ctx, body }) => {
-    const outcome = body.outcome;
-    if (typeof outcome !== 'string' || !AUDIT_OUTCOMES.includes(outcome as AuditOutcome)) {
-      throw new AdminError(400, `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}`);
-    }
-    if (body.reason !== undefined && typeof body.reason !== 'string') throw new AdminError(400, 'reason must be a string');
-    const setting = { outcome: outcome as AuditOutcome, ...(body.reason === undefined ? {} : { reason: body.reason as string }) };
+    const setting = outcomeSetting(body);
     if (body.appid === undefined) {
       ctx.state.auditOutcome = setting;
       return { ok: true, scope: 'global', ...setting };
@@ -100,7 +95,9 @@ const ROUTES: Record<string, Handler> = {
   },
   'POST /__admin/finish-audit': ({ ctx, body }) => {
     const mp = knownMiniProgram(ctx, body);
-    const audit = ctx.audits.finishNow(mp);
+    // With `outcome` (and `reason`), that decision for this audit only; without, the configured one.
+    const decision = body.outcome === undefined ? undefined : outcomeSetting(body);
+    const audit = ctx.audits.finishNow(mp, decision);
     if (audit === undefined) throw new AdminError(400, `${mp.appid} has no audit under review`);
     return { ok: true, appid: mp.appid, auditid: audit.auditid, status: audit.status };
   },
@@ -170,6 +167,15 @@ function parseAdminBody(method: string, raw: string): Body {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AdminError(400, 'body must be a JSON object');
   return value as Body;
+}
+
+function outcomeSetting(body: Body): { outcome: AuditOutcome; reason?: string } {
+  const outcome = body.outcome;
+  if (typeof outcome !== 'string' || !AUDIT_OUTCOMES.includes(outcome as AuditOutcome)) {
+    throw new AdminError(400, `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}`);
+  }
+  if (body.reason !== undefined && typeof body.reason !== 'string') throw new AdminError(400, 'reason must be a string');
+  return { outcome: outcome as AuditOutcome, ...(body.reason === undefined || body.reason === '' ? {} : { reason: body.reason as string }) };
 }
 
 function knownMiniProgram(ctx: EmulatorContext, body: Body): MiniProgram {

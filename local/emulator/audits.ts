@@ -6,7 +6,10 @@
  * success one more delay later; silent → approved but never pushed (a lost push).
  */
 import type { Pusher, PushFields } from './pushes';
-import type { Audit, EmulatorState, MiniProgram } from './state';
+import type { Audit, EmulatorState, MiniProgram, OutcomeSetting } from './state';
+
+/** An operator's decision on one audit (the dashboard's approve / reject / delay buttons). */
+export type AuditDecision = OutcomeSetting;
 
 /** WeChat sends audit events from a system account; the value only has to look like an openid. */
 export const AUDIT_NOTIFIER_OPENID = 'oEmuAuditNotifier0000000000x';
@@ -62,11 +65,11 @@ export class AuditDesk {
   }
 
   /** Decides the latest audit of `mp` right away (a delayed one then succeeds). */
-  finishNow(mp: MiniProgram): Audit | undefined {
+  finishNow(mp: MiniProgram, decision?: AuditDecision): Audit | undefined {
     const audit = this.deps.state.latestAudit(mp);
     if (audit === undefined || !isUnderReview(audit)) return undefined;
     this.cancel(audit);
-    this.decide(mp, audit);
+    this.decide(mp, audit, decision);
     return audit;
   }
 
@@ -144,15 +147,16 @@ export class AuditDesk {
     this.pending.delete(audit.auditid);
   }
 
-  private decide(mp: MiniProgram, audit: Audit): void {
+  /** `decision`: this audit's outcome, instead of the mini-program's (or the global) setting. */
+  private decide(mp: MiniProgram, audit: Audit, decision?: AuditDecision): void {
     const { state, log } = this.deps;
     const now = state.nowSec();
-    if (audit.status === 4) {
+    if (audit.status === 4 && decision === undefined) {
       this.approve(mp, audit, now, true);
       return;
     }
-    if (audit.status !== 2) return;
-    const { outcome, reason } = state.outcomeFor(mp);
+    if (audit.status !== 2 && audit.status !== 4) return;
+    const { outcome, reason } = decision ?? state.outcomeFor(mp);
     switch (outcome) {
       case 'approve':
         this.approve(mp, audit, now, true);

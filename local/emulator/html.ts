@@ -30,6 +30,11 @@ const STYLE = `
   th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eee;vertical-align:top}
   code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
   .ok{color:#07c160}.bad{color:#fa5151}.muted{color:#7f7f7f}
+  button.act{display:inline-block;width:auto;padding:3px 10px;margin:2px 4px 2px 0;font-size:13px;border-radius:4px}
+  button.act.secondary{background:#f2f2f2;color:#191919;border:1px solid #ddd}
+  button.act.danger{background:#fa5151}
+  button.act:disabled{opacity:.5;cursor:wait}
+  pre.result{background:#f7f7f7;border-radius:6px;padding:10px;font-size:12px;max-height:320px;overflow:auto;white-space:pre-wrap;margin:8px 0 0}
 `;
 
 export function layout(title: string, body: string, opts: { wide?: boolean; refreshSec?: number } = {}): string {
