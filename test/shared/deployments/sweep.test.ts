@@ -128,6 +128,12 @@ describe('sweepDeployments', () => {
     expect(engine.deployQueue.take('fan-out').map(({ message }) => message)).toEqual([{ kind: 'fan-out', deploymentId: ID, cursor: '500' }]);
   });
 
+  it('sends the first fan-out page of a deployment whose fan-out message was never sent (the send failed after it was stored)', async () => {
+    await given({ fanOutDone: false, updatedAtMs: OLD });
+    expect(await sweep()).toMatchObject({ fanOutsResumed: 1 });
+    expect(engine.deployQueue.take('fan-out').map(({ message }) => message)).toEqual([{ kind: 'fan-out', deploymentId: ID }]);
+  });
+
   it('reads at most its budget of targets per run, and the next run continues where it stopped, least recently swept first', async () => {
     await given({}, ...Array.from({ length: 5 }, () => ['queued'] as [TargetState]));
     await engine.deployments.create(deploymentOf({ id: 'd-2-00000002' }));
