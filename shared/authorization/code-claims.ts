@@ -14,7 +14,7 @@ export type ClaimState =
   | { state: 'exchanging' }
   | { state: 'exchanged'; claimedAtMs: number; authorization: Authorization; authorizedAtMs: number }
   /** `again`: the mini-program had been authorized before this code (a re-authorization). */
-  | { state: 'done'; appid: string; again?: boolean }
+  | { state: 'done'; appid: string; again?: boolean; doneAtMs?: number }
   | { state: 'failed'; reason: string };
 
 /**
@@ -45,7 +45,9 @@ export class CodeClaims {
   async get(code: string): Promise<ClaimState | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: claimKey(code), ConsistentRead: true }));
     if (!Item) return undefined;
-    if (Item.state === 'done') return { state: 'done', appid: Item.appid, again: Item.again === true };
+    if (Item.state === 'done') {
+      return { state: 'done', appid: Item.appid, again: Item.again === true, ...(typeof Item.doneAtMs === 'number' ? { doneAtMs: Item.doneAtMs } : {}) };
+    }
     if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
     if (Item.state === 'exchanged') return { state: 'exchanged', claimedAtMs: Item.claimedAtMs, authorization: Item.authorization, authorizedAtMs: Item.authorizedAtMs };
     return { state: 'exchanging' };
@@ -83,14 +85,14 @@ export class CodeClaims {
   }
 
   /** The tenant is stored: WeChat's answer, tokens included, now lives only in the token item. */
-  async complete(code: string, appid: string, again = false): Promise<void> {
+  async complete(code: string, appid: string, again = false, nowMs = Date.now()): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: claimKey(code),
-        UpdateExpression: 'SET #state = :done, appid = :appid, again = :again REMOVE #authorization, authorizedAtMs',
+        UpdateExpression: 'SET #state = :done, appid = :appid, again = :again, doneAtMs = :now REMOVE #authorization, authorizedAtMs',
         ExpressionAttributeNames: { '#state': 'state', '#authorization': 'authorization' },
-        ExpressionAttributeValues: { ':done': 'done', ':appid': appid, ':again': again },
+        ExpressionAttributeValues: { ':done': 'done', ':appid': appid, ':again': again, ':now': nowMs },
       }),
     );
   }

@@ -8,7 +8,8 @@ import { CodeClaims, type Authorization } from './code-claims';
 export type ExchangeResult =
   /** `again`: the mini-program had been authorized before (e.g. revoked, then authorized again). */
   | { outcome: 'authorized'; appid: string; again: boolean }
-  | { outcome: 'duplicate'; appid?: string; again?: boolean }
+  /** The code was exchanged already (by the `authorized` push, or an earlier visit), `completedAtMs` then. */
+  | { outcome: 'duplicate'; appid?: string; again?: boolean; completedAtMs?: number }
   | { outcome: 'rejected'; code: number; message: string };
 
 /** How long the second arrival of a code waits for the first to finish, to name the tenant. */
@@ -92,7 +93,9 @@ async function waitForFirstArrival(services: Services, claims: CodeClaims, code:
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
   for (;;) {
     const claim = await claims.get(code);
-    if (claim?.state === 'done') return { outcome: 'duplicate', appid: claim.appid, again: claim.again };
+    if (claim?.state === 'done') {
+      return { outcome: 'duplicate', appid: claim.appid, again: claim.again, ...(claim.doneAtMs === undefined ? {} : { completedAtMs: claim.doneAtMs }) };
+    }
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
     if (claim?.state === 'exchanged' && Date.now() - claim.claimedAtMs > ABANDONED_AFTER_MS && (await claims.takeOver(code, claim.claimedAtMs))) {
       // The first arrival got WeChat's answer and died before storing it: finish its work.

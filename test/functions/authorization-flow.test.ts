@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -61,6 +61,8 @@ describe('a merchant authorizes on the consent page', () => {
     expect(tenant).toMatchObject({ appid, status: 'active' });
     expect(html).toContain(tenant!.nickName!);
     expect(html).toContain(appid);
+    // The push may have exchanged the code before the browser arrived: still this authorization.
+    expect(html).not.toContain('Already authorized');
 
     // The tokens work: an authorizer API call through the token service succeeds.
     const categories = await services().authorizerTokens.forTenant(appid).use((token) => services().authorizerApi.getCategory(token));
@@ -76,13 +78,24 @@ describe('a merchant authorizes on the consent page', () => {
     expect((await t.api(`${url.pathname}${url.search}`)).status).toBe(200);
   });
 
-  it('a reused code shows the already-authorized page; a forged one an error and stores nothing', async () => {
+  it('a code reused long after shows the already-authorized page; a forged one an error and stores nothing', async () => {
     const { callback } = await consentAsAPerson('pc');
     const url = new URL(callback);
     expect((await t.api(`${url.pathname}${url.search}`)).status).toBe(200);
-    const again = await t.api(`${url.pathname}${url.search}`);
-    expect(again.status).toBe(200);
-    expect(await again.text()).toContain('Already authorized');
+    // A reload right away is still this authorization.
+    const reload = await t.api(`${url.pathname}${url.search}`);
+    expect(reload.status).toBe(200);
+    expect(await reload.text()).not.toContain('Already authorized');
+    // Long after the code was used, the page says nothing more is to be done.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      const again = await t.api(`${url.pathname}${url.search}`);
+      expect(again.status).toBe(200);
+      expect(await again.text()).toContain('Already authorized');
+    } finally {
+      vi.useRealTimers();
+    }
 
     const before = await t.snapshot();
     const forged = await t.api('/auth/callback?auth_code=queryauthcode@@@forged&expires_in=600');

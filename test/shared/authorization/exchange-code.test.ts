@@ -28,12 +28,12 @@ describe('exchanging an authorization code', () => {
     const result = await exchangeAuthorizationCode(services(), code);
     expect(result).toEqual({ outcome: 'authorized', appid, again: false });
     expect(await services().tenants.get(appid)).toMatchObject({ status: 'active', permissions: [18] });
-    expect(await claims.get(code)).toEqual({ state: 'done', appid, again: false });
+    expect(await claims.get(code)).toEqual({ state: 'done', appid, again: false, doneAtMs: expect.any(Number) });
     // The refresh token now lives only in the token item, not in a claim kept for a day.
     const claimItem = (await t.snapshot()).find((item) => item.pk === `AUTHCODE#${code}`)!;
     expect(JSON.stringify(claimItem)).not.toContain('refresh-from-the-dead');
     // A third arrival is a plain duplicate.
-    expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'duplicate', appid, again: false });
+    expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'duplicate', appid, again: false, completedAtMs: expect.any(Number) });
   });
 
   it('leaves a fresh claim to its holder', async () => {
