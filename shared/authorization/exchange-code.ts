@@ -42,7 +42,7 @@ export async function exchangeAuthorizationCode(services: Services, code: string
   return completeAuthorization(services, claims, code, authorization, nowMs);
 }
 
-/** Stores what api_query_auth answered: tokens first, then the tenant, then its profile. */
+/** Stores what api_query_auth answered: tokens first, then the tenant, then its profile, then marks the code done. */
 async function completeAuthorization(services: Services, claims: CodeClaims, code: string, authorization: Authorization, authorizedAtMs: number): Promise<ExchangeResult> {
   const appid = authorization.authorizer_appid;
   const before = await services.tenants.get(appid);
@@ -59,8 +59,10 @@ async function completeAuthorization(services: Services, claims: CodeClaims, cod
   );
   const permissions = (authorization.func_info ?? []).map((f) => f.funcscope_category.id);
   await services.tenants.saveAuthorization(appid, permissions, authorizedAtMs);
-  await claims.complete(code, appid, again);
+  // The profile before the claim is done: the other arrival of the code (the merchant's redirect,
+  // usually) waits for `done` and then names the mini-program on its page.
   await refreshProfile(services, appid);
+  await claims.complete(code, appid, again);
   return { outcome: 'authorized', appid, again };
 }
 
