@@ -11,7 +11,7 @@ import type { LandPatch } from './deployment-store';
 import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { explainWeChatError, StepRefused } from './refusals';
-import { IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
+import { CANCELLABLE, IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
 import { letGoIfSettled, takeTurn } from './tenant-turns';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
@@ -64,7 +64,7 @@ export async function advanceTarget(engine: DeployEngine, deploymentId: string, 
   while (target) {
     const deployment = await engine.deployments.get(deploymentId);
     if (!deployment) return;
-    if (deployment.cancelRequested && ['queued', 'waiting', 'committed', 'approved'].includes(target.state)) {
+    if (deployment.cancelRequested && CANCELLABLE.includes(target.state)) {
       // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it be.
       const cancelled = await engine.deployments.cancelTarget(deploymentId, appid);
       if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
@@ -458,7 +458,7 @@ async function supersede(engine: DeployEngine, deployment: Deployment, appid: st
   const [older, olderTarget] = await Promise.all([engine.deployments.get(holder), engine.deployments.getTarget(holder, appid)]);
   let settled = olderTarget;
   if (older && olderTarget) {
-    if (['queued', 'waiting', 'committed', 'approved'].includes(olderTarget.state)) {
+    if (CANCELLABLE.includes(olderTarget.state)) {
       settled = await engine.deployments.cancelTarget(holder, appid, { code: 'superseded', message: `superseded by deployment ${deployment.id}` });
       if (settled) await letGoIfSettled(engine, older, settled);
     } else if (olderTarget.state === 'auditing' && olderTarget.refused !== 'withdraw') {

@@ -1,7 +1,7 @@
 import { recordMetric } from '../metrics/record';
 import type { AuditOutcome } from './audit-results';
 import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch, TargetTally } from './deployment';
-import { assertTransition, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
+import { assertTransition, CANCELLABLE, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
 
 /**
  * One conditional write on a target: from one of `from` to `to` (checked against the target
@@ -258,7 +258,7 @@ export abstract class DeploymentStore {
 
   /** A cancelled deployment's target that has not started its next WeChat write. */
   cancelTarget(deploymentId: string, appid: string, error?: TargetError): Promise<Target | undefined> {
-    return this.move(deploymentId, appid, { event: 'cancel', from: ['queued', 'waiting', 'committed', 'approved'], to: 'cancelled', set: { error }, remove: ['waitingFor'] });
+    return this.move(deploymentId, appid, { event: 'cancel', from: CANCELLABLE, to: 'cancelled', set: { error }, remove: ['waitingFor'] });
   }
 
   /** Another deployment holds the tenant: this target waits its turn. */

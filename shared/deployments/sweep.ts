@@ -5,7 +5,7 @@ import { deploymentStatus, type Deployment, type Target } from './deployment';
 import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { resumeFanOut } from './fan-out';
-import { IN_FLIGHT, type TargetState } from './target-machine';
+import { CANCELLABLE, IN_FLIGHT } from './target-machine';
 
 /**
  * How long a target may sit with a step due (or a deployment's fan-out go untouched) before the
@@ -103,9 +103,6 @@ export async function sweepDeployments(engine: SweepEngine, options: SweepOption
   return report;
 }
 
-/** Target states a cancelled deployment's `advance` settles (as cancelled). */
-const CANCELLED_BY_ADVANCE: readonly TargetState[] = ['queued', 'waiting', 'committed', 'approved'];
-
 /**
  * Whether the target has work no message will do: its step in flight long past the stale window
  * (its worker died, the delayed look-again was lost), or at rest with a step due (or waiting its
@@ -115,7 +112,7 @@ export function stranded(deployment: Deployment, target: Target, nowMs: number, 
   if (IN_FLIGHT.has(target.state)) return nowMs - (target.stepStartedAtMs ?? target.updatedAtMs) > Math.max(STALE_STEP_MS, afterMs);
   const hasWork =
     target.state === 'waiting' ||
-    (deployment.cancelRequested ? CANCELLED_BY_ADVANCE.includes(target.state) : false) ||
+    (deployment.cancelRequested && CANCELLABLE.includes(target.state)) ||
     // An audit under review has no step due (the audit reconciler polls for its result), unless it is to be withdrawn.
     dueStep(deployment, target) !== undefined;
   if (!hasWork) return false;

@@ -85,6 +85,9 @@ export const LETS_GO_OF_TENANT: ReadonlySet<TargetState> = new Set([...TERMINAL,
 /** States in which the target's audit is pending at WeChat (the audit reconciler polls them). */
 export const AUDIT_PENDING: ReadonlySet<TargetState> = new Set(['auditing', 'withdrawing']);
 
+/** States a cancel settles at once: nothing of the deployment is at WeChat's audit or in flight for them. */
+export const CANCELLABLE: readonly TargetState[] = ['queued', 'waiting', 'committed', 'approved'];
+
 /** States a target is recorded in when the deployment fans out. */
 export const INITIAL: readonly TargetState[] = ['queued', 'skipped'];
 
@@ -183,7 +186,7 @@ export const TRANSITIONS: readonly Transition[] = unique([
   ),
   { event: 'resubmit', from: 'rejected', to: 'committed', when: 'the operator retries (resubmits) a rejected target, optionally with feedback and new audit items' },
   { event: 'resubmit', from: 'rejected', to: 'queued', when: 'the same, when another deployment used the tenant since: its code is committed again first' },
-  ...(['queued', 'waiting', 'committed', 'approved'] as const).map((from): Transition => ({ event: 'cancel', from, to: 'cancelled', when: 'the deployment is cancelled before this target\'s next WeChat write' })),
+  ...CANCELLABLE.map((from): Transition => ({ event: 'cancel', from, to: 'cancelled', when: 'the deployment is cancelled before this target\'s next WeChat write' })),
 ]);
 
 /** Steps sharing an in-flight state make the same row more than once (e.g. every releasing step stops alike). */
