@@ -239,8 +239,16 @@ async function revertGray(run: StepRun): Promise<void> {
   }
 }
 
-const recordRelease = ({ engine, deployment }: StepRun, landed: Target) =>
-  engine.tenants.recordRelease(landed.appid, deployment.userVersion, landed.releasedAtMs ?? Date.now());
+/** release: the approved version (or the gray one) fully online; the tenant's released version follows. */
+const FULLY_ONLINE: StepBehaviour = {
+  call: async ({ wechat }) => {
+    await wechat.release();
+    return { releasedAtMs: Date.now() };
+  },
+  // 85052: already released — our release landed before a crash.
+  recover: (run, error) => (error.code === ERRCODE.ALREADY_RELEASED ? land(run, { releasedAtMs: Date.now() }) : Promise.resolve('unhandled')),
+  afterLanding: ({ engine, deployment }, landed) => engine.tenants.recordRelease(landed.appid, deployment.userVersion, landed.releasedAtMs ?? Date.now()),
+};
 
 const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   commit: {
@@ -330,27 +338,11 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
     },
   },
 
-  release: {
-    call: async ({ wechat }) => {
-      await wechat.release();
-      return { releasedAtMs: Date.now() };
-    },
-    // 85052: already released — our release landed before a crash.
-    recover: (run, error) => (error.code === ERRCODE.ALREADY_RELEASED ? land(run, { releasedAtMs: Date.now() }) : Promise.resolve('unhandled')),
-    afterLanding: recordRelease,
-  },
-
+  release: FULLY_ONLINE,
   gray: { call: grayTo },
   widen: { call: grayTo },
-
-  complete: {
-    call: async ({ wechat }) => {
-      await wechat.release();
-      return { releasedAtMs: Date.now() };
-    },
-    recover: (run, error) => (error.code === ERRCODE.ALREADY_RELEASED ? land(run, { releasedAtMs: Date.now() }) : Promise.resolve('unhandled')),
-    afterLanding: recordRelease,
-  },
+  // Completing a gray release is releasing it: the same call, fully online.
+  complete: FULLY_ONLINE,
 
   revert_gray: {
     call: async (run) => {
