@@ -11,7 +11,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from './emulator/
 import { DataDirInUseError, startDynamo } from './runtime/dynamodb';
 import { createFunctionInvoker, type LambdaHandler } from './runtime/functions';
 import { startHttpServer } from './runtime/http-server';
-import { rateToMs, startSchedule } from './runtime/scheduler';
+import { localScheduleMs, startSchedule } from './runtime/scheduler';
 import { startQueue } from './runtime/sqs';
 import { startQueuePoller } from './runtime/sqs-poller';
 
@@ -169,7 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!expression) continue;
       const schedule = startSchedule({
         name,
-        everyMs: options.schedules === false ? 2 ** 31 - 1 : rateToMs(expression),
+        everyMs: options.schedules === false ? 2 ** 31 - 1 : localScheduleMs(expression, env),
         run: (event) => invoke(name, event),
         onError: (error) => log(`${name} run failed: ${String(error)}`),
       });

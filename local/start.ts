@@ -11,7 +11,7 @@ import { ResetRefusedError, startLocalStack } from './stack';
 // One short human line per log record in the operator's terminal; JSON (as on Lambda) when set to anything else.
 process.env.MPFLEET_LOG_FORMAT ??= 'pretty';
 const reset = process.argv.slice(2).includes('--reset');
-const stack = await startLocalStack({ persistEmulator: true, reset, log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
+const stack = await startLocalStack({ persistEmulator: true, reset, emulator: emulatorOptionsFromEnv(), log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') {
     const port = Number(process.env.PORT ?? 3000);
     console.error(
@@ -52,6 +52,29 @@ function tokenOrigin(): string {
   if (stack.operatorTokenSource === 'env') return '(from OPERATOR_TOKEN)';
   if (stack.operatorTokenSource === 'file') return `(the same as before: kept in ${stack.operatorTokenFile})`;
   return `(${reset ? 'new after --reset' : 'new'}: kept in ${stack.operatorTokenFile}, the same on every restart until --reset)`;
+}
+
+/**
+ * The built-in emulator's rehearsal knobs, as `npm run emulator` reads them: EMULATOR_MINI_PROGRAMS
+ * (5 seeded), EMULATOR_LATENCY_MS (0 added to every WeChat call), EMULATOR_AUDIT_DELAY_MS (3000).
+ */
+function emulatorOptionsFromEnv(): { miniPrograms?: number; latencyMs?: number; auditDelayMs?: number } {
+  const read = (name: string) => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) {
+      console.error(`${name} must be a number, got ${JSON.stringify(raw)}`);
+      process.exit(1);
+    }
+    return value;
+  };
+  const [miniPrograms, latencyMs, auditDelayMs] = ['EMULATOR_MINI_PROGRAMS', 'EMULATOR_LATENCY_MS', 'EMULATOR_AUDIT_DELAY_MS'].map(read);
+  return {
+    ...(miniPrograms === undefined ? {} : { miniPrograms }),
+    ...(latencyMs === undefined ? {} : { latencyMs }),
+    ...(auditDelayMs === undefined ? {} : { auditDelayMs }),
+  };
 }
 
 let stopping = false;

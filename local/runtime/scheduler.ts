@@ -10,6 +10,18 @@ export function rateToMs(expression: string): number {
   return Number(match[1]) * UNIT_MS[match[2]!]!;
 }
 
+/**
+ * How often a scheduled function runs locally: its `rate(...)` expression, or every
+ * LOCAL_SCHEDULE_SECONDS when set (tests and rehearsals that cannot wait five minutes for a sweep).
+ */
+export function localScheduleMs(expression: string, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LOCAL_SCHEDULE_SECONDS;
+  if (raw === undefined || raw === '') return rateToMs(expression);
+  const seconds = Number(raw);
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw new Error(`LOCAL_SCHEDULE_SECONDS must be a number of seconds > 0, got ${JSON.stringify(raw)}`);
+  return seconds * 1000;
+}
+
 export function scheduledEvent(ruleName: string, now = new Date()): ScheduledEvent {
   return {
     version: '0',
