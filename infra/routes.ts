@@ -29,6 +29,7 @@ export const ROUTES: readonly Route[] = [
 
   operator('POST', '/api/auth-links', 'api-auth-links'),
   operator('GET', '/api/tenants', 'api-tenants'),
+  operator('POST', '/api/tenants/sync', 'api-tenants'),
   operator('GET', '/api/tenants/{appid}', 'api-tenants'),
   operator('GET', '/api/tenants/{appid}/config', 'api-tenants'),
   operator('PUT', '/api/tenants/{appid}/config', 'api-tenants'),

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import type { TenantPage } from '../../shared/contract/operator-api';
+import { syncAuthorizers } from '../../shared/authorization/sync-authorizers';
+import type { TenantPage, TenantSyncResult } from '../../shared/contract/operator-api';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -24,6 +25,8 @@ const ExtJsonQuery = z.object({
   templateId: z.string({ error: 'is required' }).regex(/^\d{1,10}$/, { error: 'must be a template id (a whole number)' }).transform(Number),
 });
 const QrcodeQuery = z.object({ path: z.string().max(1024).optional() });
+/** The sync takes no options: a body, if any, is an empty object. */
+const SyncRequest = z.object({}).strict();
 
 function appidParam(event: APIGatewayProxyEventV2): string {
   const appid = event.pathParameters?.appid;
@@ -37,6 +40,11 @@ export const handler = httpHandler(
       const query = parseOr400(ListQuery, queryParams(event));
       const page = await services().tenants.list(query);
       return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) } satisfies TenantPage);
+    },
+    // Recovers every authorization WeChat still has and mpfleet lost (also run hourly by the schedule).
+    'POST /api/tenants/sync': async (event) => {
+      parseOr400(SyncRequest, event.body ? bodyJson(event) : {});
+      return json(200, (await syncAuthorizers(services())) satisfies TenantSyncResult);
     },
     'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(services(), appidParam(event)))),
     'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(services(), appidParam(event))),

@@ -1,11 +1,28 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
+import { syncAuthorizersIfDue, type SyncReport } from '../../shared/authorization/sync-authorizers';
 import { logger } from '../../shared/logger';
 import { services } from '../../shared/services';
 import { refreshExpiringTokens, type RefreshRunReport } from '../../shared/tokens/scheduled-refresh';
 
-/** EventBridge, every 5 minutes: ticket watchdog and ahead-of-expiry token refresh. */
-export const handler = middy<ScheduledEvent, RefreshRunReport>()
+export interface TokenRefresherReport extends RefreshRunReport {
+  /** The authorizer sync, when it was this run's turn (hourly). */
+  sync?: SyncReport;
+}
+
+/**
+ * EventBridge, every 5 minutes: ticket watchdog and ahead-of-expiry token refresh, then (at most
+ * hourly) the authorizer sync. Each runs even if the other fails; a failure still fails the run.
+ */
+export const handler = middy<ScheduledEvent, TokenRefresherReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(() => refreshExpiringTokens(services()));
+  .handler(async () => {
+    const p = services();
+    const [refresh, sync] = await Promise.allSettled([refreshExpiringTokens(p), syncAuthorizersIfDue(p)]);
+    if (sync.status === 'rejected') logger.error('authorizer sync failed; the next run tries again', { error: sync.reason as Error });
+    if (refresh.status === 'rejected') throw refresh.reason;
+    // Not this run's turn next time either (the last-run time is claimed before the sync): retried an hour on.
+    if (sync.status === 'rejected') throw sync.reason;
+    return { ...refresh.value, ...(sync.value ? { sync: sync.value } : {}) };
+  });

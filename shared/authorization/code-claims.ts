@@ -11,7 +11,8 @@ import type { QueryAuthResponse } from '../wechat/types';
 export type Authorization = QueryAuthResponse['authorization_info'];
 
 export type ClaimState =
-  | { state: 'exchanging' }
+  /** `appid`: known when the `authorized` push claimed (or took over) the code; the redirect does not carry it. */
+  | { state: 'exchanging'; claimedAtMs: number; appid?: string }
   | { state: 'exchanged'; claimedAtMs: number; authorization: Authorization; authorizedAtMs: number }
   /** `again`: the mini-program had been authorized before this code (a re-authorization). */
   | { state: 'done'; appid: string; again?: boolean; doneAtMs?: number }
@@ -27,13 +28,13 @@ export class CodeClaims {
     private readonly table: string,
   ) {}
 
-  async claim(code: string, nowMs = Date.now()): Promise<boolean> {
+  async claim(code: string, nowMs = Date.now(), appid?: string): Promise<boolean> {
     const nowSeconds = Math.floor(nowMs / 1000);
     return conditionHeld(
       this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...claimKey(code), state: 'exchanging', claimedAtMs: nowMs, expiresAt: nowSeconds + CLAIM_TTL_SECONDS },
+          Item: { ...claimKey(code), state: 'exchanging', claimedAtMs: nowMs, expiresAt: nowSeconds + CLAIM_TTL_SECONDS, ...(appid ? { hintAppid: appid } : {}) },
           // DynamoDB TTL deletes lazily (dynalite never does): an expired claim counts as absent.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
@@ -50,7 +51,7 @@ export class CodeClaims {
     }
     if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
     if (Item.state === 'exchanged') return { state: 'exchanged', claimedAtMs: Item.claimedAtMs, authorization: Item.authorization, authorizedAtMs: Item.authorizedAtMs };
-    return { state: 'exchanging' };
+    return { state: 'exchanging', claimedAtMs: Item.claimedAtMs, ...(typeof Item.hintAppid === 'string' ? { appid: Item.hintAppid } : {}) };
   }
 
   /**
@@ -69,16 +70,21 @@ export class CodeClaims {
     );
   }
 
-  /** Takes over a claim whose holder went quiet (its invocation died); true if this caller won. */
-  async takeOver(code: string, claimedAtMs: number, nowMs = Date.now()): Promise<boolean> {
+  /**
+   * Takes over a claim whose holder went quiet (its invocation died): one conditional write on the
+   * claim's start time, so of two late arrivals exactly one wins. `appid`, when this caller knows
+   * it (the push), is kept for a recovery. True if this caller won.
+   */
+  async takeOver(code: string, claimedAtMs: number, nowMs = Date.now(), appid?: string): Promise<boolean> {
     return conditionHeld(
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: claimKey(code),
-          UpdateExpression: 'SET claimedAtMs = :now',
-          ConditionExpression: 'claimedAtMs = :old',
-          ExpressionAttributeValues: { ':now': nowMs, ':old': claimedAtMs },
+          UpdateExpression: appid ? 'SET claimedAtMs = :now, hintAppid = :appid' : 'SET claimedAtMs = :now',
+          ConditionExpression: 'claimedAtMs = :old AND #state IN (:exchanging, :exchanged)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':now': nowMs, ':old': claimedAtMs, ':exchanging': 'exchanging', ':exchanged': 'exchanged', ...(appid ? { ':appid': appid } : {}) },
         }),
       ),
     );
@@ -90,7 +96,7 @@ export class CodeClaims {
       new UpdateCommand({
         TableName: this.table,
         Key: claimKey(code),
-        UpdateExpression: 'SET #state = :done, appid = :appid, again = :again, doneAtMs = :now REMOVE #authorization, authorizedAtMs',
+        UpdateExpression: 'SET #state = :done, appid = :appid, again = :again, doneAtMs = :now REMOVE #authorization, authorizedAtMs, hintAppid',
         ExpressionAttributeNames: { '#state': 'state', '#authorization': 'authorization' },
         ExpressionAttributeValues: { ':done': 'done', ':appid': appid, ':again': again, ':now': nowMs },
       }),
@@ -103,7 +109,7 @@ export class CodeClaims {
       new UpdateCommand({
         TableName: this.table,
         Key: claimKey(code),
-        UpdateExpression: 'SET #state = :failed, reason = :reason',
+        UpdateExpression: 'SET #state = :failed, reason = :reason REMOVE hintAppid',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason },
       }),

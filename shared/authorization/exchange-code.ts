@@ -4,6 +4,7 @@ import type { TenantProfile } from '../tenants/tenant';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
 import type { AuthorizerInfoResponse } from '../wechat/types';
 import { CodeClaims, type Authorization } from './code-claims';
+import { syncAuthorizers } from './sync-authorizers';
 
 export type ExchangeResult =
   /** `again`: the mini-program had been authorized before (e.g. revoked, then authorized again). */
@@ -21,16 +22,33 @@ const DUPLICATE_WAIT_MS = 3_000;
  * tokens, then the tenant, then its profile. Tokens are stored before the tenant turns active, so
  * an active tenant always has them.
  */
-export async function exchangeAuthorizationCode(services: Services, code: string, nowMs = Date.now()): Promise<ExchangeResult> {
+export async function exchangeAuthorizationCode(services: Services, code: string, options: { appid?: string; nowMs?: number } = {}): Promise<ExchangeResult> {
+  const nowMs = options.nowMs ?? Date.now();
   const claims = new CodeClaims(services.db, services.table);
-  if (!(await claims.claim(code, nowMs))) return waitForFirstArrival(services, claims, code);
+  if (!(await claims.claim(code, nowMs, options.appid))) return waitForFirstArrival(services, claims, code, options.appid);
+  return exchangeClaimed(services, claims, code, nowMs, { takenOver: false, appid: options.appid });
+}
 
+/** WeChat's answers to api_query_auth for a code already used (61009) or expired (61010). */
+const CODE_CONSUMED = new Set([61009, 61010]);
+
+/** This caller holds the claim: api_query_auth, then store what it answered. */
+async function exchangeClaimed(
+  services: Services,
+  claims: CodeClaims,
+  code: string,
+  nowMs: number,
+  holder: { takenOver: boolean; appid?: string },
+): Promise<ExchangeResult> {
   let authorization;
   try {
     const answer = await services.wechat.component.queryAuth(code);
     authorization = answer.authorization_info;
   } catch (error) {
     if (isWeChatApiError(error) && !error.network && error.errorClass === 'permanent') {
+      // The dead holder may have used the single-use code at WeChat before dying: the authorization
+      // is WeChat's all the same, and its authorizer list hands it back.
+      if (holder.takenOver && CODE_CONSUMED.has(error.code)) return recoverConsumedCode(services, claims, code, holder.appid, error);
       await claims.fail(code, describe(error));
       return { outcome: 'rejected', code: error.code, message: error.errmsg };
     }
@@ -40,6 +58,26 @@ export async function exchangeAuthorizationCode(services: Services, code: string
 
   await claims.saveAnswer(code, authorization, nowMs);
   return completeAuthorization(services, claims, code, authorization, nowMs);
+}
+
+/**
+ * A taken-over code WeChat says was used: recover the authorization from api_get_authorizer_list.
+ * The push names the mini-program; the redirect does not, so there the one authorization the sync
+ * recovered is this code's (more than one: it cannot tell, and says the code is spent).
+ */
+async function recoverConsumedCode(services: Services, claims: CodeClaims, code: string, appid: string | undefined, error: WeChatApiError): Promise<ExchangeResult> {
+  const before = appid ? await services.tenants.get(appid) : undefined;
+  const sync = await syncAuthorizers(services, appid ? { only: appid } : {});
+  const recovered = appid ?? (sync.recovered.length === 1 ? sync.recovered[0] : undefined);
+  const tenant = recovered ? await services.tenants.get(recovered) : undefined;
+  if (!recovered || tenant?.status !== 'active') {
+    await claims.fail(code, describe(error));
+    return { outcome: 'rejected', code: error.code, message: error.errmsg };
+  }
+  logger.info('an interrupted code exchange was recovered from the authorizer list', { appid: recovered });
+  const again = before !== undefined && before.status !== 'active';
+  await claims.complete(code, recovered, again);
+  return { outcome: 'authorized', appid: recovered, again };
 }
 
 /** Stores what api_query_auth answered: tokens first, then the tenant, then its profile, then marks the code done. */
@@ -88,10 +126,16 @@ function toProfile(info: AuthorizerInfoResponse): TenantProfile {
   };
 }
 
-/** A claim untouched this long belongs to an invocation that died (Lambda's timeout is far shorter). */
-const ABANDONED_AFTER_MS = 60_000;
+/**
+ * A claim untouched this long belongs to an invocation that died: longer than an exchange takes
+ * (api_query_auth, three writes, the profile), far shorter than the merchant's patience.
+ */
+export function staleClaimMs(): number {
+  const seconds = Number(process.env.AUTH_CODE_STALE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+}
 
-async function waitForFirstArrival(services: Services, claims: CodeClaims, code: string): Promise<ExchangeResult> {
+async function waitForFirstArrival(services: Services, claims: CodeClaims, code: string, appid: string | undefined): Promise<ExchangeResult> {
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
   for (;;) {
     const claim = await claims.get(code);
@@ -99,9 +143,18 @@ async function waitForFirstArrival(services: Services, claims: CodeClaims, code:
       return { outcome: 'duplicate', appid: claim.appid, again: claim.again, ...(claim.doneAtMs === undefined ? {} : { completedAtMs: claim.doneAtMs }) };
     }
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
-    if (claim?.state === 'exchanged' && Date.now() - claim.claimedAtMs > ABANDONED_AFTER_MS && (await claims.takeOver(code, claim.claimedAtMs))) {
-      // The first arrival got WeChat's answer and died before storing it: finish its work.
-      return completeAuthorization(services, claims, code, claim.authorization, claim.authorizedAtMs);
+    if (claim === undefined) {
+      // Released (WeChat was unreachable for the holder) or expired: this arrival claims it afresh.
+      const nowMs = Date.now();
+      if (await claims.claim(code, nowMs, appid)) return exchangeClaimed(services, claims, code, nowMs, { takenOver: false, appid });
+    } else if (Date.now() - claim.claimedAtMs > staleClaimMs()) {
+      const nowMs = Date.now();
+      if (await claims.takeOver(code, claim.claimedAtMs, nowMs, appid)) {
+        // The first arrival got WeChat's answer and died before storing it: finish its work.
+        if (claim.state === 'exchanged') return completeAuthorization(services, claims, code, claim.authorization, claim.authorizedAtMs);
+        // It died before (or while) asking WeChat: ask again (or, the code being spent, recover).
+        return exchangeClaimed(services, claims, code, nowMs, { takenOver: true, appid: appid ?? claim.appid });
+      }
     }
     if (Date.now() > deadline) return { outcome: 'duplicate' };
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -54,6 +54,12 @@ export interface TenantPage {
   nextToken?: string;
 }
 
+/** POST /api/tenants/sync: authorizers WeChat listed, and those whose lost authorization was recovered. */
+export interface TenantSyncResult {
+  checked: number;
+  recovered: string[];
+}
+
 // ---- the template library: /api/templates
 
 /** 0 normal, 1 standard (ext_json limited to extAppid, ext, window). */

@@ -44,7 +44,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     case 'authorized':
     case 'updateauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
-      const exchange = await exchangeAuthorizationCode(services, requireString(fields, 'AuthorizationCode'));
+      const exchange = await exchangeAuthorizationCode(services, requireString(fields, 'AuthorizationCode'), { appid });
       logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome };
     }

@@ -59,9 +59,9 @@ export class TenantStore {
     } while (nextToken);
   }
 
-  /** Records a (re-)authorization at `atMs`; a later authorization is never undone by an earlier one. */
-  async saveAuthorization(appid: string, permissions: number[], atMs: number): Promise<void> {
-    await this.conditionalUpdate(
+  /** Records a (re-)authorization at `atMs`; a later authorization is never undone by an earlier one. False if it was. */
+  async saveAuthorization(appid: string, permissions: number[], atMs: number): Promise<boolean> {
+    return this.conditionalUpdate(
       appid,
       updateExpression(
         { appid, status: 'active', permissions, authorizedAtMs: atMs, updatedAtMs: atMs, gsi1pk: LIST_PARTITION, gsi1sk: appid },

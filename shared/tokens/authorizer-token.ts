@@ -91,6 +91,30 @@ export class AuthorizerTokens {
   }
 
   /**
+   * Stores a refresh token WeChat's authorizer list holds for an authorization made at
+   * `authorizedAtMs` that mpfleet lost (the authorizer sync). Only when no newer authorization and
+   * no later revocation is recorded, so it never replaces a newer refresh token; the access token is
+   * dropped and obtained from it on first use. True if stored.
+   */
+  async storeRecoveredRefreshToken(appid: string, refreshToken: string, authorizedAtMs: number): Promise<boolean> {
+    const stored = await conditionHeld(
+      this.deps.db.send(
+        new UpdateCommand({
+          TableName: this.deps.table,
+          Key: tokenKey(appid),
+          UpdateExpression: 'SET refreshToken = :refresh, authorizedAtMs = :at REMOVE #token, expiresAtMs, revoked, leaseOwner, leaseUntilMs',
+          ConditionExpression:
+            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs < :at) AND (attribute_not_exists(revokedAtMs) OR revokedAtMs < :at)',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':refresh': refreshToken, ':at': authorizedAtMs },
+        }),
+      ),
+    );
+    if (stored) this.tokens.delete(appid);
+    return stored;
+  }
+
+  /**
    * Stops using a tenant's tokens after it revoked the authorization at `eventAtMs` (the refresh
    * token is kept, but never used again unless a newer authorization replaces it).
    */

@@ -98,6 +98,7 @@ const VALID_BODIES: Record<string, () => unknown> = {
   'POST /api/auth-links': () => ({ authType: 2 }),
   'PUT /api/tenants/{appid}/config': () => ({ ext: { slippedThrough: true } }),
   'POST /api/templates': () => ({ draftId: 1 }),
+  'POST /api/tenants/sync': () => ({}),
   'POST /api/deployments': () => ({ templateId: 1, userVersion: '9.9.9', userDesc: 'must never be created', tenants: [tenant], submitAudit: false }),
   'POST /api/deployments/{id}/{action}': () => ({ grayPercentage: 10 }),
 };

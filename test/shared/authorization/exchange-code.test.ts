@@ -6,10 +6,26 @@ import { startTestStack, type TestStack } from '../../support/stack';
 
 let t: TestStack;
 beforeAll(async () => {
-  t = await startTestStack();
+  t = await startTestStack({ emulator: { miniPrograms: 8 } });
   await t.until(async () => services().tickets.latest());
 });
 afterAll(() => t?.close());
+
+/**
+ * Authorizes the nth seeded mini-program at WeChat while the `authorized` push cannot reach
+ * mpfleet (as if the invocation handling it died): answers the code it was given.
+ */
+async function authorizeWithoutPush(n: number): Promise<{ appid: string; code: string }> {
+  const appid = (await t.seededAppids())[n]!;
+  const { ticketUrl } = await t.admin<{ ticketUrl: string }>('/push-targets', {});
+  await t.admin('/push-targets', { ticketUrl: 'http://127.0.0.1:9/nowhere' });
+  try {
+    const { auth_code: code } = await t.admin<{ auth_code: string }>('/authorize', { appid });
+    return { appid, code };
+  } finally {
+    await t.admin('/push-targets', { ticketUrl });
+  }
+}
 
 describe('exchanging an authorization code', () => {
   it('finishes the work of an invocation that died after WeChat answered (the code is single use)', async () => {
@@ -34,6 +50,45 @@ describe('exchanging an authorization code', () => {
     expect(JSON.stringify(claimItem)).not.toContain('refresh-from-the-dead');
     // A third arrival is a plain duplicate.
     expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'duplicate', appid, again: false, completedAtMs: expect.any(Number) });
+  });
+
+  it('takes over a claim whose holder died before asking WeChat, and exchanges the code', async () => {
+    const { appid, code } = await authorizeWithoutPush(5);
+    const claims = new CodeClaims(services().db, services().table);
+    // The dead invocation claimed the code a minute ago and never got further.
+    expect(await claims.claim(code, Date.now() - 60_000)).toBe(true);
+
+    expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'authorized', appid, again: false });
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active' });
+    expect(await services().authorizerTokens.forTenant(appid).get()).toEqual(expect.any(String));
+    expect(await claims.get(code)).toMatchObject({ state: 'done', appid });
+  });
+
+  it('recovers from the authorizer list when the dead holder had already used the code at WeChat', async () => {
+    const { appid, code } = await authorizeWithoutPush(6);
+    const claims = new CodeClaims(services().db, services().table);
+    expect(await claims.claim(code, Date.now() - 60_000)).toBe(true);
+    // The dead invocation's api_query_auth went through: the single-use code is spent.
+    await services().wechat.component.queryAuth(code);
+    await t.admin('/calls', undefined, 'DELETE');
+
+    // The push names the mini-program: its retry recovers exactly that authorization.
+    expect(await exchangeAuthorizationCode(services(), code, { appid })).toEqual({ outcome: 'authorized', appid, again: false });
+    expect((await t.calls({ path: '/cgi-bin/component/api_query_auth' })).map((c) => c.errcode)).toEqual([61009]);
+    expect(await t.calls({ path: '/cgi-bin/component/api_get_authorizer_list' })).toHaveLength(1);
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active', permissions: expect.arrayContaining([18]) });
+    expect(await services().authorizerTokens.forTenant(appid).get()).toEqual(expect.any(String));
+    // A later arrival is a plain duplicate naming it.
+    expect(await exchangeAuthorizationCode(services(), code)).toMatchObject({ outcome: 'duplicate', appid });
+  });
+
+  it('lets exactly one of two late arrivals take a stale claim over', async () => {
+    const claims = new CodeClaims(services().db, services().table);
+    const code = 'queryauthcode@@@two-late-arrivals';
+    const longAgo = Date.now() - 60_000;
+    expect(await claims.claim(code, longAgo)).toBe(true);
+    const won = await Promise.all([claims.takeOver(code, longAgo), claims.takeOver(code, longAgo)]);
+    expect(won.filter(Boolean)).toHaveLength(1);
   });
 
   it('leaves a fresh claim to its holder', async () => {

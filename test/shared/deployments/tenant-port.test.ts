@@ -32,7 +32,7 @@ const subjects: [string, () => Promise<Subject>][] = [
     async () => {
       const dynamo: TestDynamo = await startTestDynamo(`mpfleet-${randomUUID()}`);
       const tenants = new TenantStore(dynamo.db, dynamo.table);
-      return { tenants, add: (appid) => tenants.saveAuthorization(appid, [18], 1_000), close: () => dynamo.close() };
+      return { tenants, add: async (appid) => void (await tenants.saveAuthorization(appid, [18], 1_000)), close: () => dynamo.close() };
     },
   ],
 ];

@@ -1,0 +1,113 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodeClaims } from '../../shared/authorization/code-claims';
+import { syncAuthorizersIfDue } from '../../shared/authorization/sync-authorizers';
+import type { TenantSyncResult } from '../../shared/contract/operator-api';
+import { services } from '../../shared/services';
+import { authorizeTenants, nextSecond, startTestStack, type TestStack } from '../support/stack';
+
+let t: TestStack;
+let seeded: string[];
+beforeAll(async () => {
+  t = await startTestStack({ emulator: { miniPrograms: 8 } });
+  await t.admin('/push-ticket', {});
+  seeded = await t.seededAppids();
+});
+afterAll(() => t?.close());
+
+/** Authorizes at WeChat while the `authorized` push cannot reach mpfleet: the code it was given. */
+async function authorizeWithoutPush(appid: string): Promise<string> {
+  const { ticketUrl } = await t.admin<{ ticketUrl: string }>('/push-targets', {});
+  await t.admin('/push-targets', { ticketUrl: 'http://127.0.0.1:9/nowhere' });
+  try {
+    return (await t.admin<{ auth_code: string }>('/authorize', { appid })).auth_code;
+  } finally {
+    await t.admin('/push-targets', { ticketUrl });
+  }
+}
+
+/** The tenant can call WeChat with its token. */
+async function worksAtWeChat(appid: string): Promise<boolean> {
+  const answer = await services().authorizerTokens.forTenant(appid).use((access) => services().authorizerApi.getCategory(access));
+  return Array.isArray(answer.category_list);
+}
+
+async function sync(): Promise<TenantSyncResult> {
+  const response = await t.operator('/api/tenants/sync', { method: 'POST' });
+  expect(response.status).toBe(200);
+  return (await response.json()) as TenantSyncResult;
+}
+
+describe('an authorization interrupted during the code exchange', () => {
+  it("the merchant's redirect takes the stale claim over and recovers the spent code from the authorizer list", async () => {
+    const appid = seeded[0]!;
+    const code = await authorizeWithoutPush(appid);
+    // The first exchange died mid-way: it claimed the code and WeChat answered it (the code is spent),
+    // but nothing was stored.
+    await new CodeClaims(services().db, services().table).claim(code, Date.now() - 60_000);
+    await services().wechat.component.queryAuth(code);
+    await t.admin('/calls', undefined, 'DELETE');
+
+    const page = await t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(appid);
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active' });
+    expect(await worksAtWeChat(appid)).toBe(true);
+    // Taken over: WeChat refused the spent code, and its authorizer list gave the authorization back.
+    expect((await t.calls({ path: '/cgi-bin/component/api_query_auth' })).map((c) => c.errcode)).toEqual([61009]);
+    expect(await t.calls({ path: '/cgi-bin/component/api_get_authorizer_list' })).toHaveLength(1);
+    // A reload names it again.
+    expect((await t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`)).status).toBe(200);
+  });
+});
+
+describe('the authorizer sync', () => {
+  it('brings back a tenant whose row was lost while WeChat still has its authorization', async () => {
+    const [appid] = await authorizeTenants(t, 2).then((appids) => appids.slice(1));
+    await services().db.send(new DeleteCommand({ TableName: services().table, Key: { pk: `TENANT#${appid!}`, sk: 'PROFILE' } }));
+    expect(await services().tenants.get(appid!)).toBeUndefined();
+
+    const result = await sync();
+    expect(result.recovered).toEqual([appid]);
+    expect(result.checked).toBeGreaterThanOrEqual(2);
+    const tenant = await services().tenants.get(appid!);
+    expect(tenant).toMatchObject({ status: 'active', nickName: expect.any(String) });
+    expect(tenant!.permissions.length).toBeGreaterThan(0);
+    expect(await worksAtWeChat(appid!)).toBe(true);
+    // Nothing left to recover: a second sync changes nothing.
+    expect((await sync()).recovered).toEqual([]);
+  });
+
+  it('recovers a re-authorization whose push and redirect were both lost after a revocation', async () => {
+    const appid = seeded[2]!;
+    await authorizeTenants(t, 3);
+    await t.admin('/revoke', { appid });
+    await t.until(async () => (await services().tenants.get(appid))?.status === 'revoked');
+    await nextSecond();
+    await authorizeWithoutPush(appid); // nobody ever exchanges this code
+    expect((await services().tenants.get(appid))?.status).toBe('revoked');
+
+    expect((await sync()).recovered).toEqual([appid]);
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active' });
+    expect(await worksAtWeChat(appid)).toBe(true);
+  });
+
+  it('does not undo a revocation mpfleet recorded after the authorization WeChat lists', async () => {
+    const appid = seeded[3]!;
+    await authorizeTenants(t, 4);
+    await services().authorizerTokens.markRevoked(appid, Date.now());
+    await services().tenants.markUnusable(appid, 'revoked', 'test', Date.now());
+
+    expect((await sync()).recovered).not.toContain(appid);
+    expect((await services().tenants.get(appid))?.status).toBe('revoked');
+  });
+
+  it('runs on the schedule at most once per interval', async () => {
+    const first = await t.stack.invoke<{ sync?: TenantSyncResult }>('token-refresher', { 'detail-type': 'Scheduled Event' });
+    expect(first.sync).toMatchObject({ checked: expect.any(Number), recovered: [] });
+    const second = await t.stack.invoke<{ sync?: TenantSyncResult }>('token-refresher', { 'detail-type': 'Scheduled Event' });
+    expect(second.sync).toBeUndefined();
+    // An hour later it is due again.
+    expect(await syncAuthorizersIfDue(services(), Date.now() + 3600_000 + 1)).toBeDefined();
+  });
+});
