@@ -41,6 +41,14 @@ export const handler = httpHandler(async (event) => {
   if (!result.appid || !tenant) {
     return errorPage(409, '授权处理中 / Authorization in progress', '授权正在处理中，请稍后刷新。 Your authorization is being processed; refresh in a moment.');
   }
+  if (tenant.status !== 'active') {
+    // The code was exchanged, but a revocation (or a re-authorization demand) made after it stands.
+    return errorPage(
+      409,
+      '授权未生效 / Authorization not in effect',
+      '该小程序的授权已被撤销或需要重新授权，请重新授权。 This mini-program\'s authorization was revoked or must be renewed: please authorize again.',
+    );
+  }
   return html(
     200,
     authorizedPage({

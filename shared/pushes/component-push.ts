@@ -4,6 +4,8 @@ import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
 import { openPush, type PushQuery } from '../wechat/envelope';
+import { ERRCODE } from '../wechat/errcodes';
+import { isWeChatApiError } from '../wechat/errors';
 import { requireString, type XmlFields } from '../wechat/xml';
 
 /** Pushes to the authorization-event URL are small; anything bigger is not from WeChat. */
@@ -50,9 +52,11 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     }
     case 'unauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
-      // CreateTime has whole seconds; an authorization within that same second counts as earlier,
-      // so a revocation is never lost to rounding (a re-authorization pushes again anyway).
-      const revokedAtMs = createdAtMs + 999;
+      const revokedAtMs = await revocationTime(services, appid, createdAtMs);
+      if (revokedAtMs === undefined) {
+        logger.info('revocation older than the current authorization ignored', { appid });
+        return { infoType, appid };
+      }
       await services.authorizerTokens.markRevoked(appid, revokedAtMs);
       await services.tenants.markUnusable(appid, 'revoked', 'authorization revoked by the mini-program admin', revokedAtMs);
       logger.info('tenant revoked', { appid });
@@ -64,6 +68,29 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     default:
       throw new InvalidInput('unknown_info_type', `unknown InfoType ${infoType.slice(0, 64)}`);
   }
+}
+
+/**
+ * When a revocation pushed with `createdAtMs` (whole seconds) happened, for the newest-wins writes:
+ * the end of its second, or now if that is earlier (so an authorization processed after this push,
+ * in the same second, is later and wins). Undefined when it is older than the tenant's current
+ * authorization: the authorization was stored within the revocation's second (CreateTime cannot
+ * tell which came first, and a retried or late push must not undo a re-authorization whose code,
+ * exchanged once, would not restore it), and WeChat says the mini-program is still authorized.
+ */
+async function revocationTime(services: Services, appid: string, createdAtMs: number, nowMs = Date.now()): Promise<number | undefined> {
+  const tenant = await services.tenants.get(appid);
+  if (tenant && tenant.authorizedAtMs >= createdAtMs && tenant.authorizedAtMs <= createdAtMs + 999) {
+    try {
+      await services.wechat.component.getAuthorizerInfo(appid);
+      return undefined;
+    } catch (error) {
+      // 61003: the account withdrew the authorization, so the revocation came last. Anything else
+      // (WeChat unreachable) fails the push, which WeChat retries.
+      if (!isWeChatApiError(error) || error.code !== ERRCODE.COMPONENT_NOT_AUTHORIZED) throw error;
+    }
+  }
+  return Math.min(createdAtMs + 999, nowMs);
 }
 
 /** How far WeChat's clock may run ahead of ours. */

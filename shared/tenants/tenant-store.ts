@@ -67,8 +67,9 @@ export class TenantStore {
         { appid, status: 'active', permissions, authorizedAtMs: atMs, updatedAtMs: atMs, gsi1pk: LIST_PARTITION, gsi1sk: appid },
         ['statusReason'],
       ),
-      // A later authorization wins, and so does a revocation or re-auth demand made after this one.
-      '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(statusAtMs) OR statusAtMs < :at)',
+      // A later authorization wins, and so does a revocation or re-auth demand made after this one;
+      // a tie goes to the authorization (a revocation is dated at the start of its CreateTime second).
+      '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(statusAtMs) OR statusAtMs <= :at)',
       { ':at': atMs },
     );
   }
@@ -204,7 +205,8 @@ export class TenantStore {
           TableName: this.table,
           Key: profileKey(appid),
           ...update,
-          ConditionExpression: 'attribute_exists(pk) AND authorizedAtMs <= :event',
+          // Strictly after the authorization: a tie goes to the authorization (see saveAuthorization).
+          ConditionExpression: 'attribute_exists(pk) AND authorizedAtMs < :event',
           ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':event': eventAtMs },
           ReturnValues: 'UPDATED_OLD',
         }),

@@ -73,9 +73,10 @@ export class AuthorizerTokens {
           Key: tokenKey(appid),
           UpdateExpression:
             'SET #token = :token, expiresAtMs = :expires, refreshedAtMs = :now, refreshToken = :refresh, authorizedAtMs = :at REMOVE revoked, leaseOwner, leaseUntilMs',
-          // A later authorization wins, and so does a revocation that happened after this one.
+          // A later authorization wins, and so does a revocation that happened after this one (a tie
+          // goes to the authorization, as on the tenant).
           ConditionExpression:
-            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(revokedAtMs) OR revokedAtMs < :at)',
+            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :at) AND (attribute_not_exists(revokedAtMs) OR revokedAtMs <= :at)',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: {
             ':token': tokens.accessToken,
@@ -104,7 +105,7 @@ export class AuthorizerTokens {
           Key: tokenKey(appid),
           UpdateExpression: 'SET refreshToken = :refresh, authorizedAtMs = :at REMOVE #token, expiresAtMs, revoked, leaseOwner, leaseUntilMs',
           ConditionExpression:
-            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs < :at) AND (attribute_not_exists(revokedAtMs) OR revokedAtMs < :at)',
+            '(attribute_not_exists(authorizedAtMs) OR authorizedAtMs < :at) AND (attribute_not_exists(revokedAtMs) OR revokedAtMs <= :at)',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':refresh': refreshToken, ':at': authorizedAtMs },
         }),
@@ -125,7 +126,8 @@ export class AuthorizerTokens {
           TableName: this.deps.table,
           Key: tokenKey(appid),
           UpdateExpression: 'SET revoked = :true, revokedAtMs = :event REMOVE #token, expiresAtMs',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(authorizedAtMs) OR authorizedAtMs <= :event)',
+          // Strictly after the authorization: a tie goes to the authorization (see storeAuthorization).
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(authorizedAtMs) OR authorizedAtMs < :event)',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':true': true, ':event': eventAtMs },
         }),

@@ -4,6 +4,7 @@ import { CodeClaims } from '../../shared/authorization/code-claims';
 import { syncAuthorizersIfDue } from '../../shared/authorization/sync-authorizers';
 import type { TenantSyncResult } from '../../shared/contract/operator-api';
 import { services } from '../../shared/services';
+import { exchangeAuthorizationCode } from '../../shared/authorization/exchange-code';
 import { authorizeTenants, nextSecond, startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
@@ -11,6 +12,7 @@ let seeded: string[];
 beforeAll(async () => {
   t = await startTestStack({ emulator: { miniPrograms: 8 } });
   await t.admin('/push-ticket', {});
+  await t.until(async () => services().tickets.latest());
   seeded = await t.seededAppids();
 });
 afterAll(() => t?.close());
@@ -109,5 +111,39 @@ describe('the authorizer sync', () => {
     expect(second.sync).toBeUndefined();
     // An hour later it is due again.
     expect(await syncAuthorizersIfDue(services(), Date.now() + 3600_000 + 1)).toBeDefined();
+  });
+});
+
+describe('a re-authorization in the same second as the revocation', () => {
+  const revocation = (appid: string, createTime: number) =>
+    t.push('/wechat/ticket', { AppId: t.stack.emulator!.platform.componentAppid, CreateTime: createTime, InfoType: 'unauthorized', AuthorizerAppid: appid });
+
+  it('wins over the revocation, however late or often its push comes; a later revocation still revokes, and the result page then says so', async () => {
+    const appid = seeded[4]!;
+    await authorizeTenants(t, 5);
+    await nextSecond(); // a revocation in the second of the first authorization would lose the tie
+    const second = Math.floor(Date.now() / 1000);
+    expect((await revocation(appid, second)).status).toBe(200);
+    expect((await services().tenants.get(appid))?.status).toBe('revoked');
+
+    // Authorized again within that same second (WeChat's CreateTime has whole seconds).
+    const code = await authorizeWithoutPush(appid);
+    expect(await exchangeAuthorizationCode(services(), code, { appid })).toMatchObject({ outcome: 'authorized', appid, again: true });
+    expect((await services().tenants.get(appid))?.status).toBe('active');
+
+    // WeChat retries the revocation push: within the authorization's second, so WeChat is asked,
+    // and it still has the authorization.
+    expect((await revocation(appid, second)).status).toBe(200);
+    expect((await services().tenants.get(appid))?.status).toBe('active');
+    expect(await worksAtWeChat(appid)).toBe(true);
+    const page = await t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`);
+    expect(page.status).toBe(200);
+
+    // A revocation in a later second revokes it: the merchant's page no longer says it is authorized.
+    expect((await revocation(appid, second + 2)).status).toBe(200);
+    expect((await services().tenants.get(appid))?.status).toBe('revoked');
+    const after = await t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`);
+    expect(after.status).toBe(409);
+    expect(await after.text()).toContain('Authorization not in effect');
   });
 });

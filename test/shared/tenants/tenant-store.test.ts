@@ -153,6 +153,16 @@ describe('TenantStore', () => {
     expect(tenant).not.toHaveProperty('statusReason');
   });
 
+  it('a revocation and an authorization at the same moment: the authorization wins, whichever is written first or again', async () => {
+    await store.saveAuthorization(A, [17], 1_000);
+    await store.markUnusable(A, 'revoked', 'unauthorized event', 2_000);
+    await store.saveAuthorization(A, [17], 2_000);
+    expect(await store.get(A)).toMatchObject({ status: 'active' });
+    // The same revocation again (a retried push) does not undo it.
+    expect(await store.markUnusable(A, 'revoked', 'unauthorized event', 2_000)).toBe(false);
+    expect(await store.get(A)).toMatchObject({ status: 'active' });
+  });
+
   it('an authorization older than a later revocation, processed late, does not re-activate the tenant', async () => {
     await store.saveAuthorization(A, [17], 1_000);
     await store.markUnusable(A, 'revoked', 'unauthorized event', 3_000);
