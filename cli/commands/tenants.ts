@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { TenantPage, TenantView } from '../../shared/contract/operator-api';
+import type { TenantPage, TenantSyncResult, TenantView } from '../../shared/contract/operator-api';
 import type { CliContext } from '../context';
 import { table } from '../format';
 
@@ -7,9 +7,9 @@ import { table } from '../format';
 const ALL_PAGE_SIZE = 500;
 
 export function registerTenants(program: Command, ctx: CliContext): void {
-  program
+  const tenants = program
     .command('tenants')
-    .description('list the mini-programs that authorized mpfleet')
+    .description('list the mini-programs that authorized mpfleet (subcommand: sync)')
     .addOption(new Option('--status <status>', 'only tenants in this status').choices(['active', 'revoked', 'needs_reauth']))
     .option('--all', 'follow every page instead of showing the first one')
     .action(async (options: { status?: string; all?: boolean }, command: Command) => {
@@ -23,5 +23,17 @@ export function registerTenants(program: Command, ctx: CliContext): void {
         if (page.nextToken) lines.push('… more tenants: add --all to list every page');
         return lines.join('\n');
       });
+    });
+
+  tenants
+    .command('sync')
+    .description("recover every authorization WeChat still has and mpfleet lost (compares WeChat's authorizer list with the tenants)")
+    .action(async (_options: unknown, command: Command) => {
+      const result = await ctx.client(command).post<TenantSyncResult>('/api/tenants/sync', {});
+      ctx.output(command, result, () =>
+        result.recovered.length === 0
+          ? `${result.checked} authorizers checked: nothing to recover`
+          : [`${result.checked} authorizers checked, ${result.recovered.length} recovered (now active):`, ...result.recovered].join('\n'),
+      );
     });
 }

@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,18 @@ describe('mpfleet tenants', () => {
     expect(all.tenants).toHaveLength(3);
     const revoked = JSON.parse((await cli(['tenants', '--status', 'revoked', '--json'])).stdout) as typeof json;
     expect(revoked.tenants).toEqual([]);
+  });
+
+  it('sync recovers a tenant whose record was lost while WeChat still has its authorization', async () => {
+    const lost = appids[2]!;
+    await services().db.send(new DeleteCommand({ TableName: services().table, Key: { pk: `TENANT#${lost}`, sk: 'PROFILE' } }));
+    const { code, stdout, stderr } = await cli(['tenants', 'sync']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('1 recovered');
+    expect(stdout).toContain(lost);
+    expect((await services().tenants.get(lost))?.status).toBe('active');
+    expect(JSON.parse((await cli(['tenants', 'sync', '--json'])).stdout)).toEqual({ checked: 3, recovered: [] });
   });
 
   it('--url and --token override the environment', async () => {
