@@ -7,6 +7,8 @@ import { MAX_AUTHORIZER_PAGE } from '../wechat/component-api';
 import type { AuthorizerListItem } from '../wechat/types';
 import { refreshProfile } from './exchange-code';
 
+const SYNC_CONCURRENCY = 20;
+
 export interface SyncReport {
   /** Authorizers WeChat listed. */
   checked: number;
@@ -24,17 +26,22 @@ export async function syncAuthorizers(services: Services, options: { only?: stri
   const report: SyncReport = { checked: 0, recovered: [] };
   for (let offset = 0; ; offset += MAX_AUTHORIZER_PAGE) {
     const page = await services.wechat.component.getAuthorizerList(offset, MAX_AUTHORIZER_PAGE);
-    for (const entry of page.list) {
-      if (options.only && entry.authorizer_appid !== options.only) continue;
-      report.checked++;
-      try {
-        if (await recoverAuthorizer(services, entry)) report.recovered.push(entry.authorizer_appid);
-      } catch (error) {
-        // One authorizer's failure (WeChat busy on it) must not stop the others; the next sync retries.
-        logger.warn('could not recover an authorizer from the authorizer list', { appid: entry.authorizer_appid, error: error as Error });
-      }
-      if (options.only) return report;
+    const entries = options.only ? page.list.filter((entry) => entry.authorizer_appid === options.only) : page.list;
+    // A few at a time: most are active tenants (one read each), and the API answers within 30 s.
+    for (let i = 0; i < entries.length; i += SYNC_CONCURRENCY) {
+      await Promise.all(
+        entries.slice(i, i + SYNC_CONCURRENCY).map(async (entry) => {
+          report.checked++;
+          try {
+            if (await recoverAuthorizer(services, entry)) report.recovered.push(entry.authorizer_appid);
+          } catch (error) {
+            // One authorizer's failure (WeChat busy on it) must not stop the others; the next sync retries.
+            logger.warn('could not recover an authorizer from the authorizer list', { appid: entry.authorizer_appid, error: error as Error });
+          }
+        }),
+      );
     }
+    if (options.only && entries.length > 0) return report;
     if (page.list.length === 0 || offset + page.list.length >= page.total_count) return report;
   }
 }
