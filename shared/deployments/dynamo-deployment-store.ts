@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld, ifConditionHeld } from '../db/conditional';
+import { numberField, stringField } from '../db/item-fields';
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { deploymentFromItem, restingFromItem, targetFromItem, TallyBuilder } from './deployment-records';
@@ -137,23 +138,11 @@ export class DynamoDeploymentStore extends DeploymentStore {
   }
 
   async *activeDeployments(): AsyncGenerator<ActiveDeployment> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :active',
-          ExpressionAttributeValues: { ':active': ACTIVE_PARTITION },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (typeof item.deploymentId !== 'string') continue;
-        yield { id: item.deploymentId, ...(typeof item.sweepCursor === 'string' ? { sweepCursor: item.sweepCursor } : {}), ...(typeof item.activeSinceMs === 'number' ? { activeSinceMs: item.activeSinceMs } : {}) };
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = this.queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :active', ExpressionAttributeValues: { ':active': ACTIVE_PARTITION } });
+    for await (const item of items) {
+      if (typeof item.deploymentId !== 'string') continue;
+      yield { id: item.deploymentId, ...(typeof item.sweepCursor === 'string' ? { sweepCursor: item.sweepCursor } : {}), ...(typeof item.activeSinceMs === 'number' ? { activeSinceMs: item.activeSinceMs } : {}) };
+    }
   }
 
   protected insertTarget(target: Target): Promise<boolean> {
@@ -191,39 +180,35 @@ export class DynamoDeploymentStore extends DeploymentStore {
 
   async tally(id: string): Promise<TargetTally> {
     const tally = new TallyBuilder();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
-          ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
-          ProjectionExpression: '#state, grayPercentage, refused',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) tally.add(restingFromItem(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
+      ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
+      ProjectionExpression: '#state, grayPercentage, refused',
+      ExpressionAttributeNames: { '#state': 'state' },
+    });
+    for await (const item of items) tally.add(restingFromItem(item));
     return tally.done();
   }
 
   async *auditingSince(beforeMs: number): AsyncGenerator<AuditingTarget> {
+    const items = this.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :auditing AND gsi1sk < :before',
+      ExpressionAttributeValues: { ':auditing': AUDITING_PARTITION, ':before': auditIndexKey(beforeMs, '', '') },
+    });
+    for await (const item of items) {
+      const [deploymentId, appid] = [stringField(item.deploymentId), stringField(item.appid)];
+      if (!deploymentId || !appid) continue;
+      yield { deploymentId, appid, auditId: numberField(item.auditId), submittedAtMs: Number(String(item.gsi1sk).split('#')[0]) };
+    }
+  }
+
+  /** Every item a query matches, page after page. */
+  private async *queryAll(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :auditing AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':auditing': AUDITING_PARTITION, ':before': auditIndexKey(beforeMs, '', '') },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        yield { deploymentId: item.deploymentId, appid: item.appid, auditId: item.auditId, submittedAtMs: Number(String(item.gsi1sk).split('#')[0]) };
-      }
+      const page = await this.db.send(new QueryCommand({ ...query, TableName: this.table, ExclusiveStartKey: start }));
+      yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
   }
