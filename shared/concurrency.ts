@@ -17,3 +17,14 @@ export async function forEachConcurrently<T>(items: AsyncIterable<T> | Iterable<
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }
+
+/**
+ * Runs independent jobs of one scheduled run to the end whatever becomes of the others, then
+ * fails with the first failure (so the run is seen to fail), or answers every result.
+ */
+export async function runAllThenThrow<T extends readonly unknown[]>(jobs: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

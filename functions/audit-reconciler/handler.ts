@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { reconcileAudits, type ReconcileReport } from '../../shared/deployments/reconcile-audits';
 import { sweepDeployments, type SweepReport } from '../../shared/deployments/sweep';
+import { runAllThenThrow } from '../../shared/concurrency';
 import { logger } from '../../shared/logger';
 import { services } from '../../shared/services';
 
@@ -13,9 +14,6 @@ import { services } from '../../shared/services';
 export const handler = middy<ScheduledEvent, ReconcileReport & { sweep: SweepReport }>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async () => {
-    // Each runs whatever becomes of the other; a failure still fails the run, so it is seen.
-    const [reconciled, sweep] = await Promise.allSettled([reconcileAudits(services()), sweepDeployments(services())]);
-    if (reconciled.status === 'rejected') throw reconciled.reason;
-    if (sweep.status === 'rejected') throw sweep.reason;
-    return { ...reconciled.value, sweep: sweep.value };
+    const [reconciled, sweep] = await runAllThenThrow([reconcileAudits(services()), sweepDeployments(services())] as const);
+    return { ...reconciled, sweep };
   });

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { syncAuthorizersIfDue, type SyncReport } from '../../shared/authorization/sync-authorizers';
+import { runAllThenThrow } from '../../shared/concurrency';
 import { logger } from '../../shared/logger';
 import { services } from '../../shared/services';
 import { refreshExpiringTokens, type RefreshRunReport } from '../../shared/tokens/scheduled-refresh';
@@ -19,10 +20,7 @@ export const handler = middy<ScheduledEvent, TokenRefresherReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async () => {
     const p = services();
-    const [refresh, sync] = await Promise.allSettled([refreshExpiringTokens(p), syncAuthorizersIfDue(p)]);
-    if (sync.status === 'rejected') logger.error('authorizer sync failed; the next run tries again', { error: sync.reason as Error });
-    if (refresh.status === 'rejected') throw refresh.reason;
-    // Not this run's turn next time either (the last-run time is claimed before the sync): retried an hour on.
-    if (sync.status === 'rejected') throw sync.reason;
-    return { ...refresh.value, ...(sync.value ? { sync: sync.value } : {}) };
+    // A failed sync is retried an hour on: its last-run time is claimed before it runs.
+    const [refresh, sync] = await runAllThenThrow([refreshExpiringTokens(p), syncAuthorizersIfDue(p)] as const);
+    return { ...refresh, ...(sync ? { sync } : {}) };
   });
