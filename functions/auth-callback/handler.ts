@@ -1,4 +1,4 @@
-import { exchangeAuthorizationCode } from '../../shared/authorization/exchange-code';
+import { exchangeAuthorizationCode, whatTheMerchantDid } from '../../shared/authorization/exchange-code';
 import { authorizationErrorPage, authorizedPage } from '../../shared/authorization/pages';
 import { platformName } from '../../shared/brand';
 import { toHttpError } from '../../shared/http/error-mapping';
@@ -56,16 +56,7 @@ export const handler = httpHandler(async (event) => {
       appid: tenant.appid,
       nickName: tenant.nickName,
       headImg: tenant.headImg,
-      // The `authorized` push usually exchanges the code before the merchant's browser arrives: that
-      // is still this authorization (and a re-authorization after a revocation says so). Only a
-      // visit long after the code was used is "already authorized".
-      authorizedAgain: result.again === true,
-      alreadyAuthorized: result.outcome === 'duplicate' && result.again !== true && !recentlyCompleted(result.completedAtMs),
+      ...whatTheMerchantDid(result),
     }),
   );
 });
-
-/** A code's exchange counts as this visit's authorization this long: the code's own lifetime. */
-const FRESH_AUTHORIZATION_MS = 10 * 60_000;
-
-const recentlyCompleted = (completedAtMs: number | undefined) => completedAtMs !== undefined && Date.now() - completedAtMs < FRESH_AUTHORIZATION_MS;

@@ -29,6 +29,21 @@ export async function exchangeAuthorizationCode(services: Services, code: string
   return exchangeClaimed(services, claims, code, nowMs, { takenOver: false, appid: options.appid });
 }
 
+/** A code's exchange counts as this visit's authorization this long: the code's own lifetime. */
+const FRESH_AUTHORIZATION_MS = 10 * 60_000;
+
+/**
+ * What the merchant's visit amounts to, for the result page. The `authorized` push usually
+ * exchanges the code before the browser arrives: that is still this authorization (and a
+ * re-authorization after a revocation says so). Only a visit long after the code was used is
+ * "already authorized".
+ */
+export function whatTheMerchantDid(result: ExchangeResult, nowMs = Date.now()): { authorizedAgain: boolean; alreadyAuthorized: boolean } {
+  const again = 'again' in result && result.again === true;
+  const recent = result.outcome === 'duplicate' && result.completedAtMs !== undefined && nowMs - result.completedAtMs < FRESH_AUTHORIZATION_MS;
+  return { authorizedAgain: again, alreadyAuthorized: result.outcome === 'duplicate' && !again && !recent };
+}
+
 /** WeChat's answers to api_query_auth for a code already used (61009) or expired (61010). */
 const CODE_CONSUMED = new Set([61009, 61010]);
 
