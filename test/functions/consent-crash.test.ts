@@ -11,71 +11,27 @@
  *
  *   npx vitest run test/functions/consent-crash.test.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortPair, NpmStartProcess } from '../support/npm-start';
 
 const MERCHANTS = 100;
 /** After the 100 consents, when the exchanges (each at least two 500 ms WeChat calls) are under way. */
 const KILL_AFTER_MS = 3_000;
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const NODE = path.join(ROOT, 'node_modules/.bin/node');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  // PORT and PORT+1 (the emulator) must both be free.
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    if (port > 65000) continue;
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (nextFree) return port;
-  }
-}
+const stack = new NpmStartProcess('mpfleet-consent-crash');
+const { logFile } = stack;
 
-const dataRoot = mkdtempSync(path.join(tmpdir(), 'mpfleet-consent-crash-'));
-const dataDir = path.join(dataRoot, 'data');
-const logFile = path.join(dataRoot, 'npm-start.log');
-const logStream = createWriteStream(logFile);
-let child: ChildProcess | undefined;
-let generation = 0;
-
-afterAll(async () => {
-  if (child?.exitCode === null && child.pid) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  logStream.end();
-  if (process.env.KEEP_RESTART_DATA) console.log(`kept ${dataRoot}`);
-  else rmSync(dataRoot, { recursive: true, force: true });
-});
+afterAll(() => stack.close());
 
 describe('a crash during 100 concurrent merchant consents loses no authorization (#13)', () => {
   it('every one of the 100 is an active tenant with a working token after kill -9 and a restart', { timeout: 180_000 }, async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     const api = `http://127.0.0.1:${port}`;
     const emulatorUrl = `http://127.0.0.1:${port + 1}`;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'OPERATOR_TOKEN' || name === 'WECHAT_API_BASE') delete env[name];
-    Object.assign(env, {
+    const env = stack.env({
       PORT: String(port),
-      DATA_DIR: dataDir,
       AUTH_CODE_STALE_SECONDS: '3',
       AUTHORIZER_SYNC_INTERVAL_SECONDS: '5',
       LOCAL_SCHEDULE_SECONDS: '3',
@@ -86,33 +42,10 @@ describe('a crash during 100 concurrent merchant consents loses no authorization
       MPFLEET_LOG_FORMAT: 'pretty',
     });
 
-    const start = async (): Promise<void> => {
-      generation += 1;
-      logStream.write(`--- start #${generation} at ${new Date().toISOString()} ---\n`);
-      const proc = spawn(NODE, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      child = proc;
-      let ready = false;
-      proc.stdout!.on('data', (chunk: Buffer) => {
-        logStream.write(chunk);
-        if (chunk.toString().includes('mpfleet is running locally')) ready = true;
-      });
-      proc.stderr!.on('data', (chunk: Buffer) => logStream.write(chunk));
-      const deadline = Date.now() + 90_000;
-      while (!ready) {
-        if (proc.exitCode !== null) throw new Error(`npm start exited with ${proc.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-        if (Date.now() > deadline) throw new Error(`npm start not ready after 90 s; see ${logFile}`);
-        await sleep(200);
-      }
-    };
-    const killGroup = async (): Promise<void> => {
-      const proc = child!;
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      process.kill(-proc.pid!, 'SIGKILL');
-      await exited;
-      logStream.write(`--- kill -9 of the process group at ${new Date().toISOString()} ---\n`);
-    };
+    const start = () => stack.start(env);
+    const killGroup = () => stack.killGroup();
 
-    const token = () => readFileSync(path.join(dataDir, 'operator-token'), 'utf8').trim();
+    const token = () => stack.token();
     const operator = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
       const response = await fetch(`${api}${p}`, {
         ...init,
@@ -235,7 +168,7 @@ describe('a crash during 100 concurrent merchant consents loses no authorization
       );
     } catch (error) {
       console.log(`missing: ${appids.filter((a) => !last.has(a)).join(' ')}`);
-      console.log(readFileSync(logFile, 'utf8').slice(-6000));
+      console.log(stack.logTail(6000));
       throw error;
     }
     const allActiveSeconds = (Date.now() - restartedAt) / 1000;

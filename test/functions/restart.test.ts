@@ -8,16 +8,12 @@
  *
  *   npx vitest run test/functions/restart.test.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortPair, NpmStartProcess } from '../support/npm-start';
 
 const TENANTS = 50;
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const NODE = path.join(ROOT, 'node_modules/.bin/node');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Target {
@@ -40,57 +36,18 @@ interface StoredMiniProgram {
   revokedAt?: number;
 }
 
-async function freePort(): Promise<number> {
-  // PORT and PORT+1 (the emulator) must both be free.
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    if (port > 65000) continue;
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (nextFree) return port;
-  }
-}
+const stack = new NpmStartProcess('mpfleet-restart');
+const { dataDir, logFile } = stack;
 
-const dataRoot = mkdtempSync(path.join(tmpdir(), 'mpfleet-restart-'));
-const dataDir = path.join(dataRoot, 'data');
-const logFile = path.join(dataRoot, 'npm-start.log');
-const logStream = createWriteStream(logFile);
-let child: ChildProcess | undefined;
-let generation = 0;
-
-afterAll(async () => {
-  if (child?.exitCode === null && child.pid) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  logStream.end();
-  if (process.env.KEEP_RESTART_DATA) console.log(`kept ${dataRoot}`);
-  else rmSync(dataRoot, { recursive: true, force: true });
-});
+afterAll(() => stack.close());
 
 describe('npm start survives kill -9 of its process group during a fleet deploy (#13)', () => {
   it('completes a 50-tenant deploy after two kills, with one audit and one release per tenant', { timeout: 360_000 }, async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     const api = `http://127.0.0.1:${port}`;
     const emulatorUrl = `http://127.0.0.1:${port + 1}`;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'OPERATOR_TOKEN' || name === 'WECHAT_API_BASE') delete env[name];
-    Object.assign(env, {
+    const env = stack.env({
       PORT: String(port),
-      DATA_DIR: dataDir,
       DEPLOY_STALE_STEP_SECONDS: '5',
       DEPLOY_SWEEP_AFTER_SECONDS: '5',
       LOCAL_SCHEDULE_SECONDS: '3',
@@ -102,32 +59,8 @@ describe('npm start survives kill -9 of its process group during a fleet deploy 
       MPFLEET_LOG_FORMAT: 'pretty',
     });
 
-    const start = async (): Promise<void> => {
-      generation += 1;
-      const tag = `--- start #${generation} at ${new Date().toISOString()} ---\n`;
-      logStream.write(tag);
-      const proc = spawn(NODE, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      child = proc;
-      let ready = false;
-      proc.stdout!.on('data', (chunk: Buffer) => {
-        logStream.write(chunk);
-        if (chunk.toString().includes('mpfleet is running locally')) ready = true;
-      });
-      proc.stderr!.on('data', (chunk: Buffer) => logStream.write(chunk));
-      const deadline = Date.now() + 90_000;
-      while (!ready) {
-        if (proc.exitCode !== null) throw new Error(`npm start exited with ${proc.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-        if (Date.now() > deadline) throw new Error(`npm start not ready after 90 s; see ${logFile}`);
-        await sleep(200);
-      }
-    };
-    const killGroup = async (): Promise<void> => {
-      const proc = child!;
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      process.kill(-proc.pid!, 'SIGKILL');
-      await exited;
-      logStream.write(`--- kill -9 of the process group at ${new Date().toISOString()} ---\n`);
-    };
+    const start = () => stack.start(env);
+    const killGroup = () => stack.killGroup();
 
     // The emulator's call log lives in memory and dies with each process: collect it as we go
     // (what a process logged in its last half second before a kill is missed, so these are lower bounds).
@@ -135,12 +68,12 @@ describe('npm start survives kill -9 of its process group during a fleet deploy 
     const apiCalls: { path: string; appid?: string; errcode: number }[] = [];
     let collecting = true;
     const collectCalls = async () => {
-      const from = generation;
+      const from = stack.generation;
       try {
         const response = await fetch(`${emulatorUrl}/__admin/calls?kind=api`, { signal: AbortSignal.timeout(5000) });
         const { calls } = (await response.json()) as { calls: { seq: number; path: string; appid?: string; errcode: number }[] };
         // An answer from a process that was killed meanwhile would claim the next one's sequence numbers.
-        if (generation !== from) return;
+        if (stack.generation !== from) return;
         for (const call of calls) {
           const key = `${from}:${call.seq}`;
           if (seen.has(key)) continue;
@@ -158,7 +91,7 @@ describe('npm start survives kill -9 of its process group during a fleet deploy 
       }
     })();
 
-    const token = () => readFileSync(path.join(dataDir, 'operator-token'), 'utf8').trim();
+    const token = () => stack.token();
     const operator = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
       const response = await fetch(`${api}${p}`, {
         ...init,
@@ -260,7 +193,7 @@ describe('npm start survives kill -9 of its process group during a fleet deploy 
       const stuck = last?.targets.filter((t) => t.state !== 'released') ?? [];
       console.log(`stuck: status ${last?.status}, counts ${JSON.stringify(last?.counts)}, lastSweptAt ${last?.lastSweptAt}`);
       console.log(JSON.stringify(stuck.slice(0, 20), null, 1));
-      console.log(readFileSync(logFile, 'utf8').slice(-6000));
+      console.log(stack.logTail(6000));
       throw error;
     }
     const completeSeconds = (Date.now() - lastStart) / 1000;

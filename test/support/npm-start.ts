@@ -1,0 +1,110 @@
+/**
+ * `npm start` as a real process group on a temp DATA_DIR, for the tests that kill it with -9 and
+ * start it again: the local stack's own restart story, not an in-process stand-in.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const NODE = path.join(ROOT, 'node_modules/.bin/node');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A free PORT whose PORT+1 (the emulator's) is free too. */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    if (port > 65000) continue;
+    const nextFree = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (nextFree) return port;
+  }
+}
+
+export class NpmStartProcess {
+  readonly dataRoot: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** How many times it was started: a call log read across a kill tells its answers apart by this. */
+  generation = 0;
+  private readonly log;
+  private child?: ChildProcess;
+
+  constructor(prefix: string) {
+    this.dataRoot = mkdtempSync(path.join(tmpdir(), `${prefix}-`));
+    this.dataDir = path.join(this.dataRoot, 'data');
+    this.logFile = path.join(this.dataRoot, 'npm-start.log');
+    this.log = createWriteStream(this.logFile);
+  }
+
+  /** The environment `npm start` gets: this process's, without the test runner's own settings. */
+  env(overrides: Record<string, string>): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'OPERATOR_TOKEN' || name === 'WECHAT_API_BASE') delete env[name];
+    return { ...env, DATA_DIR: this.dataDir, ...overrides };
+  }
+
+  /** Starts it and waits until it says it is running. */
+  async start(env: NodeJS.ProcessEnv): Promise<void> {
+    this.generation += 1;
+    this.log.write(`--- start #${this.generation} at ${new Date().toISOString()} ---\n`);
+    const proc = spawn(NODE, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = proc;
+    let ready = false;
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      this.log.write(chunk);
+      if (chunk.toString().includes('mpfleet is running locally')) ready = true;
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => this.log.write(chunk));
+    const deadline = Date.now() + 90_000;
+    while (!ready) {
+      if (proc.exitCode !== null) throw new Error(`npm start exited with ${proc.exitCode}; see ${this.logFile}:\n${this.logTail()}`);
+      if (Date.now() > deadline) throw new Error(`npm start not ready after 90 s; see ${this.logFile}`);
+      await sleep(200);
+    }
+  }
+
+  /** kill -9 of the whole process group, as a crash or a pulled plug would. */
+  async killGroup(): Promise<void> {
+    const proc = this.child!;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    process.kill(-proc.pid!, 'SIGKILL');
+    await exited;
+    this.log.write(`--- kill -9 of the process group at ${new Date().toISOString()} ---\n`);
+  }
+
+  /** The operator token `npm start` keeps under DATA_DIR. */
+  token(): string {
+    return readFileSync(path.join(this.dataDir, 'operator-token'), 'utf8').trim();
+  }
+
+  logTail(chars = 3000): string {
+    return readFileSync(this.logFile, 'utf8').slice(-chars);
+  }
+
+  /** Kills what still runs and removes the data (kept with KEEP_RESTART_DATA=1). */
+  close(): void {
+    if (this.child?.exitCode === null && this.child.pid) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.log.end();
+    if (process.env.KEEP_RESTART_DATA) console.log(`kept ${this.dataRoot}`);
+    else rmSync(this.dataRoot, { recursive: true, force: true });
+  }
+}
