@@ -1,5 +1,5 @@
 import { exchangeAuthorizationCode, whatTheMerchantDid } from '../../shared/authorization/exchange-code';
-import { authorizationErrorPage, authorizedPage } from '../../shared/authorization/pages';
+import { authorizationErrorPage, authorizationReceivedPage, authorizedPage } from '../../shared/authorization/pages';
 import { platformName } from '../../shared/brand';
 import { toHttpError } from '../../shared/http/error-mapping';
 import { httpHandler } from '../../shared/http/handler';
@@ -37,8 +37,9 @@ export const handler = httpHandler(async (event) => {
   if (result.outcome === 'rejected') {
     return errorPage(400, '授权码无效或已过期 / Invalid or expired code', '该授权码已使用、已过期或无效，请重新授权。 The code was already used, has expired or is not valid: please authorize again.');
   }
-  const tenant = result.appid ? await p.tenants.get(result.appid) : undefined;
-  if (!result.appid || !tenant) {
+  if (result.outcome === 'received') return html(200, authorizationReceivedPage({ brand }));
+  const tenant = 'appid' in result && result.appid ? await p.tenants.get(result.appid) : undefined;
+  if (!tenant) {
     return errorPage(409, '授权处理中 / Authorization in progress', '授权正在处理中，请稍后刷新。 Your authorization is being processed; refresh in a moment.');
   }
   if (tenant.status !== 'active') {

@@ -20,7 +20,6 @@ export const handler = middy<ScheduledEvent, TokenRefresherReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async () => {
     const p = services();
-    // A failed sync is retried an hour on: its last-run time is claimed before it runs.
     const [refresh, sync] = await runAllThenThrow([refreshExpiringTokens(p), syncAuthorizersIfDue(p)] as const);
     return { ...refresh, ...(sync ? { sync } : {}) };
   });

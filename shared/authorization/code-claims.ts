@@ -16,7 +16,13 @@ export type ClaimState =
   | { state: 'exchanged'; claimedAtMs: number; authorization: Authorization; authorizedAtMs: number }
   /** `again`: the mini-program had been authorized before this code (a re-authorization). */
   | { state: 'done'; appid: string; again?: boolean; doneAtMs?: number }
-  | { state: 'failed'; reason: string };
+  | { state: 'failed'; reason: string }
+  /**
+   * WeChat says the code was used (a holder died after spending it) and the mini-program it was for
+   * cannot be named (the redirect carries no appid): the authorization is WeChat's, and the
+   * authorizer sync brings it back.
+   */
+  | { state: 'received' };
 
 /**
  * The same authorization code reaches us twice — the merchant's OAuth redirect and the
@@ -50,6 +56,7 @@ export class CodeClaims {
       return { state: 'done', appid: Item.appid, again: Item.again === true, ...(typeof Item.doneAtMs === 'number' ? { doneAtMs: Item.doneAtMs } : {}) };
     }
     if (Item.state === 'failed') return { state: 'failed', reason: Item.reason };
+    if (Item.state === 'received') return { state: 'received' };
     if (Item.state === 'exchanged') return { state: 'exchanged', claimedAtMs: Item.claimedAtMs, authorization: Item.authorization, authorizedAtMs: Item.authorizedAtMs };
     return { state: 'exchanging', claimedAtMs: Item.claimedAtMs, ...(typeof Item.hintAppid === 'string' ? { appid: Item.hintAppid } : {}) };
   }
@@ -112,6 +119,19 @@ export class CodeClaims {
         UpdateExpression: 'SET #state = :failed, reason = :reason REMOVE hintAppid',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':failed': 'failed', ':reason': reason },
+      }),
+    );
+  }
+
+  /** A spent code whose authorization is recovered from WeChat's list, not from this code: a replay says the same. */
+  async receive(code: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: claimKey(code),
+        UpdateExpression: 'SET #state = :received REMOVE #authorization, authorizedAtMs, hintAppid',
+        ExpressionAttributeNames: { '#state': 'state', '#authorization': 'authorization' },
+        ExpressionAttributeValues: { ':received': 'received' },
       }),
     );
   }

@@ -11,7 +11,15 @@ export type ExchangeResult =
   | { outcome: 'authorized'; appid: string; again: boolean }
   /** The code was exchanged already (by the `authorized` push, or an earlier visit), `completedAtMs` then. */
   | { outcome: 'duplicate'; appid?: string; again?: boolean; completedAtMs?: number }
-  | { outcome: 'rejected'; code: number; message: string };
+  | { outcome: 'rejected'; code: number; message: string }
+  /**
+   * The code was spent at WeChat by an exchange that died, and this arrival (the redirect, which
+   * names no mini-program) cannot tell which authorization was its: WeChat holds it, and the
+   * authorizer sync (run just now, and on schedule) keeps it.
+   */
+  | { outcome: 'received' }
+  /** Another arrival of the code is still exchanging it: ask again shortly. */
+  | { outcome: 'in_progress' };
 
 /** How long the second arrival of a code waits for the first to finish, to name the tenant. */
 const DUPLICATE_WAIT_MS = 3_000;
@@ -85,6 +93,13 @@ async function recoverConsumedCode(services: Services, claims: CodeClaims, code:
   const sync = await syncAuthorizers(services, appid ? { only: appid } : {});
   const recovered = appid ?? (sync.recovered.length === 1 ? sync.recovered[0] : undefined);
   const tenant = recovered ? await services.tenants.get(recovered) : undefined;
+  if (!recovered && !appid) {
+    // None recovered (another arrival or the schedule got there first) or several: the code was
+    // ours and is spent, so its authorization exists; only its mini-program cannot be named.
+    logger.info('an interrupted code exchange was spent at WeChat; its authorization is kept by the authorizer sync', { recovered: sync.recovered.length });
+    await claims.receive(code);
+    return { outcome: 'received' };
+  }
   if (!recovered || tenant?.status !== 'active') {
     await claims.fail(code, describe(error));
     return { outcome: 'rejected', code: error.code, message: error.errmsg };
@@ -158,6 +173,7 @@ async function waitForFirstArrival(services: Services, claims: CodeClaims, code:
       return { outcome: 'duplicate', appid: claim.appid, again: claim.again, ...(claim.doneAtMs === undefined ? {} : { completedAtMs: claim.doneAtMs }) };
     }
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
+    if (claim?.state === 'received') return { outcome: 'received' };
     if (claim === undefined) {
       // Released (WeChat was unreachable for the holder) or expired: this arrival claims it afresh.
       const nowMs = Date.now();
@@ -171,7 +187,7 @@ async function waitForFirstArrival(services: Services, claims: CodeClaims, code:
         return exchangeClaimed(services, claims, code, nowMs, { takenOver: true, appid: appid ?? claim.appid });
       }
     }
-    if (Date.now() > deadline) return { outcome: 'duplicate' };
+    if (Date.now() > deadline) return { outcome: 'in_progress' };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -295,6 +295,23 @@ ${renderMiniProgram(opts)}
 }
 
 /**
+ * `GET /auth/callback` when WeChat holds the authorization but this visit cannot name the
+ * mini-program (its exchange was interrupted and recovered from WeChat's list of authorizations).
+ */
+export function authorizationReceivedPage(opts: { brand: PageBrand }): string {
+  const name = escapeHtml(brandName(opts.brand));
+  const body = `<div class="badge badge-success">${ICONS.check}</div>
+<h1>${bilingual('授权已收到', 'Authorization received')}</h1>
+<p class="lead">${bilingual(
+    `微信已确认你的授权，${name} 正在完成处理，你无需再做其他操作。`,
+    `WeChat confirmed your authorization and ${name} is completing it. Nothing more is needed from you.`,
+  )}</p>
+<p class="note">${bilingual(`如果几分钟后 ${name} 的运营方仍看不到你的小程序，请重新授权。`, `If the operator of ${name} still cannot see your mini-program in a few minutes, authorize again.`)}</p>
+<p class="note">${bilingual('现在可以关闭此页面。', 'You can close this page now.')}</p>`;
+  return renderDocument({ brand: opts.brand, titleZh: '授权已收到', titleEn: 'Authorization received', body });
+}
+
+/**
  * `GET /auth/callback` when the exchange failed, or `/authorize` when no link could be built.
  * `title` and `detail` are the caller's words; written as "中文 / English" they are laid out like
  * every other bilingual text. `status` is shown small for support conversations.

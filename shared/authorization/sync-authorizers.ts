@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../db/conditional';
 import { logger } from '../logger';
 import type { Services } from '../services';
@@ -81,7 +81,8 @@ export function syncIntervalMs(): number {
 
 /**
  * The scheduled sync: at most once per interval across every instance (a conditional write on the
- * stored last-run time claims the run). Undefined when it was not this run's turn.
+ * stored last-run time claims the run). Undefined when it was not this run's turn. A run that fails
+ * gives its turn back, so the next schedule (minutes later, not an interval later) tries again.
  */
 export async function syncAuthorizersIfDue(services: Services, nowMs = Date.now()): Promise<SyncReport | undefined> {
   const { Item } = await services.db.send(new GetCommand({ TableName: services.table, Key: syncKey, ConsistentRead: true }));
@@ -98,5 +99,20 @@ export async function syncAuthorizersIfDue(services: Services, nowMs = Date.now(
     ),
   );
   if (!claimed) return undefined;
-  return syncAuthorizers(services);
+  try {
+    return await syncAuthorizers(services);
+  } catch (error) {
+    await giveTurnBack(services, nowMs, last);
+    throw error;
+  }
+}
+
+/** Restores the last-run time this run claimed over (only if no later run has claimed since). */
+async function giveTurnBack(services: Services, claimedAtMs: number, previous: number | undefined): Promise<void> {
+  const mine = { ConditionExpression: 'lastRunAtMs = :mine', ExpressionAttributeValues: { ':mine': claimedAtMs } };
+  await conditionHeld(
+    previous === undefined
+      ? services.db.send(new DeleteCommand({ TableName: services.table, Key: syncKey, ...mine }))
+      : services.db.send(new PutCommand({ TableName: services.table, Item: { ...syncKey, lastRunAtMs: previous }, ...mine })),
+  );
 }

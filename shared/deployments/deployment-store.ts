@@ -26,6 +26,9 @@ export interface AuditingTarget {
 }
 
 /** A deployment in the sweeper's index (not yet settled), and where its last, partial, sweep stopped. */
+/** Progress of the sweeper index's backfill: where in the list of deployments it continues. */
+export type IndexBackfill = { done: true } | { done: false; nextToken?: string };
+
 export interface ActiveDeployment {
   id: string;
   sweepCursor?: string;
@@ -121,6 +124,13 @@ export abstract class DeploymentStore {
    * with `cursor`, the sweep stopped there and the next continues from it.
    */
   abstract markSwept(id: string, atMs: number, cursor?: string): Promise<void>;
+
+  /**
+   * How far the one-time backfill of the sweeper's index has read the list of deployments (those
+   * created before the index existed are not in it): `done` once it has read them all.
+   */
+  abstract indexBackfill(): Promise<IndexBackfill>;
+  abstract saveIndexBackfill(progress: IndexBackfill): Promise<void>;
 
   /** Every target of a deployment, page by page. */
   async *allTargets(id: string): AsyncGenerator<Target> {

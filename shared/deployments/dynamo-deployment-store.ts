@@ -5,7 +5,7 @@ import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { deploymentFromItem, restingFromItem, targetFromItem, TallyBuilder } from './deployment-records';
 import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } from './deployment';
-import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type TargetMove } from './deployment-store';
+import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type IndexBackfill, type TargetMove } from './deployment-store';
 import { AUDIT_PENDING } from './target-machine';
 
 const deploymentKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'META' });
@@ -18,6 +18,7 @@ const AUDITING_PARTITION = 'AUDITING';
 const ACTIVE_PARTITION = 'ACTIVE';
 /** A deployment's entry in the sweeper's index: its own item, as the deployment item is in the list partition. */
 const activeKey = (id: string) => ({ pk: `DEPLOY#${id}`, sk: 'ACTIVE' });
+const backfillKey = { pk: 'SWEEP_INDEX', sk: 'BACKFILL' };
 const activeIndexKey = (sweptAtMs: number, id: string) => `${String(sweptAtMs).padStart(15, '0')}#${id}`;
 
 /** Sort key of an auditing target in the index: submission time first. */
@@ -135,6 +136,17 @@ export class DynamoDeploymentStore extends DeploymentStore {
         }),
       ),
     );
+  }
+
+  async indexBackfill(): Promise<IndexBackfill> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: backfillKey, ConsistentRead: true }));
+    if (Item?.done === true) return { done: true };
+    const nextToken = stringField(Item?.nextToken);
+    return { done: false, ...(nextToken === undefined ? {} : { nextToken }) };
+  }
+
+  async saveIndexBackfill(progress: IndexBackfill): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...backfillKey, ...progress, updatedAtMs: this.now() } }));
   }
 
   async *activeDeployments(): AsyncGenerator<ActiveDeployment> {

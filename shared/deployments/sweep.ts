@@ -31,6 +31,8 @@ export interface SweepReport {
   redriven: number;
   /** Fan-outs sent on again from their cursor. */
   fanOutsResumed: number;
+  /** Deployments from before the index existed, put in it by the one-time backfill. */
+  backfilled: number;
 }
 
 export interface SweepOptions {
@@ -55,7 +57,8 @@ export async function sweepDeployments(engine: SweepEngine, options: SweepOption
   const afterMs = options.afterMs ?? SWEEP_AFTER_MS;
   let budget = options.maxTargets ?? MAX_TARGETS_PER_RUN;
   const deadline = Date.now() + (options.budgetMs ?? 60_000);
-  const report: SweepReport = { deployments: 0, retired: 0, targets: 0, redriven: 0, fanOutsResumed: 0 };
+  const report: SweepReport = { deployments: 0, retired: 0, targets: 0, redriven: 0, fanOutsResumed: 0, backfilled: 0 };
+  report.backfilled = await backfillIndex(engine, deadline);
 
   for await (const entry of engine.deployments.activeDeployments()) {
     if (budget <= 0 || Date.now() > deadline) break;
@@ -99,8 +102,33 @@ export async function sweepDeployments(engine: SweepEngine, options: SweepOption
     await flush();
     await engine.deployments.markSwept(deployment.id, nowMs, cursor);
   }
-  if (report.redriven || report.fanOutsResumed || report.retired) logger.info('deployments swept', { ...report });
+  if (report.redriven || report.fanOutsResumed || report.retired || report.backfilled) logger.info('deployments swept', { ...report });
   return report;
+}
+
+/** Deployments read from the list per backfill page. */
+const BACKFILL_PAGE = 500;
+
+/**
+ * Deployments created before the sweeper's index existed (an upgraded installation) are not in it:
+ * once, page by page across runs, every listed deployment never swept is put in the index (an
+ * idempotent write; a settled one is retired again by the sweep). The list is read newest first, so
+ * the pre-index deployments come last; after the last page, a run costs one read.
+ */
+async function backfillIndex(engine: SweepEngine, deadline: number): Promise<number> {
+  let progress = await engine.deployments.indexBackfill();
+  let added = 0;
+  while (!progress.done && Date.now() < deadline) {
+    const page = await engine.deployments.list(BACKFILL_PAGE, progress.nextToken);
+    for (const deployment of page.deployments) {
+      if (deployment.lastSweptAtMs !== undefined) continue;
+      await engine.deployments.activate(deployment.id);
+      added += 1;
+    }
+    progress = page.nextToken ? { done: false, nextToken: page.nextToken } : { done: true };
+    await engine.deployments.saveIndexBackfill(progress);
+  }
+  return added;
 }
 
 /**

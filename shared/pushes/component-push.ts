@@ -1,5 +1,5 @@
 import { exchangeAuthorizationCode } from '../authorization/exchange-code';
-import { InvalidInput } from '../errors';
+import { Conflict, InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
@@ -47,6 +47,8 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     case 'updateauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
       const exchange = await exchangeAuthorizationCode(services, requireString(fields, 'AuthorizationCode'), { appid });
+      // Not `success`: if the other arrival's holder has died, WeChat's retry takes its claim over.
+      if (exchange.outcome === 'in_progress') throw new Conflict('authorization_in_progress', 'the code is being exchanged by another request; retry shortly');
       logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome };
     }

@@ -94,6 +94,45 @@ describe('the authorizer sync', () => {
     expect(await worksAtWeChat(appid)).toBe(true);
   });
 
+  it('tells a merchant whose spent code the sync recovered first that WeChat has the authorization (200, not "invalid code")', async () => {
+    const appid = seeded[5]!;
+    const code = await authorizeWithoutPush(appid);
+    // The first exchange spent the code at WeChat and died; the scheduled sync then recovered the
+    // authorization before the merchant reloaded the page.
+    await new CodeClaims(services().db, services().table).claim(code, Date.now() - 60_000);
+    await services().wechat.component.queryAuth(code);
+    expect((await sync()).recovered).toContain(appid);
+
+    const page = await t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Authorization received');
+    expect(await new CodeClaims(services().db, services().table).get(code)).toEqual({ state: 'received' });
+    // A reload says the same, without asking WeChat again.
+    await t.admin('/calls', undefined, 'DELETE');
+    const reload = await t.api(`/auth/callback?auth_code=${encodeURIComponent(code)}&expires_in=600`);
+    expect(reload.status).toBe(200);
+    expect(await reload.text()).toContain('Authorization received');
+    expect(await t.calls({ path: '/cgi-bin/component/api_query_auth' })).toEqual([]);
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active' });
+  });
+
+  it('asks WeChat to retry an `authorized` push whose code another request is still exchanging', async () => {
+    const appid = seeded[6]!;
+    const code = await authorizeWithoutPush(appid);
+    // The redirect claimed the code a moment ago and is still working (or died within the stale window).
+    await new CodeClaims(services().db, services().table).claim(code);
+    const push = await t.push('/wechat/ticket', {
+      AppId: t.stack.emulator!.platform.componentAppid,
+      CreateTime: Math.floor(Date.now() / 1000),
+      InfoType: 'authorized',
+      AuthorizerAppid: appid,
+      AuthorizationCode: code,
+      AuthorizationCodeExpiredTime: Math.floor(Date.now() / 1000) + 600,
+    });
+    expect(push.status).toBe(409);
+    expect(await push.text()).not.toBe('success');
+  });
+
   it('does not undo a revocation mpfleet recorded after the authorization WeChat lists', async () => {
     const appid = seeded[3]!;
     await authorizeTenants(t, 4);
@@ -111,6 +150,18 @@ describe('the authorizer sync', () => {
     expect(second.sync).toBeUndefined();
     // An hour later it is due again.
     expect(await syncAuthorizersIfDue(services(), Date.now() + 3600_000 + 1)).toBeDefined();
+  });
+  it('gives a failed scheduled run its turn back, so the next schedule retries it', async () => {
+    const later = Date.now() + 2 * 3600_000;
+    const fault = await t.admin<{ id: string }>('/faults', { path: '/cgi-bin/component/api_get_authorizer_list', errcode: -1, times: 100 });
+    try {
+      await expect(syncAuthorizersIfDue(services(), later)).rejects.toThrow();
+    } finally {
+      await t.admin(`/faults/${fault.id}`, undefined, 'DELETE');
+    }
+    // Five minutes on, not an hour: the next run is due and succeeds.
+    expect(await syncAuthorizersIfDue(services(), later + 5 * 60_000)).toMatchObject({ checked: expect.any(Number) });
+    expect(await syncAuthorizersIfDue(services(), later + 10 * 60_000)).toBeUndefined();
   });
 });
 

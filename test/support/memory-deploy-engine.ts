@@ -2,7 +2,7 @@ import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } fro
 import { TallyBuilder } from '../../shared/deployments/deployment-records';
 import { definedFields } from '../../shared/db/item-fields';
 import type { DeployMessage } from '../../shared/deployments/deploy-messages';
-import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type TargetMove } from '../../shared/deployments/deployment-store';
+import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type IndexBackfill, type TargetMove } from '../../shared/deployments/deployment-store';
 import type { DeployEngine } from '../../shared/deployments/engine-ports';
 import { AUDIT_PENDING, type TargetState } from '../../shared/deployments/target-machine';
 import type { Tenant, TenantStatus } from '../../shared/tenants/tenant';
@@ -63,6 +63,16 @@ export class MemoryDeploymentStore extends DeploymentStore {
     }
     const deployment = this.deployments.get(id);
     if (deployment) deployment.lastSweptAtMs = atMs;
+  }
+
+  backfill: IndexBackfill = { done: false };
+
+  async indexBackfill(): Promise<IndexBackfill> {
+    return { ...this.backfill };
+  }
+
+  async saveIndexBackfill(progress: IndexBackfill): Promise<void> {
+    this.backfill = { ...progress };
   }
 
   /** Least recently swept first, as the index sorts them. */

@@ -577,6 +577,14 @@ describe.each(subjects)('%s', (_, open) => {
       expect(await indexed(id)).toEqual([]);
     });
 
+    it('keeps the index backfill’s progress until it is done', async () => {
+      expect(await store.indexBackfill()).toEqual({ done: false });
+      await store.saveIndexBackfill({ done: false, nextToken: 'page-2' });
+      expect(await store.indexBackfill()).toEqual({ done: false, nextToken: 'page-2' });
+      await store.saveIndexBackfill({ done: true });
+      expect(await store.indexBackfill()).toEqual({ done: true });
+    });
+
     it('keeps the index entry out of the deployment’s targets and counts', async () => {
       const id = await deploymentWith([A, 'queued']);
       expect((await store.listTargets(id, 10)).targets.map((t) => t.appid)).toEqual([A]);

@@ -146,6 +146,20 @@ describe('sweepDeployments', () => {
     expect(redriven()).toEqual([appidOf(4), appidOf(5), appidOf(9)]);
   });
 
+  it('puts deployments created before its index existed into it, once, and re-drives their stranded targets', async () => {
+    // An installation upgraded from before the index: the deployment and its target are stored, the index knows nothing.
+    await given({}, ['committed'], ['released']);
+    await engine.deployments.create(deploymentOf({ id: 'd-2-00000002' }));
+    await engine.deployments.addTarget(targetOf('d-2-00000002', appidOf(9), 'released', { updatedAtMs: OLD }));
+    engine.deployments.active.clear();
+
+    expect(await sweep()).toMatchObject({ backfilled: 2, deployments: 2, redriven: 1, retired: 1 });
+    expect(redriven()).toEqual([appidOf(1)]);
+    expect(engine.deployments.backfill).toEqual({ done: true });
+    // Done for good: a later run does not read the list again, and the settled one stays out.
+    expect(await sweep()).toMatchObject({ backfilled: 0, deployments: 1 });
+  });
+
   it('drops an index entry whose deployment was never stored', async () => {
     vi.setSystemTime(OLD);
     await engine.deployments.activate('d-9-00000009');
