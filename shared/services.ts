@@ -4,6 +4,7 @@ import { DeployQueue } from './deployments/deploy-queue';
 import type { DeploymentStore } from './deployments/deployment-store';
 import { DynamoDeploymentStore } from './deployments/dynamo-deployment-store';
 import { dynamo, tableName } from './db/client';
+import { PushLog, pushRetentionDays } from './pushes/push-log';
 import { getSecret } from './secrets';
 import { TenantStore } from './tenants/tenant-store';
 import { VerifyTicketStore } from './tickets/verify-ticket-store';
@@ -29,6 +30,8 @@ export interface Services {
   tenants: TenantStore;
   deployments: DeploymentStore;
   deployQueue: DeployQueue;
+  /** Every authentic push WeChat sent, secrets removed, kept PUSH_RETENTION_DAYS. */
+  pushLog: PushLog;
   componentToken: LeasedToken;
   authorizerTokens: AuthorizerTokens;
   /** The platform's message crypto (token + EncodingAESKey + component appid). */
@@ -70,6 +73,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoD
     tenants,
     deployments: new DynamoDeploymentStore(db, table),
     deployQueue: new DeployQueue(config.deployQueueUrl),
+    pushLog: new PushLog(db, table, pushRetentionDays(env)),
     componentToken: platformToken,
     authorizerTokens,
     messageCrypto: () =>

@@ -215,3 +215,30 @@ export interface DeploymentPage {
   deployments: DeploymentSummary[];
   nextToken?: string;
 }
+
+// ---- recorded pushes: GET /api/pushes
+
+/** A push's decrypted fields, as WeChat sent them, secrets redacted; nested elements stay nested. */
+export interface PushFields {
+  [name: string]: string | PushFields;
+}
+
+/** One push WeChat sent that passed the signature and appid checks. */
+export interface PushView {
+  /** `component`: the authorization-event URL (/wechat/ticket); `message`: /wechat/callback/{appid}. */
+  source: 'component' | 'message';
+  /** The InfoType; for message pushes `event:<Event>` or the MsgType. */
+  type: string;
+  /** The mini-program it is about; absent for platform-level pushes. */
+  appid?: string;
+  /** WeChat's CreateTime, in ms. */
+  createdAtMs: number;
+  receivedAtMs: number;
+  fields: PushFields;
+}
+
+/** GET /api/pushes[?appid=&type=&limit=&nextToken=]: newest first. */
+export interface PushPage {
+  pushes: PushView[];
+  nextToken?: string;
+}

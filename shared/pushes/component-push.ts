@@ -7,6 +7,7 @@ import { openPush, type PushQuery } from '../wechat/envelope';
 import { ERRCODE } from '../wechat/errcodes';
 import { isWeChatApiError } from '../wechat/errors';
 import { requireString, type XmlFields } from '../wechat/xml';
+import { pushSubject } from './push-subject';
 
 /** Pushes to the authorization-event URL are small; anything bigger is not from WeChat. */
 export const MAX_COMPONENT_PUSH_BYTES = 16 * 1024;
@@ -15,12 +16,18 @@ export type ComponentPushOutcome =
   | { infoType: 'component_verify_ticket'; result: 'stored' | 'stale' }
   | { infoType: 'authorized' | 'updateauthorized'; result: string; appid?: string }
   | { infoType: 'unauthorized'; appid: string }
-  | { infoType: 'notify_third_fasteregister' };
+  | { infoType: 'notify_third_fasteregister' }
+  /**
+   * A push mpfleet takes no action on (yet): fast-registration and verification results, ICP
+   * filing results, and InfoTypes WeChat adds later. Recorded and answered `success`; `fields`
+   * are the decrypted push (secrets included: use, do not log).
+   */
+  | { infoType: string; result: 'acknowledged'; appid?: string; fields: XmlFields };
 
 /**
  * Handles one push to the authorization-event URL (授权事件接收URL): verify and decrypt, check it is
- * for our platform, then act by InfoType. Every action is idempotent, so WeChat's retries and
- * replays change nothing twice.
+ * for our platform, record it, then act by InfoType; an InfoType mpfleet does not act on is only
+ * recorded. Every action is idempotent, so WeChat's retries and replays change nothing twice.
  */
 export async function receiveComponentPush(services: Services, query: PushQuery, body: string): Promise<ComponentPushOutcome> {
   const outcome = await handleComponentPush(services, query, body);
@@ -36,6 +43,11 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
   }
   const infoType = requireString(fields, 'InfoType');
   const createdAtMs = createTimeMs(fields);
+  const subject = pushSubject(fields);
+  // Recorded once it is known to be well-formed, before it is acted on: a push whose handling
+  // fails (and which WeChat retries) is on record too, and the retry is not recorded again. Not
+  // the verify ticket: it comes every ten minutes and its value is a secret.
+  const record = () => services.pushLog.record({ source: 'component', type: infoType, ...(subject ? { appid: subject } : {}), createdAtMs, fields });
 
   switch (infoType) {
     case 'component_verify_ticket': {
@@ -46,7 +58,9 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     case 'authorized':
     case 'updateauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
-      const exchange = await exchangeAuthorizationCode(services, requireString(fields, 'AuthorizationCode'), { appid });
+      const code = requireString(fields, 'AuthorizationCode');
+      await record();
+      const exchange = await exchangeAuthorizationCode(services, code, { appid });
       // Not `success`: if the other arrival's holder has died, WeChat's retry takes its claim over.
       if (exchange.outcome === 'in_progress') throw new Conflict('authorization_in_progress', 'the code is being exchanged by another request; retry shortly');
       logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
@@ -54,6 +68,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     }
     case 'unauthorized': {
       const appid = requireString(fields, 'AuthorizerAppid');
+      await record();
       const revokedAtMs = await revocationTime(services, appid, createdAtMs);
       if (revokedAtMs === undefined) {
         logger.info('revocation older than the current authorization ignored', { appid });
@@ -65,10 +80,14 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       return { infoType, appid };
     }
     case 'notify_third_fasteregister':
+      await record();
       logger.info('fast-registration result received', { status: fields.status });
       return { infoType };
     default:
-      throw new InvalidInput('unknown_info_type', `unknown InfoType ${infoType.slice(0, 64)}`);
+      // Answered `success` whatever it is: refused, WeChat would retry it and the event be lost.
+      await record();
+      logger.info('push acknowledged', { infoType: infoType.slice(0, 64), appid: subject });
+      return { infoType, result: 'acknowledged', ...(subject ? { appid: subject } : {}), fields };
   }
 }
 

@@ -17,7 +17,7 @@ const AUDIT_EVENTS = new Set(['weapp_audit_success', 'weapp_audit_fail', 'weapp_
 
 /**
  * Handles one push to the message-and-event URL (`/wechat/callback/{appid}`): verify, decrypt,
- * drop duplicates, then answer the full-network release check, hand audit results on, and
+ * record, drop duplicates, then answer the full-network release check, hand audit results on, and
  * acknowledge everything else.
  */
 export async function receiveMessagePush(
@@ -36,6 +36,8 @@ export async function receiveMessagePush(
   const event = typeof fields.Event === 'string' ? fields.Event : '';
   const msgId = typeof fields.MsgId === 'string' ? fields.MsgId : '';
   recordMetric('PushReceived', { by: event || msgType });
+  // Recorded before it is handled (a retry is not recorded again), whatever it is.
+  await services.pushLog.record({ source: 'message', type: msgType === 'event' ? `event:${event}` : msgType, appid, createdAtMs: epochMs(createTime), fields });
   // Messages carry MsgId; events are identified by sender and time (docs/wechat-protocol.md §1).
   const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${from}:${createTime}:${event || msgType}`;
 
@@ -60,4 +62,10 @@ export async function receiveMessagePush(
     },
     () => ({ kind: 'success' }),
   );
+}
+
+/** CreateTime (epoch seconds) in ms; 0 when it is not such a number (message pushes are not refused for it). */
+function epochMs(createTime: string): number {
+  const seconds = Number(createTime);
+  return Number.isInteger(seconds) && seconds > 0 && seconds < 1e12 ? seconds * 1000 : 0;
 }

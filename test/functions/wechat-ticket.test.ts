@@ -54,9 +54,10 @@ describe('POST /wechat/ticket — authorization pushes', () => {
     expect(tenant).toMatchObject({ appid, status: 'active' });
     expect(tenant.userName).toMatch(/^gh_/);
 
-    // The emulator's push is delivered; replay it as WeChat's retry would.
-    const pushes = await t.calls({ kind: 'push' });
-    expect(pushes.find((p) => p.type === 'authorized')?.responseBody).toBe('success');
+    // The emulator's push is delivered (logged once its answer is back, which can be after the
+    // tenant is saved); replay it as WeChat's retry would.
+    const delivered = await t.until(async () => (await t.calls({ kind: 'push' })).find((p) => p.type === 'authorized'));
+    expect(delivered.responseBody).toBe('success');
     const before = await t.snapshot();
     const authCode = (await t.admin<{ auth_code: string }>('/authorize', { appid })).auth_code;
     await t.until(async () => (await t.calls({ path: '/cgi-bin/component/api_query_auth' })).length === 2);

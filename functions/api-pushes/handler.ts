@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { PushPage } from '../../shared/contract/operator-api';
+import { httpHandler } from '../../shared/http/handler';
+import { queryParams } from '../../shared/http/request';
+import { json } from '../../shared/http/responses';
+import { parseOr400 } from '../../shared/http/validation';
+import { MAX_PUSH_TYPE_LENGTH } from '../../shared/pushes/push-log';
+import { services } from '../../shared/services';
+import { isAppid } from '../../shared/tenants/tenant';
+
+const ListQuery = z.object({
+  appid: z.string().refine(isAppid, { error: 'must be wx + 16 hex digits' }).optional(),
+  type: z
+    .string()
+    .regex(new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_PUSH_TYPE_LENGTH}}$`), { error: 'must be an InfoType, a MsgType or event:<Event>' })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  nextToken: z.string().max(2048).optional(),
+});
+
+/** The pushes WeChat sent (authorization events and messages), newest first. */
+export const handler = httpHandler(
+  async (event) => {
+    const page = await services().pushLog.list(parseOr400(ListQuery, queryParams(event)));
+    return json(200, page satisfies PushPage);
+  },
+  { operatorOnly: true },
+);
