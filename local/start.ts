@@ -56,9 +56,11 @@ function tokenOrigin(): string {
 
 /**
  * The built-in emulator's rehearsal knobs, as `npm run emulator` reads them: EMULATOR_MINI_PROGRAMS
- * (5 seeded), EMULATOR_LATENCY_MS (0 added to every WeChat call), EMULATOR_AUDIT_DELAY_MS (3000).
+ * (5 seeded), EMULATOR_LATENCY_MS (0 added to every WeChat call), EMULATOR_AUDIT_DELAY_MS (3000),
+ * EMULATOR_FLEET (realistic: a demo fleet where some mini-programs fail WeChat's release gates;
+ * ready: all pass), EMULATOR_PRIVACY_SCAN_MS (2000: WeChat's code privacy scan after a commit).
  */
-function emulatorOptionsFromEnv(): { miniPrograms?: number; latencyMs?: number; auditDelayMs?: number } {
+function emulatorOptionsFromEnv(): { miniPrograms?: number; latencyMs?: number; auditDelayMs?: number; fleet: 'ready' | 'realistic'; privacyScanMs: number } {
   const read = (name: string) => {
     const raw = process.env[name];
     if (raw === undefined || raw === '') return undefined;
@@ -69,8 +71,15 @@ function emulatorOptionsFromEnv(): { miniPrograms?: number; latencyMs?: number; 
     }
     return value;
   };
-  const [miniPrograms, latencyMs, auditDelayMs] = ['EMULATOR_MINI_PROGRAMS', 'EMULATOR_LATENCY_MS', 'EMULATOR_AUDIT_DELAY_MS'].map(read);
+  const [miniPrograms, latencyMs, auditDelayMs, privacyScanMs] = ['EMULATOR_MINI_PROGRAMS', 'EMULATOR_LATENCY_MS', 'EMULATOR_AUDIT_DELAY_MS', 'EMULATOR_PRIVACY_SCAN_MS'].map(read);
+  const fleet = process.env.EMULATOR_FLEET || 'realistic';
+  if (fleet !== 'ready' && fleet !== 'realistic') {
+    console.error(`EMULATOR_FLEET must be ready or realistic, got ${JSON.stringify(fleet)}`);
+    process.exit(1);
+  }
   return {
+    fleet,
+    privacyScanMs: privacyScanMs ?? 2000,
     ...(miniPrograms === undefined ? {} : { miniPrograms }),
     ...(latencyMs === undefined ? {} : { latencyMs }),
     ...(auditDelayMs === undefined ? {} : { auditDelayMs }),

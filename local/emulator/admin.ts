@@ -4,6 +4,9 @@
  * mini-program, invalidate tokens, steer and finish audits, run the full-network check.
  */
 import type { ServerResponse } from 'node:http';
+import { GATE_ROUTES } from './admin-gates';
+import { AdminError, knownMiniProgram } from './admin-input';
+import type { Body } from './admin-input';
 import type { CallFilter } from './calls';
 import type { EmulatorContext } from './context';
 import { renderDashboard } from './dashboard';
@@ -23,16 +26,6 @@ export interface AdminHooks {
   url: () => string;
 }
 
-class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Body = Record<string, unknown>;
 type Handler = (input: { ctx: EmulatorContext; url: URL; body: Body; hooks: AdminHooks; id?: string }) => unknown;
 
 const ROUTES: Record<string, Handler> = {
@@ -123,6 +116,7 @@ const ROUTES: Record<string, Handler> = {
     }
     return { ok: true, ...quota };
   },
+  ...GATE_ROUTES,
 };
 
 export async function handleAdmin(
@@ -176,14 +170,6 @@ function outcomeSetting(body: Body): { outcome: AuditOutcome; reason?: string } 
   }
   if (body.reason !== undefined && typeof body.reason !== 'string') throw new AdminError(400, 'reason must be a string');
   return { outcome: outcome as AuditOutcome, ...(body.reason === undefined || body.reason === '' ? {} : { reason: body.reason as string }) };
-}
-
-function knownMiniProgram(ctx: EmulatorContext, body: Body): MiniProgram {
-  const appid = body.appid;
-  if (typeof appid !== 'string' || appid === '') throw new AdminError(400, 'appid is required');
-  const mp = ctx.state.get(appid);
-  if (mp === undefined) throw new AdminError(404, `unknown appid ${appid}`);
-  return mp;
 }
 
 function seededMiniProgram(ctx: EmulatorContext, body: Body): MiniProgram {
@@ -253,6 +239,7 @@ function stateSnapshot(ctx: EmulatorContext, hooks: AdminHooks, appid: string | 
     quota: state.currentQuota(),
     auditOutcome: state.auditOutcome,
     templates: state.templates.map(({ pages: _pages, ...template }) => template),
+    drafts: state.drafts.map(({ pages: _pages, ...draft }) => draft),
     faults: state.faults.size,
     messages: state.messages.length,
     miniPrograms: [...state.seeded, ...testAccounts].map((mp) => summarizeMiniProgram(ctx, mp)),

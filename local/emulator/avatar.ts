@@ -15,6 +15,18 @@ export const AVATAR_PATH = /^\/__static\/avatar\/(wx[0-9a-f]{16})\.png$/;
 /** Where the emulator serves `appid`'s avatar. */
 export const avatarUrl = (emulatorUrl: string, appid: string) => `${emulatorUrl}/__static/avatar/${appid}.png`;
 
+/** The made-up WeChat CDN URL the fixtures (and the admin API's "set a head image") give a mini-program. */
+export const fixtureHeadImg = (appid: string) => `http://wx.qlogo.cn/mmopen/emulator-${appid.slice(2, 10)}/0`;
+
+/**
+ * The emulator's own fixtures name a made-up WeChat CDN URL that no browser can load: answer the
+ * emulator's own avatar instead. Any other head image (set by a test, say) is answered as it is,
+ * and an empty one (not set) stays empty.
+ */
+export function shownHeadImg(headImg: string, appid: string, emulatorUrl: string | undefined): string {
+  return emulatorUrl && /^http:\/\/wx\.qlogo\.cn\/mmopen\/emulator-/.test(headImg) ? avatarUrl(emulatorUrl, appid) : headImg;
+}
+
 function chunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);

@@ -7,18 +7,29 @@
  * script send it and show the answer.
  */
 import type { EmulatorContext } from './context';
+import { LOCATION_API_NAMES } from './gates';
 import { escapeHtml, layout } from './html';
 import { summarizeMiniProgram } from './summary';
 
 const MAX_ROWS = 200;
-/** One admin request as a button. `prompt`: asks for a `reason` first (empty: the default one). */
-function action(label: string, method: 'POST' | 'DELETE', path: string, body: Record<string, unknown> = {}, opts: { kind?: 'secondary' | 'danger'; prompt?: string; confirm?: string } = {}): string {
+/**
+ * One admin request as a button. `prompt`: asks for a value first, put into the body as
+ * `promptField` (default `reason`; an empty answer leaves it out).
+ */
+function action(
+  label: string,
+  method: 'POST' | 'DELETE',
+  path: string,
+  body: Record<string, unknown> = {},
+  opts: { kind?: 'secondary' | 'danger'; prompt?: string; promptField?: string; confirm?: string } = {},
+): string {
   const attributes = [
     `class="act${opts.kind ? ` ${opts.kind}` : ''}"`,
     `data-method="${method}"`,
     `data-path="${escapeHtml(path)}"`,
     `data-body="${escapeHtml(JSON.stringify(body))}"`,
     opts.prompt ? `data-prompt="${escapeHtml(opts.prompt)}"` : '',
+    opts.promptField ? `data-prompt-field="${escapeHtml(opts.promptField)}"` : '',
     opts.confirm ? `data-confirm="${escapeHtml(opts.confirm)}"` : '',
   ].filter(Boolean);
   return `<button type="button" ${attributes.join(' ')}>${escapeHtml(label)}</button>`;
@@ -43,7 +54,7 @@ document.addEventListener('click', async (event) => {
   if (button.dataset.prompt) {
     const reason = prompt(button.dataset.prompt, '');
     if (reason === null) { pausedUntil = 0; return; }
-    if (reason.trim() !== '') body.reason = reason.trim();
+    if (reason.trim() !== '') body[button.dataset.promptField || 'reason'] = reason.trim();
   }
   const out = document.getElementById('result');
   out.hidden = false;
@@ -67,6 +78,78 @@ document.addEventListener('click', async (event) => {
 </script>`;
 
 const AUDIT_STATUS: Record<number, string> = { 0: '通过 approved', 1: '驳回 rejected', 2: '审核中 under review', 3: '已撤回 withdrawn', 4: '延后 delayed' };
+const ICP_STATUS: Record<number, string> = {
+  2: '平台审核中 platform review',
+  3: '平台驳回 platform rejected',
+  4: '管局审核中 authority review',
+  5: '管局驳回 authority rejected',
+  6: '已备案 filed',
+  1024: '未备案 not filed',
+  1025: '未备案 not filed',
+};
+
+/** ICP, privacy guide, basic info, categories and grants of one mini-program, for its row. */
+function gatesCell(s: ReturnType<typeof summarizeMiniProgram>): string {
+  const g = s.gates;
+  const icp = `<span class="${g.icp.status === 6 ? 'ok' : 'bad'}">${escapeHtml(ICP_STATUS[g.icp.status] ?? g.icp.status)}</span>`;
+  const guide = g.privacyGuide ? '<span class="ok">隐私指引 guide ✓</span>' : '<span class="bad">隐私指引 no guide</span>';
+  const basic = g.basicInfo.missing.length === 0 ? '<span class="ok">基本信息 basic info ✓</span>' : `<span class="bad">missing ${escapeHtml(g.basicInfo.missing.join(', '))}</span>`;
+  const categories = g.categories.length === 0 ? '<span class="bad">no category</span>' : escapeHtml(g.categories.map((c) => [c.first_class, c.second_class, c.third_class].filter(Boolean).join('>')).join('; '));
+  const notGranted = LOCATION_API_NAMES.filter((api) => !g.grantedPrivacyApis.includes(api));
+  const grants = notGranted.length === 0 ? '' : `<br><span class="bad">not granted: ${escapeHtml(notGranted.join(', '))}</span>`;
+  const verify = g.verify.qualification ? '' : '<br><span class="bad">认证已过期 verification expired</span>';
+  const rename = g.nicknameAudit?.status === 1 ? `<br><span class="muted">改名审核中 rename to ${escapeHtml(g.nicknameAudit.nickname)}</span>` : '';
+  const scan = s.committed?.scanning ? '<br><span class="muted">隐私扫描中 privacy scan running</span>' : '';
+  return `${icp}<br>${guide} · ${basic}<br><span class="muted">${categories}</span>${grants}${verify}${rename}${scan}`;
+}
+
+function gateActions(s: ReturnType<typeof summarizeMiniProgram>): string {
+  const { appid, gates: g } = s;
+  const buttons: string[] = [];
+  if (g.icp.status !== 6) buttons.push(action('ICP filed', 'POST', '/__admin/icp', { appid, status: 6 }, { kind: 'secondary' }));
+  if (g.icp.status === 6 || g.icp.status >= 1024) buttons.push(action('ICP review', 'POST', '/__admin/icp', { appid, status: 4 }, { kind: 'secondary' }));
+  if (g.icp.status === 2 || g.icp.status === 4) buttons.push(action('Reject ICP', 'POST', '/__admin/icp', { appid, status: g.icp.status + 1 }, { kind: 'danger' }));
+  if (g.icp.status !== 1024) buttons.push(action('ICP not filed', 'POST', '/__admin/icp', { appid, status: 1024 }, { kind: 'secondary' }));
+  buttons.push(
+    g.privacyGuide
+      ? action('Delete guide', 'POST', '/__admin/privacy-guide', { appid, action: 'delete' }, { kind: 'secondary' })
+      : action('Set guide', 'POST', '/__admin/privacy-guide', { appid, action: 'set' }, { kind: 'secondary' }),
+  );
+  buttons.push(
+    g.basicInfo.missing.length === 0
+      ? action('Clear signature', 'POST', '/__admin/basic-info', { appid, signature: '' }, { kind: 'secondary' })
+      : action('Complete basic info', 'POST', '/__admin/basic-info', { appid, nickname: g.basicInfo.nickname || `小程序 ${appid.slice(2, 8)}`, headImage: g.basicInfo.headImage === '' ? true : g.basicInfo.headImage, signature: g.basicInfo.signature || '模拟器中的小程序 / an emulator mini-program' }, { kind: 'secondary' }),
+  );
+  if (g.nicknameAudit?.status === 1) {
+    buttons.push(
+      action('Approve rename', 'POST', '/__admin/finish-nickname-audit', { appid, outcome: 'approve' }),
+      action('Reject rename…', 'POST', '/__admin/finish-nickname-audit', { appid, outcome: 'reject' }, { kind: 'danger', prompt: 'Reason for the rejection (empty: the default reason)' }),
+    );
+  } else {
+    buttons.push(action('Rename…', 'POST', '/__admin/nickname-audit', { appid }, { kind: 'secondary', prompt: 'New name (reviewed: approve or reject it next)', promptField: 'nickname' }));
+  }
+  buttons.push(action('Categories…', 'POST', '/__admin/categories', { appid }, { kind: 'secondary', prompt: 'Category set 1-4 (0: none)', promptField: 'set' }));
+  const getLocation = 'wx.getLocation';
+  buttons.push(
+    g.grantedPrivacyApis.includes(getLocation)
+      ? action('Revoke wx.getLocation', 'POST', '/__admin/privacy-interface', { appid, api: getLocation, granted: false }, { kind: 'secondary' })
+      : action('Grant wx.getLocation', 'POST', '/__admin/privacy-interface', { appid, api: getLocation, granted: true }, { kind: 'secondary' }),
+  );
+  if (g.verify.qualification) buttons.push(action('Expire verification', 'POST', '/__admin/expire-verification', { appid }, { kind: 'secondary' }));
+  return buttons.join('');
+}
+
+function codeRows(ctx: EmulatorContext): string {
+  const row = (label: string, body: Record<string, unknown>, code: { user_version: string; user_desc: string; privacyApis: string[]; requiredPrivateInfos: string[] }) =>
+    `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(code.user_version)} <span class="muted">${escapeHtml(code.user_desc)}</span></td>
+      <td><code>${escapeHtml(code.privacyApis.join(', ') || '—')}</code></td><td><code>${escapeHtml(code.requiredPrivateInfos.join(', ') || '—')}</code></td>
+      <td>${action('Privacy APIs…', 'POST', '/__admin/code-privacy', body, { kind: 'secondary', prompt: 'Privacy APIs the code calls, comma-separated (e.g. wx.getLocation, wx.chooseImage)', promptField: 'privacyApis' })}
+        ${action('Declared…', 'POST', '/__admin/code-privacy', body, { kind: 'secondary', prompt: 'requiredPrivateInfos of its app.json, comma-separated (e.g. getLocation)', promptField: 'requiredPrivateInfos' })}</td></tr>`;
+  return [
+    ...ctx.state.templates.map((t) => row(`template ${t.template_id}`, { templateId: t.template_id }, t)),
+    ...ctx.state.drafts.map((d) => row(`draft ${d.draft_id}`, { draftId: d.draft_id }, d)),
+  ].join('');
+}
 
 export function renderDashboard(ctx: EmulatorContext, url: string): string {
   const { state, platform, pushes } = ctx;
@@ -78,7 +161,8 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
       <td>${s.committed === null ? '—' : escapeHtml(s.committed.userVersion)}</td>
       <td>${audit}</td>
       <td>${s.released === null ? '—' : escapeHtml(s.released.userVersion)}</td>
-      <td>${rowActions(s.appid, s.authorized, s.audit?.status)}</td></tr>`;
+      <td>${gatesCell(s)}</td>
+      <td>${rowActions(s.appid, s.authorized, s.audit?.status)}<br>${gateActions(s)}</td></tr>`;
   });
   const more = state.seeded.length > MAX_ROWS ? `<p class="muted">… ${state.seeded.length - MAX_ROWS} more (see /__admin/state)</p>` : '';
   const calls = state.calls
@@ -114,10 +198,12 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
         ${action('Run the full-network check', 'POST', '/__admin/full-network-test', {}, { kind: 'secondary' })}</div>
       <div><span class="muted">Inject a fault:</span> ${FAULT_PRESETS.map((preset) => action(preset.label, 'POST', '/__admin/faults', preset.rule, { kind: 'secondary' })).join(' ')}
         ${action(`Clear faults (${state.faults.size})`, 'DELETE', '/__admin/faults', {}, { kind: 'secondary' })}</div>
-      <div class="muted">Per mini-program: approve / reject / delay its audit under review, revoke its authorization (in the table below).</div>
+      <div class="muted">Per mini-program (in the table below): approve / reject / delay its audit under review, revoke its authorization; and its release gates: ICP filing (pushed), privacy guide, basic info, renames (pushed), categories, the wx.getLocation grant, verification expiry (pushed).</div>
       <pre class="result" id="result" hidden></pre></div>
     <div class="card"><h2>小程序 <span class="en">Mini-programs (${state.seeded.length})</span></h2>
-      <table><tr><th>name / appid</th><th>authorized</th><th>committed</th><th>audit</th><th>released</th><th>actions</th></tr>${rows.join('')}</table>${more}</div>
+      <table><tr><th>name / appid</th><th>authorized</th><th>committed</th><th>audit</th><th>released</th><th>release gates</th><th>actions</th></tr>${rows.join('')}</table>${more}</div>
+    <div class="card"><h2>代码隐私 <span class="en">What each template's code calls and declares (privacy scan after a commit)</span></h2>
+      <table><tr><th></th><th>version</th><th>privacy APIs</th><th>requiredPrivateInfos</th><th>actions</th></tr>${codeRows(ctx)}</table></div>
     <div class="card"><h2>最近调用 <span class="en">Latest calls</span></h2>
       <table><tr><th>time (UTC)</th><th>method</th><th>path</th><th>appid</th><th>errcode / push</th></tr>${calls.join('')}</table></div>
     ${SCRIPT}`,

@@ -10,7 +10,7 @@ import type { Template } from './state';
 const STANDARD_TEMPLATE_KEYS = new Set(['extAppid', 'ext', 'window']);
 const OBJECT_KEYS = ['ext', 'extPages', 'window', 'tabBar', 'networkTimeout', 'plugins'];
 
-export function validateExtJson(raw: string, appid: string, template: Template): { pages: string[] } {
+export function validateExtJson(raw: string, appid: string, template: Template): { pages: string[]; ext: Record<string, unknown> } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -31,6 +31,13 @@ export function validateExtJson(raw: string, appid: string, template: Template):
   }
   for (const key of OBJECT_KEYS) {
     if (ext[key] !== undefined && !isPlainObject(ext[key])) throw new ApiFailure(85013, `${key} must be an object`);
+  }
+
+  if (ext.requiredPrivateInfos !== undefined) {
+    const infos = ext.requiredPrivateInfos;
+    if (!Array.isArray(infos) || !infos.every((item) => typeof item === 'string')) {
+      throw new ApiFailure(85013, 'requiredPrivateInfos must be an array of strings');
+    }
   }
 
   const templatePages = new Set(template.pages);
@@ -57,7 +64,7 @@ export function validateExtJson(raw: string, appid: string, template: Template):
       if (!known.has(pagePath)) throw new ApiFailure(85045, `tabBar.list[${index}].pagePath: ${pagePath}`);
     });
   }
-  return { pages: [...pages] };
+  return { pages: [...pages], ext };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -41,14 +41,65 @@ export const MAX_SEEDED_MINI_PROGRAMS = 10_000;
 export interface AuditCategory {
   first_class: string;
   second_class: string;
+  third_class?: string;
   first_id: number;
   second_id: number;
+  third_id?: number;
 }
 
+/** The categories every mini-program of the `ready` fleet has (and every one had before categories were per mini-program). */
 export const CATEGORIES: readonly AuditCategory[] = [
   { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 },
   { first_class: '生活服务', second_class: '综合生活服务平台', first_id: 150, second_id: 627 },
 ];
+
+/** Category sets of the `realistic` fleet: mini-program i has set i % 4 (set 0 is CATEGORIES). */
+export const CATEGORY_SETS: readonly (readonly AuditCategory[])[] = [
+  CATEGORIES,
+  [{ first_class: '餐饮服务', second_class: '点餐平台', first_id: 220, second_id: 688 }],
+  [
+    { first_class: '商家自营', second_class: '服装/鞋/箱包', first_id: 304, second_id: 786 },
+    { first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 },
+  ],
+  [{ first_class: '生活服务', second_class: '家政', third_class: '保洁', first_id: 150, second_id: 653, third_id: 1107 }],
+];
+
+/** Seeded mini-programs: 'ready' passes every release gate; 'realistic' is a mix, like a real fleet. */
+export type Fleet = 'ready' | 'realistic';
+export const FLEETS: readonly Fleet[] = ['ready', 'realistic'];
+
+/** Where mini-program `index` stands on the release gates when seeded. */
+export interface GateSeed {
+  icpStatus: number;
+  /** Set when icpStatus is 3 or 5. */
+  icpRejected: boolean;
+  privacyGuide: boolean;
+  /** false: seeded without a signature (introduction), so submit_audit answers 86002. */
+  completeBasicInfo: boolean;
+  categories: readonly AuditCategory[];
+}
+
+/**
+ * The `realistic` fleet, deterministic by seed index: #1 (and every 10th after it) not filed
+ * (1024); #6 in platform review (2) and every 10th after it in review (2 or 4, alternating); #8
+ * rejected by the authority (5, with audit_data; the only rejected one); #2 the only one without a
+ * privacy guide; #3 the only one without a signature; categories from CATEGORY_SETS by index;
+ * every other gate passed.
+ */
+export function gateSeed(fleet: Fleet, index: number): GateSeed {
+  if (fleet === 'ready') return { icpStatus: 6, icpRejected: false, privacyGuide: true, completeBasicInfo: true, categories: CATEGORIES };
+  let icpStatus = 6;
+  if (index === 8) icpStatus = 5;
+  else if (index % 10 === 1) icpStatus = 1024;
+  else if (index % 10 === 6) icpStatus = Math.floor(index / 10) % 2 === 0 ? 2 : 4;
+  return {
+    icpStatus,
+    icpRejected: icpStatus === 5,
+    privacyGuide: index !== 2,
+    completeBasicInfo: index !== 3,
+    categories: CATEGORY_SETS[index % CATEGORY_SETS.length]!,
+  };
+}
 
 export interface MiniProgramProfile {
   appid: string;
@@ -113,6 +164,26 @@ export interface DraftSeed {
   userDesc: string;
   pages: string[];
   ageDays: number;
+}
+
+/** What the code of a seeded draft or template calls (`privacyApis`) and declares in app.json (`requiredPrivateInfos`). */
+export interface CodePrivacySeed {
+  privacyApis: string[];
+  requiredPrivateInfos: string[];
+}
+
+const NO_PRIVACY_APIS: CodePrivacySeed = { privacyApis: [], requiredPrivateInfos: [] };
+/** The demo template's code finds the nearest store and uploads photos. */
+const STORE_FINDER: CodePrivacySeed = { privacyApis: ['wx.getLocation', 'wx.chooseImage'], requiredPrivateInfos: ['getLocation'] };
+/** Draft 3 also reads the delivery address, which its app.json does not declare (without_conf_list until ext_json does). */
+const SETTINGS_PAGE: CodePrivacySeed = { privacyApis: ['wx.getLocation', 'wx.chooseImage', 'wx.chooseAddress'], requiredPrivateInfos: ['getLocation'] };
+
+/** The `ready` fleet's code uses no privacy API; the `realistic` fleet's demo template and draft 3 do. */
+export function templatePrivacySeed(fleet: Fleet, kind: 'draft' | 'template', id: number): CodePrivacySeed {
+  if (fleet === 'ready') return NO_PRIVACY_APIS;
+  if (id === 1) return STORE_FINDER;
+  if (kind === 'draft' && id === 3) return SETTINGS_PAGE;
+  return NO_PRIVACY_APIS;
 }
 
 export const TEMPLATE_PAGES = ['pages/index/index', 'pages/about/about', 'pages/profile/profile'];

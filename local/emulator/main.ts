@@ -6,12 +6,16 @@
  *     <it>/wechat/callback/$APPID$, unless EMULATOR_TICKET_URL / EMULATOR_CALLBACK_URL say otherwise,
  *   EMULATOR_MINI_PROGRAMS (5), EMULATOR_AUDIT_DELAY_MS (3000), EMULATOR_AUDIT_OUTCOME (approve;
  *     when set, it also replaces an outcome kept from an earlier run),
+ *   EMULATOR_FLEET (realistic: a mix of mini-programs that pass and fail WeChat's release gates;
+ *     ready: all pass), EMULATOR_PRIVACY_SCAN_MS (2000: how long the code privacy scan runs),
  *   DATA_DIR (.local) — the state is kept in <DATA_DIR>/emulator/ and a restart continues from it;
  *     `npm run emulator -- --reset` deletes that folder first and starts clean.
  */
 import path from 'node:path';
 import { removeStateDir } from './persistence';
 import { createEmulator } from './server';
+import { FLEETS } from './fixtures';
+import type { Fleet } from './fixtures';
 import { AUDIT_OUTCOMES } from './settings';
 import type { AuditOutcome } from './settings';
 
@@ -31,6 +35,13 @@ function outcomeFromEnv(): { auditOutcome?: AuditOutcome } {
   return { auditOutcome: raw as AuditOutcome };
 }
 
+function fleetFromEnv(): Fleet {
+  const raw = process.env.EMULATOR_FLEET;
+  if (raw === undefined || raw === '') return 'realistic';
+  if (!FLEETS.includes(raw as Fleet)) throw new Error(`EMULATOR_FLEET must be one of ${FLEETS.join(', ')}`);
+  return raw as Fleet;
+}
+
 async function main(): Promise<void> {
   const serviceUrl = (process.env.EMULATOR_SERVICE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const ticketUrl = process.env.EMULATOR_TICKET_URL ?? `${serviceUrl}/wechat/ticket`;
@@ -45,6 +56,8 @@ async function main(): Promise<void> {
     host: process.env.HOST ?? '127.0.0.1',
     miniPrograms: numberFromEnv('EMULATOR_MINI_PROGRAMS', 5),
     auditDelayMs: numberFromEnv('EMULATOR_AUDIT_DELAY_MS', 3000),
+    fleet: fleetFromEnv(),
+    privacyScanMs: numberFromEnv('EMULATOR_PRIVACY_SCAN_MS', 2000),
     ...outcomeFromEnv(),
     ticketUrl,
     callbackUrlTemplate,

@@ -1,8 +1,8 @@
 /**
  * Emulator options and their defaults. Defaults follow WeChat where WeChat documents a value.
  */
-import { EMULATOR_PLATFORM, MAX_SEEDED_MINI_PROGRAMS } from './fixtures';
-import type { PlatformCredentials } from './fixtures';
+import { EMULATOR_PLATFORM, FLEETS, MAX_SEEDED_MINI_PROGRAMS } from './fixtures';
+import type { Fleet, PlatformCredentials } from './fixtures';
 
 export type AuditOutcome = 'approve' | 'reject' | 'delay' | 'silent';
 export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['approve', 'reject', 'delay', 'silent'];
@@ -14,6 +14,18 @@ export interface EmulatorOptions {
   platform?: PlatformCredentials;
   /** Seeded mini-programs, default 5, at most 10,000. */
   miniPrograms?: number;
+  /**
+   * How the seeded mini-programs stand on WeChat's release gates (ICP filing, basic info, privacy
+   * guide, categories) and what the seeded templates' code uses: 'ready' (the default) passes
+   * every gate with code that uses no privacy API; 'realistic' (`npm start`) is a mix, see
+   * fixtures.ts gateSeed. Applies to mini-programs and templates seeded fresh.
+   */
+  fleet?: Fleet;
+  /**
+   * How long after a commit get_code_privacy_info (and submit_audit) answers 61039, the code
+   * privacy scan still running. Default 0: the scan is done at once. `npm start` uses 2000.
+   */
+  privacyScanMs?: number;
   /** The service's authorization-event URL (授权事件接收URL), target of component pushes. */
   ticketUrl?: string;
   /** The service's message URL with `$APPID$`, e.g. 'http://127.0.0.1:3000/wechat/callback/$APPID$'. */
@@ -74,6 +86,8 @@ export interface EmulatorSettings {
   pushRetryDelayMs: number;
   pushRetries: number;
   miniPrograms: number;
+  fleet: Fleet;
+  privacyScanMs: number;
 }
 
 export function resolveSettings(opts: EmulatorOptions): EmulatorSettings {
@@ -83,6 +97,8 @@ export function resolveSettings(opts: EmulatorOptions): EmulatorSettings {
   }
   const outcome = opts.auditOutcome ?? 'approve';
   if (!AUDIT_OUTCOMES.includes(outcome)) throw new RangeError(`auditOutcome must be one of ${AUDIT_OUTCOMES.join(', ')}`);
+  const fleet = opts.fleet ?? 'ready';
+  if (!FLEETS.includes(fleet)) throw new RangeError(`fleet must be one of ${FLEETS.join(', ')}`);
   return {
     componentTokenTtlSec: positive(opts.componentTokenTtlSec, 7200, 'componentTokenTtlSec'),
     authorizerTokenTtlSec: positive(opts.authorizerTokenTtlSec, 7200, 'authorizerTokenTtlSec'),
@@ -101,6 +117,8 @@ export function resolveSettings(opts: EmulatorOptions): EmulatorSettings {
     pushRetryDelayMs: nonNegative(opts.pushRetryDelayMs, 1000, 'pushRetryDelayMs'),
     pushRetries: 3,
     miniPrograms,
+    fleet,
+    privacyScanMs: nonNegative(opts.privacyScanMs, 0, 'privacyScanMs'),
   };
 }
 

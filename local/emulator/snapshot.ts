@@ -6,15 +6,20 @@
  * Kept: the platform's tickets, pre-auth and authorization codes (until an hour after they
  * expire), component and authorizer tokens, every mini-program (authorization and refresh token,
  * committed code, audits, released version and kept history, gray plan, visit status, undo quota,
- * domains, testers, privacy settings, per-appid audit outcome), the template library and drafts,
+ * domains, testers, privacy settings, per-appid audit outcome, and the release gates: ICP filing,
+ * basic info, categories, granted privacy interfaces, verification, the latest rename), the
+ * template library and drafts (with what their code calls and declares),
  * the platform's quota and global audit outcome, the next auditid and app_version, the audit
  * desk's pending decisions and unacknowledged audit pushes.
  * Not kept: the call log, received customer messages, fault rules and push targets (given at start).
  */
 import type { AuditDeskSnapshot } from './audits';
+import { gateSeed } from './fixtures';
 import type { EmulatorOptions } from './settings';
+import { gateFields } from './state';
 import type {
   AuthCodeRecord,
+  CodePrivacy,
   CodeRecord,
   Draft,
   EmulatorState,
@@ -49,13 +54,13 @@ export interface EmulatorSnapshot {
   preAuthCodes: [string, CodeRecord][];
   authCodes: [string, AuthCodeRecord][];
   tokens: TokenSnapshot;
-  templates: Template[];
-  drafts: Draft[];
+  templates: Kept<Template>[];
+  drafts: Kept<Draft>[];
   quota: PlatformQuota;
   auditOutcome: OutcomeSetting;
   /** Appids of the seeded mini-programs, in seed order (consent page, dashboard). */
   seeded: string[];
-  miniPrograms: StoredMiniProgram[];
+  miniPrograms: KeptMiniProgram[];
   audits: AuditDeskSnapshot;
 }
 
@@ -121,8 +126,9 @@ export function restoreSnapshot(
 ): AuditDeskSnapshot {
   Object.assign(state.sequence, snapshot.sequence);
   replace(state.tickets, snapshot.tickets);
-  replace(state.templates, snapshot.templates);
-  replace(state.drafts, snapshot.drafts);
+  // A state file from before templates declared their privacy APIs: their code uses none.
+  replace(state.templates, snapshot.templates.map((template) => ({ ...template, privacyApis: template.privacyApis ?? [], requiredPrivateInfos: template.requiredPrivateInfos ?? [] })));
+  replace(state.drafts, snapshot.drafts.map((draft) => ({ ...draft, privacyApis: draft.privacyApis ?? [], requiredPrivateInfos: draft.requiredPrivateInfos ?? [] })));
   refill(state.preAuthCodes, snapshot.preAuthCodes);
   refill(state.authCodes, snapshot.authCodes);
   state.tokens.restore(snapshot.tokens);
@@ -132,7 +138,7 @@ export function restoreSnapshot(
   if (overrides.speedupQuota !== undefined) state.quota.speedupLimit = overrides.speedupQuota;
   state.auditOutcome = overrides.auditOutcome !== undefined ? { outcome: overrides.auditOutcome } : { ...snapshot.auditOutcome };
 
-  const stored = new Map(snapshot.miniPrograms.map((mp) => [mp.appid, loadMiniProgram(mp)]));
+  const stored = new Map(snapshot.miniPrograms.map((mp) => [mp.appid, loadMiniProgram(mp, state.nowSec())]));
   const freshSeeded = [...state.seeded];
   const freshOthers = [...state.miniPrograms.values()].filter((mp) => !freshSeeded.includes(mp));
   state.seeded.length = 0;
@@ -158,9 +164,26 @@ function storeMiniProgram(mp: MiniProgram): StoredMiniProgram {
   };
 }
 
-function loadMiniProgram(stored: StoredMiniProgram): MiniProgram {
+/** A template or draft kept before they declared their privacy APIs lacks them. */
+type Kept<T extends CodePrivacy> = Omit<T, keyof CodePrivacy> & Partial<CodePrivacy>;
+
+/** A mini-program kept before the release gates existed passes them all, as it did then. */
+type KeptMiniProgram = Omit<StoredMiniProgram, 'icp' | 'categories' | 'grantedPrivacyApis' | 'verify'> &
+  Partial<Pick<StoredMiniProgram, 'icp' | 'categories' | 'grantedPrivacyApis' | 'verify'>>;
+
+function loadMiniProgram(stored: KeptMiniProgram, nowSec: number): MiniProgram {
   const { testers, released, ...rest } = stored;
-  const mp: MiniProgram = { ...rest, testers: new Map(testers) };
+  const gates = gateFields(gateSeed('ready', 0), nowSec);
+  const beforeGates = rest.icp === undefined;
+  const mp: MiniProgram = {
+    ...rest,
+    privacy: beforeGates && rest.privacy[1] === undefined && rest.privacy[2] === undefined ? gates.privacy : rest.privacy,
+    icp: rest.icp ?? gates.icp,
+    categories: rest.categories ?? gates.categories,
+    grantedPrivacyApis: rest.grantedPrivacyApis ?? gates.grantedPrivacyApis,
+    verify: rest.verify ?? gates.verify,
+    testers: new Map(testers),
+  };
   const online = typeof released === 'number' ? mp.releaseHistory[released] : released;
   if (online !== undefined) mp.released = online;
   return mp;

@@ -11,11 +11,15 @@ import {
   GRANTED_FUNC_SCOPES,
   TEMPLATE_SEEDS,
   TEMPLATE_SOURCE,
+  gateSeed,
   seededProfile,
+  templatePrivacySeed,
   testAccountProfile,
 } from './fixtures';
-import type { MiniProgramProfile, PlatformCredentials } from './fixtures';
+import type { AuditCategory, GateSeed, MiniProgramProfile, PlatformCredentials } from './fixtures';
 import { FaultBook } from './faults';
+import { DEFAULT_ICP_AUDIT_DATA, LOCATION_API_NAMES, defaultPrivacyGuide } from './gates';
+import type { IcpFiling, NicknameAudit, VerifyInfo } from './gates';
 import type { AuditOutcome, EmulatorSettings } from './settings';
 import { TokenStore, newSecretCode } from './tokens';
 import type { TokenRecord } from './tokens';
@@ -31,6 +35,12 @@ export interface CodeVersion {
   /** Epoch seconds. */
   commitTime: number;
   pages: string[];
+  /** The privacy APIs the committed code calls (from its template), `wx.` names. */
+  privacyApis?: string[];
+  /** Location APIs declared: the template's requiredPrivateInfos and the ext_json's, `wx.` names. */
+  declaredPrivateInfos?: string[];
+  /** Emulator clock (ms) when the code privacy scan ends; before it, 61039. */
+  scanDoneAt?: number;
 }
 
 export interface Audit {
@@ -114,6 +124,16 @@ export interface MiniProgram extends MiniProgramProfile {
   privacy: Partial<Record<1 | 2, PrivacySetting>>;
   /** Per-appid audit outcome set through the admin API. */
   outcome?: OutcomeSetting;
+  /** ICP filing (备案): get_icp_entrance_info. */
+  icp: IcpFiling;
+  /** The mini-program's own categories (get_category); item_list must name one of them. */
+  categories: AuditCategory[];
+  /** Location-type privacy interfaces granted (get_privacy_interface status 5), `wx.` names. */
+  grantedPrivacyApis: string[];
+  /** 微信认证 (getaccountbasicinfo wx_verify_info). */
+  verify: VerifyInfo;
+  /** The latest rename (admin: nickname-audit). */
+  nicknameAudit?: NicknameAudit;
 }
 
 /** Code uploaded from the developer tool, as the draft box and the template library list it. */
@@ -127,11 +147,19 @@ interface UploadedCode {
   pages: string[];
 }
 
-export interface Draft extends UploadedCode {
+/** What the uploaded code calls and declares (emulator bookkeeping, not in WeChat's answers). */
+export interface CodePrivacy {
+  /** Privacy APIs the code calls, e.g. ['wx.getLocation', 'wx.chooseImage']. */
+  privacyApis: string[];
+  /** Location APIs its app.json declares in requiredPrivateInfos, e.g. ['getLocation']. */
+  requiredPrivateInfos: string[];
+}
+
+export interface Draft extends UploadedCode, CodePrivacy {
   draft_id: number;
 }
 
-export interface Template extends UploadedCode {
+export interface Template extends UploadedCode, CodePrivacy {
   template_id: number;
   template_type: 0 | 1;
 }
@@ -208,12 +236,12 @@ export class EmulatorState {
       speedupUsed: 0,
     };
     for (let i = 0; i < settings.miniPrograms; i++) {
-      const mp = newMiniProgram(seededProfile(i));
+      const mp = newMiniProgram(seededProfile(i), gateSeed(settings.fleet, i), this.nowSec());
       this.miniPrograms.set(mp.appid, mp);
       this.seeded.push(mp);
     }
     for (const appid of [...FULL_NETWORK_TEST_MINI_PROGRAMS, ...FULL_NETWORK_TEST_OFFICIAL_ACCOUNTS]) {
-      this.miniPrograms.set(appid, newMiniProgram(testAccountProfile(appid)));
+      this.miniPrograms.set(appid, newMiniProgram(testAccountProfile(appid), gateSeed('ready', 0), this.nowSec()));
     }
     this.seedTemplateLibrary();
   }
@@ -397,6 +425,7 @@ export class EmulatorState {
       source_miniprogram: draft.source_miniprogram,
       developer: draft.developer,
       pages: [...draft.pages],
+      ...copyPrivacy(draft),
     };
     this.templates.push(template);
     return template;
@@ -418,6 +447,7 @@ export class EmulatorState {
         create_time: seconds(seed.ageDays),
         ...source,
         pages: [...seed.pages],
+        ...copyPrivacy(templatePrivacySeed(this.settings.fleet, 'draft', seed.draftId)),
       });
     }
     for (const seed of TEMPLATE_SEEDS) {
@@ -429,14 +459,31 @@ export class EmulatorState {
         create_time: seconds(seed.ageDays),
         ...source,
         pages: [...seed.pages],
+        ...copyPrivacy(templatePrivacySeed(this.settings.fleet, 'template', seed.templateId)),
       });
     }
   }
 }
 
-export function newMiniProgram(profile: MiniProgramProfile): MiniProgram {
+function copyPrivacy(seed: CodePrivacy): CodePrivacy {
+  return { privacyApis: [...seed.privacyApis], requiredPrivateInfos: [...seed.requiredPrivateInfos] };
+}
+
+/** The release-gate fields of a fresh mini-program (also what a state file from before them gets). */
+export function gateFields(gates: GateSeed, nowSec: number): Pick<MiniProgram, 'icp' | 'categories' | 'grantedPrivacyApis' | 'verify' | 'privacy'> {
+  return {
+    icp: { status: gates.icpStatus, auditData: gates.icpRejected ? DEFAULT_ICP_AUDIT_DATA.map((item) => ({ ...item })) : [] },
+    categories: gates.categories.map((category) => ({ ...category })),
+    grantedPrivacyApis: [...LOCATION_API_NAMES],
+    verify: { qualification: true, naming: true, annualReview: true, annualReviewBegin: nowSec - 30 * 86_400, annualReviewEnd: nowSec + 335 * 86_400 },
+    privacy: gates.privacyGuide ? { 2: defaultPrivacyGuide(nowSec) } : {},
+  };
+}
+
+export function newMiniProgram(profile: MiniProgramProfile, gates: GateSeed, nowSec: number): MiniProgram {
   return {
     ...profile,
+    ...(gates.completeBasicInfo ? {} : { signature: '' }),
     authorization: undefined,
     audits: [],
     releaseHistory: [],
@@ -446,7 +493,7 @@ export function newMiniProgram(profile: MiniProgramProfile): MiniProgram {
     domains: { requestdomain: [], wsrequestdomain: [], uploaddomain: [], downloaddomain: [], udpdomain: [], tcpdomain: [] },
     webviewDomains: [],
     testers: new Map(),
-    privacy: {},
+    ...gateFields(gates, nowSec),
   };
 }
 

@@ -1,7 +1,21 @@
 /** The short per-mini-program view the admin API and the dashboard show. */
 import { isUnderReview } from './audits';
 import type { EmulatorContext } from './context';
+import { hasPrivacyGuide, missingBasicInfo } from './gates';
 import type { MiniProgram } from './state';
+
+/** Where the mini-program stands on WeChat's release gates. */
+export function summarizeGates(mp: MiniProgram) {
+  return {
+    icp: { status: mp.icp.status, ...(mp.icp.auditData.length > 0 ? { auditData: mp.icp.auditData } : {}) },
+    privacyGuide: hasPrivacyGuide(mp),
+    basicInfo: { nickname: mp.nickName, headImage: mp.headImg, signature: mp.signature, missing: missingBasicInfo(mp) },
+    categories: mp.categories,
+    grantedPrivacyApis: mp.grantedPrivacyApis,
+    verify: mp.verify,
+    nicknameAudit: mp.nicknameAudit ?? null,
+  };
+}
 
 export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
   const audit = ctx.state.latestAudit(mp);
@@ -16,7 +30,15 @@ export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
     committed:
       mp.committed === undefined
         ? null
-        : { templateId: mp.committed.templateId, userVersion: mp.committed.userVersion, userDesc: mp.committed.userDesc, commitTime: mp.committed.commitTime },
+        : {
+            templateId: mp.committed.templateId,
+            userVersion: mp.committed.userVersion,
+            userDesc: mp.committed.userDesc,
+            commitTime: mp.committed.commitTime,
+            privacyApis: mp.committed.privacyApis ?? [],
+            declaredPrivateInfos: mp.committed.declaredPrivateInfos ?? [],
+            scanning: ctx.now() < (mp.committed.scanDoneAt ?? 0),
+          },
     audit:
       audit === undefined
         ? null
@@ -41,5 +63,6 @@ export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
     visitStatus: mp.visitStatus,
     gray: mp.gray ?? null,
     outcome: mp.outcome ?? null,
+    gates: summarizeGates(mp),
   };
 }

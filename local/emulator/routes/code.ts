@@ -5,7 +5,7 @@
 import { isUnderReview } from '../audits';
 import { ApiFailure, okBody } from '../errors';
 import { validateExtJson } from '../ext-json';
-import { CATEGORIES } from '../fixtures';
+import { describeCategory, hasPrivacyGuide, itemCategoryMatches, missingBasicInfo, scanFacts, scanResult } from '../gates';
 import { QRCODE_JPEG } from '../qrcode-image';
 import { dayKey, monthKey } from '../state';
 import type { Audit, MiniProgram } from '../state';
@@ -49,6 +49,45 @@ function checkFeedback(body: Record<string, unknown>): void {
   }
 }
 
+/**
+ * What WeChat checks before it accepts code for review, in this order: the privacy scan ended
+ * (61039), a privacy guide is set (61040), the location APIs the code calls are declared (61040,
+ * waived by privacy_api_not_use) and granted (61040, never waived), name, avatar and introduction
+ * are set (86002), and every item_list entry names one of the mini-program's own categories, which
+ * it must have (85008).
+ */
+function checkReleaseGates(mp: MiniProgram, body: Record<string, unknown>, nowMs: number): void {
+  const code = mp.committed;
+  if (code === undefined) return;
+  const scan = scanResult(mp, code, nowMs);
+  if (scan === undefined) throw new ApiFailure(61039);
+  if (!hasPrivacyGuide(mp)) {
+    throw new ApiFailure(61040, 'set it with setprivacysetting', 'privacy guide (用户隐私保护指引) is not set');
+  }
+  if (scan.without_conf_list.length > 0 && body.privacy_api_not_use !== true) {
+    throw new ApiFailure(
+      61040,
+      'declare them in requiredPrivateInfos (ext_json) or set privacy_api_not_use to true',
+      `privacy APIs used by the code but not declared: ${scan.without_conf_list.join(', ')}`,
+    );
+  }
+  if (scan.without_auth_list.length > 0) {
+    throw new ApiFailure(61040, 'apply for them with apply_privacy_interface', `privacy APIs used by the code but not granted: ${scan.without_auth_list.join(', ')}`);
+  }
+  const missing = missingBasicInfo(mp);
+  if (missing.length > 0) throw new ApiFailure(86002, `not set: ${missing.join(', ')}`);
+  if (mp.categories.length === 0) throw new ApiFailure(85008, 'the mini-program has no category; add one first');
+  const items = body.item_list;
+  if (!Array.isArray(items)) return;
+  items.forEach((item: unknown, index) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return; // 85010 below
+    const entry = item as Record<string, unknown>;
+    if (!itemCategoryMatches(entry, mp.categories)) {
+      throw new ApiFailure(85008, `item_list[${index}]: ${describeCategory(entry)} is not one of the mini-program's categories`);
+    }
+  });
+}
+
 export const codeRoutes: ApiRoute[] = [
   {
     path: '/wxa/commit',
@@ -67,7 +106,7 @@ export const codeRoutes: ApiRoute[] = [
         throw new ApiFailure(47001, `user_version longer than ${MAX_USER_VERSION_LENGTH} characters`);
       }
       const userDesc = optionalString(body, 'user_desc') ?? '';
-      const { pages } = validateExtJson(body.ext_json, mp.appid, template);
+      const { pages, ext } = validateExtJson(body.ext_json, mp.appid, template);
       mp.committed = {
         templateId,
         extJson: body.ext_json,
@@ -75,6 +114,8 @@ export const codeRoutes: ApiRoute[] = [
         userDesc,
         commitTime: ctx.state.nowSec(),
         pages,
+        // WeChat scans every commit for privacy APIs; get_code_privacy_info answers 61039 until done.
+        ...scanFacts(template, ext, ctx.now() + ctx.settings.privacyScanMs),
       };
       return okBody();
     },
@@ -102,8 +143,8 @@ export const codeRoutes: ApiRoute[] = [
     method: 'GET',
     auth: 'authorizer',
     readOnly: true,
-    handle() {
-      return okBody({ category_list: CATEGORIES });
+    handle(req) {
+      return okBody({ category_list: callerOf(req).categories.map((category) => ({ ...category })) });
     },
   },
   {
@@ -117,6 +158,7 @@ export const codeRoutes: ApiRoute[] = [
       if (mp.committed === undefined) throw new ApiFailure(85086);
       const latest = ctx.state.latestAudit(mp);
       if (latest !== undefined && isUnderReview(latest)) throw new ApiFailure(85009);
+      checkReleaseGates(mp, req.body, ctx.now());
       checkAuditItems(req.body.item_list);
       checkFeedback(req.body);
       const quota = ctx.state.currentQuota();

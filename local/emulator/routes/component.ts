@@ -3,7 +3,7 @@
  * authorization code, refreshing authorizer tokens and reading authorizers. Successful answers
  * carry no errcode, exactly like WeChat's.
  */
-import { avatarUrl } from '../avatar';
+import { shownHeadImg } from '../avatar';
 import { ApiFailure } from '../errors';
 import { pushNewTicket } from '../platform-events';
 import type { MiniProgram } from '../state';
@@ -22,15 +22,6 @@ function checkSecret(body: Record<string, unknown>, field: string, ctx: Emulator
 }
 
 /** The authorizer named in the body: unknown appid → 40013, not (or no longer) authorized → 61003. */
-/**
- * The emulator's own fixtures name a made-up WeChat CDN URL that no browser can load: answer the
- * emulator's own avatar instead. Any other head image (set by a test, say) is answered as it is.
- */
-function emulatorAvatar(headImg: string, appid: string, ctx: EmulatorContext): string {
-  const url = ctx.selfUrl?.();
-  return url && /^http:\/\/wx\.qlogo\.cn\/mmopen\/emulator-/.test(headImg) ? avatarUrl(url, appid) : headImg;
-}
-
 function authorizedMiniProgram(body: Record<string, unknown>, ctx: EmulatorContext): MiniProgram {
   const appid = optionalString(body, 'authorizer_appid', 40013);
   if (appid === undefined || appid === '') throw new ApiFailure(41002, 'authorizer_appid missing');
@@ -132,7 +123,7 @@ export const componentRoutes: ApiRoute[] = [
       return {
         authorizer_info: {
           nick_name: mp.nickName,
-          head_img: emulatorAvatar(mp.headImg, mp.appid, ctx),
+          head_img: shownHeadImg(mp.headImg, mp.appid, ctx.selfUrl?.()),
           service_type_info: { id: 0 },
           verify_type_info: { id: 0 },
           user_name: mp.userName,
@@ -152,7 +143,7 @@ export const componentRoutes: ApiRoute[] = [
               UDPDomain: domains.udpdomain,
               TCPDomain: domains.tcpdomain,
             },
-            categories: [{ first: '工具', second: '效率' }],
+            categories: mp.categories.map((category) => ({ first: category.first_class, second: category.second_class })),
             visit_status: 0,
           },
         },

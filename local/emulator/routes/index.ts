@@ -1,6 +1,7 @@
 /** Every WeChat API the emulator serves, by path. */
 import { codeRoutes } from './code';
 import { componentRoutes } from './component';
+import { gateRoutes } from './gates';
 import { messageRoutes } from './message';
 import { privacyRoutes } from './privacy';
 import { releaseRoutes } from './release';
@@ -16,6 +17,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...settingsRoutes,
   ...messageRoutes,
   ...privacyRoutes,
+  ...gateRoutes,
 ];
 
 export function routeTable(routes: readonly ApiRoute[] = API_ROUTES): Map<string, ApiRoute> {

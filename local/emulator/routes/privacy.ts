@@ -1,21 +1,16 @@
 /**
  * The privacy guide (用户隐私保护指引) APIs, called with an authorizer's access_token:
- * setprivacysetting stores the owner's settings per version, getprivacysetting reads them back.
+ * setprivacysetting stores the owner's settings per version, getprivacysetting reads them back
+ * with the privacy keys the committed code needs (`privacy_list`, from its privacy APIs).
  */
 import { ApiFailure, okBody } from '../errors';
+import { PRIVACY_KEYS, privacyKeysOf } from '../gates';
 import type { PrivacySetting } from '../state';
 import { optionalInteger } from './params';
 import { callerOf } from './types';
 import type { ApiRoute } from './types';
 
-/** What the emulator pretends the template's code uses. */
-const PRIVACY_USED_BY_CODE = ['UserInfo', 'Location'];
-const PRIVACY_DESCRIPTIONS: Record<string, string> = {
-  UserInfo: '用户信息（微信昵称、头像）',
-  Location: '位置信息',
-  PhoneNumber: '手机号',
-  Album: '选中的照片或视频信息',
-};
+const PRIVACY_DESCRIPTIONS: Readonly<Record<string, string>> = PRIVACY_KEYS;
 
 function privacyVersion(body: Record<string, unknown>): 1 | 2 {
   const version = optionalInteger(body, 'privacy_ver', 40097) ?? 2;
@@ -31,6 +26,7 @@ function parseSettingList(value: unknown): PrivacySetting['setting_list'] {
     if (typeof entry?.privacy_key !== 'string' || typeof entry.privacy_text !== 'string') {
       throw new ApiFailure(40097, `setting_list[${index}] needs privacy_key and privacy_text`);
     }
+    if (!(entry.privacy_key in PRIVACY_KEYS)) throw new ApiFailure(40097, `setting_list[${index}]: unknown privacy_key ${entry.privacy_key}`);
     return { privacy_key: entry.privacy_key, privacy_text: entry.privacy_text };
   });
 }
@@ -68,7 +64,7 @@ export const privacyRoutes: ApiRoute[] = [
       const setting = mp.privacy[privacyVersion(req.body)];
       return okBody({
         code_exist: mp.committed === undefined ? 0 : 1,
-        privacy_list: PRIVACY_USED_BY_CODE,
+        privacy_list: privacyKeysOf(mp.committed?.privacyApis ?? []),
         setting_list: (setting?.setting_list ?? []).map((item) => ({
           ...item,
           privacy_label: PRIVACY_DESCRIPTIONS[item.privacy_key] ?? item.privacy_key,

@@ -3,6 +3,7 @@
  * (gray) release and visit status, with WeChat's preconditions and errcodes.
  */
 import { ApiFailure, okBody } from '../errors';
+import { ICP_FILED } from '../gates';
 import type { EmulatorState, MiniProgram, ReleasedVersion } from '../state';
 import { optionalString, queryInteger, requiredInteger } from './params';
 import { callerOf } from './types';
@@ -56,6 +57,16 @@ function revertCodeRelease(mp: MiniProgram, appVersion: number | undefined, stat
   return target;
 }
 
+/**
+ * A version goes online only for a filed (备案) mini-program. WeChat documents no errcode for it;
+ * the emulator answers release's "status not allowed", 85020, saying why.
+ */
+function checkIcpFiled(mp: MiniProgram): void {
+  if (mp.icp.status !== ICP_FILED) {
+    throw new ApiFailure(85020, `get_icp_entrance_info status is ${mp.icp.status}, not 6`, 'icp filing not completed (小程序未完成备案)');
+  }
+}
+
 /** true/false when the field is a boolean, undefined when absent; anything else is 47001. */
 function optionalFlag(body: Record<string, unknown>, name: string): boolean | undefined {
   const value = body[name];
@@ -77,6 +88,7 @@ export const releaseRoutes: ApiRoute[] = [
       if (audit === undefined) throw new ApiFailure(85019);
       if (audit.released) throw new ApiFailure(85052);
       if (audit.status !== 0) throw new ApiFailure(85020);
+      checkIcpFiled(mp);
       ctx.state.release(mp, audit);
       // Publishing to everyone finishes a running phased release.
       if (mp.gray !== undefined && grayRunning(mp)) mp.gray.status = GRAY_DONE;
@@ -149,6 +161,8 @@ export const releaseRoutes: ApiRoute[] = [
       if (running !== undefined && percentage <= running.gray_percentage) {
         throw new ApiFailure(85082, `gray_percentage must be higher than ${running.gray_percentage}`);
       }
+      // A phased release puts the version online for some users: the same filing is needed.
+      checkIcpFiled(mp);
       mp.gray = {
         status: GRAY_RUNNING,
         // Widening keeps the plan, and so its creation time.

@@ -7,12 +7,12 @@ import type { Draft, Template } from '../state';
 import { optionalInteger, queryInteger, requiredInteger } from './params';
 import type { ApiRoute } from './types';
 
-/** The page list is the emulator's own bookkeeping, not part of WeChat's answer. */
-function publicDraft({ pages: _pages, ...draft }: Draft) {
+/** The page list and what the code calls are the emulator's own bookkeeping, not part of WeChat's answer. */
+function publicDraft({ pages: _pages, privacyApis: _apis, requiredPrivateInfos: _infos, ...draft }: Draft) {
   return draft;
 }
 
-function publicTemplate({ pages: _pages, ...template }: Template) {
+function publicTemplate({ pages: _pages, privacyApis: _apis, requiredPrivateInfos: _infos, ...template }: Template) {
   return template;
 }
 

@@ -64,8 +64,9 @@ describe('code management', () => {
 
   it('refuses a second submission while one is under audit (85009) and more than 5 items (85023)', async () => {
     await commit();
-    expect((await submit({ item_list: new Array(6).fill({ address: 'pages/index/index' }) })).errcode).toBe(85023);
-    const first = await submit({ item_list: [{ address: 'pages/index/index', tag: '工具' }] });
+    const item = { address: 'pages/index/index', tag: '工具', first_class: '工具', second_class: '效率', first_id: 287, second_id: 612 };
+    expect((await submit({ item_list: new Array(6).fill(item) })).errcode).toBe(85023);
+    const first = await submit({ item_list: [item] });
     expect(first.auditid).toEqual(expect.any(Number));
     expect((await submit()).errcode).toBe(85009);
     const status = await call('/wxa/get_auditstatus', { body: { auditid: first.auditid } });
