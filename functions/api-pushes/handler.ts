@@ -4,8 +4,7 @@ import { httpHandler } from '../../shared/http/handler';
 import { queryParams } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
-import { MAX_PUSH_TYPE_LENGTH } from '../../shared/pushes/push-log';
-import { services } from '../../shared/services';
+import { MAX_PUSH_TYPE_LENGTH, pushLogFromEnv } from '../../shared/pushes/push-log';
 import { isAppid } from '../../shared/tenants/tenant';
 
 const ListQuery = z.object({
@@ -18,10 +17,13 @@ const ListQuery = z.object({
   nextToken: z.string().max(2048).optional(),
 });
 
-/** The pushes WeChat sent (authorization events and messages), newest first. */
+/**
+ * The pushes WeChat sent (authorization events and messages), newest first. Reads the log alone,
+ * not `services()`: this function calls no WeChat API (infra/functions.ts: callsWeChat false).
+ */
 export const handler = httpHandler(
   async (event) => {
-    const page = await services().pushLog.list(parseOr400(ListQuery, queryParams(event)));
+    const page = await pushLogFromEnv().list(parseOr400(ListQuery, queryParams(event)));
     return json(200, page satisfies PushPage);
   },
   { operatorOnly: true },

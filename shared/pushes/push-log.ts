@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { dynamo, tableName } from '../db/client';
 import { conditionHeld } from '../db/conditional';
 import { definedFields, numberField, objectField, required, stringField } from '../db/item-fields';
 import { decodePageToken, encodePageToken } from '../db/page-token';
@@ -217,4 +218,12 @@ function fromItem(item: Record<string, unknown>): PushRecord {
     // Written by record() from parsed XML: strings and nested fields only.
     fields: required(objectField(item.fields), what, 'fields') as XmlFields,
   };
+}
+
+/**
+ * The push log on the container's table, without the rest of the services: a reader of the log
+ * (GET /api/pushes) then bundles no WeChat client, and runs outside the egress network.
+ */
+export function pushLogFromEnv(env: NodeJS.ProcessEnv = process.env): PushLog {
+  return new PushLog(dynamo(), tableName(env), pushRetentionDays(env));
 }
