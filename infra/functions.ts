@@ -41,6 +41,7 @@ const FUNCTION_SPECS = {
     callsWeChat: true,
     sendsToDeployQueue: true,
   },
+  'api-pushes': { secrets: ['operatorToken'], callsWeChat: false },
   'deploy-worker': {
     secrets: ['componentSecret'],
     callsWeChat: true,
@@ -52,6 +53,12 @@ const FUNCTION_SPECS = {
     secrets: ['componentSecret'],
     callsWeChat: true,
     schedule: 'rate(5 minutes)',
+    timeoutSeconds: 300,
+  },
+  'readiness-checker': {
+    secrets: ['componentSecret'],
+    callsWeChat: true,
+    schedule: 'rate(30 minutes)',
     timeoutSeconds: 300,
   },
   'audit-reconciler': {

@@ -1,4 +1,8 @@
 import { logger } from '../logger';
+import { blockedError, blocker } from '../readiness/blockers';
+import { auditItemsFor, gateBlockers, privacyGuideFor } from '../readiness/deployment-gates';
+import { icpStateOf } from '../readiness/readiness';
+import type { Tenant } from '../tenants/tenant';
 import { ExtJsonError, buildExtJson } from '../tenant-config/ext-json';
 import { TenantUnusableError } from '../tokens/errors';
 import type { TenantClient } from '../wechat/bound-clients';
@@ -10,7 +14,7 @@ import type { Deployment, Target, TargetError } from './deployment';
 import type { LandPatch } from './deployment-store';
 import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
-import { explainWeChatError, StepRefused } from './refusals';
+import { explainWeChatError, GateBlocked, StepRefused } from './refusals';
 import { CANCELLABLE, IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
 import { letGoIfSettled, takeTurn } from './tenant-turns';
 
@@ -159,7 +163,7 @@ async function revert(
  * audit (withdrawal) never fails its target: WeChat's refusal leaves it as it was, with the
  * refusal as its error. The others end failed (retryable by the operator) or skipped.
  */
-async function stop(run: StepRun, to: 'failed' | 'skipped', error: TargetError): Promise<Target | undefined> {
+async function stop(run: StepRun, to: 'failed' | 'blocked' | 'skipped', error: TargetError): Promise<Target | undefined> {
   const { engine, deployment, target, step } = run;
   if (REFUSABLE_STEPS.has(step)) return refuse(run, error);
   logger.warn('target stopped', { deploymentId: deployment.id, appid: target.appid, state: to, error });
@@ -245,17 +249,68 @@ const FULLY_ONLINE: StepBehaviour = {
     await wechat.release();
     return { releasedAtMs: Date.now() };
   },
-  // 85052: already released — our release landed before a crash.
-  recover: (run, error) => (error.code === ERRCODE.ALREADY_RELEASED ? land(run, { releasedAtMs: Date.now() }) : Promise.resolve('unhandled')),
+  // 85052: already released — our release landed before a crash. 85020 for a mini-program without an ICP filing.
+  recover: async (run, error) => {
+    if (error.code === ERRCODE.ALREADY_RELEASED) return land(run, { releasedAtMs: Date.now() });
+    if (error.code === ERRCODE.STATUS_NOT_ALLOWED) return icpRefusal(run, error);
+    return 'unhandled';
+  },
   afterLanding: ({ engine, deployment }, landed) => engine.tenants.recordRelease(landed.appid, deployment.userVersion, landed.releasedAtMs ?? Date.now()),
 };
+
+/**
+ * The template's privacy guide, applied before submit_audit to a tenant whose stored readiness
+ * says it has none. WeChat's own privacy pre-checks are not read ahead: submit_audit answers 61039
+ * while the code scan runs and 61040 when it finds something, a refused submit costs no quota, and
+ * every tenant is spared a call.
+ */
+async function applyPrivacyGuide(run: StepRun, tenant: Tenant | undefined): Promise<void> {
+  const guide = run.deployment.profile?.privacy;
+  if (guide && tenant && tenant.readiness?.privacy.configured !== true) await run.wechat.setPrivacySetting(privacyGuideFor(guide, tenant));
+}
+
+/**
+ * 61040 from submit_audit, explained from WeChat's own reads: privacy APIs the code uses without a
+ * grant or a declaration (get_code_privacy_info names them), else a missing privacy guide (applied
+ * from the profile and submitted again, once).
+ */
+async function privacyRefusal(run: StepRun, error: WeChatApiError): Promise<Target | undefined> {
+  const { deployment, target, wechat } = run;
+  const scan = await wechat.getCodePrivacyInfo();
+  const ungranted = scan.without_auth_list ?? [];
+  if (ungranted.length) return stop(run, 'blocked', blockedError(blocker('privacy_api_not_granted', `the code calls ${ungranted.join(', ')}, which WeChat has not granted this mini-program (61040)`)));
+  const undeclared = scan.without_conf_list ?? [];
+  if (undeclared.length) return stop(run, 'blocked', blockedError(blocker('privacy_api_undeclared', `the code calls ${undeclared.join(', ')} without declaring ${undeclared.length > 1 ? 'them' : 'it'} (61040)`)));
+  const setting = await wechat.getPrivacySetting(2);
+  if ((setting.setting_list ?? []).length > 0) return stop(run, 'failed', errorOf(error));
+  const guide = deployment.profile?.privacy;
+  const tenant = await run.engine.tenants.get(target.appid);
+  if (!guide || !tenant || target.attempts >= 1) {
+    return stop(run, 'blocked', blockedError(blocker('privacy_not_configured', `WeChat refused the audit: the mini-program has no privacy guide (61040: ${error.errmsg})`)));
+  }
+  await wechat.setPrivacySetting(privacyGuideFor(guide, tenant));
+  return revert(run, { attempts: target.attempts + 1, error: errorOf(error) }, 0);
+}
+
+/** A refused release of a mini-program whose ICP filing is not done ends blocked with its ICP state; other refusals are WeChat's. */
+async function icpRefusal(run: StepRun, error: WeChatApiError): Promise<Target | undefined | 'unhandled'> {
+  const { info } = await run.wechat.getIcpEntranceInfo();
+  const state = icpStateOf(info.status);
+  if (state === 'filed') return 'unhandled';
+  const code = state === 'in_review' ? 'icp_in_review' : state === 'rejected' ? 'icp_rejected' : 'icp_not_filed';
+  return stop(run, 'blocked', blockedError(blocker(code, `WeChat refused the release: the ICP filing is ${state.replace('_', ' ')} (status ${info.status}; ${error.code}: ${error.errmsg})`)));
+}
 
 const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   commit: {
     call: async ({ engine, deployment, target, wechat }) => {
-      if (deployment.domains) await wechat.modifyDomain({ action: 'set', ...deployment.domains });
-      if (deployment.webviewDomains) await wechat.setWebviewDomain({ action: 'set', webviewdomain: deployment.webviewDomains });
       const tenant = await engine.tenants.get(target.appid);
+      // The release gates, from the tenant's stored readiness: a tenant WeChat would refuse gets nothing committed.
+      const [gate] = tenant ? gateBlockers(tenant, deployment.profile, { submitAudit: deployment.submitAudit }) : [];
+      if (gate) throw new GateBlocked(gate);
+      const domains = deployment.domains ?? deployment.profile?.domains;
+      if (domains) await wechat.modifyDomain({ action: 'set', ...domains });
+      if (deployment.webviewDomains) await wechat.setWebviewDomain({ action: 'set', webviewdomain: deployment.webviewDomains });
       const { extJson } = buildExtJson({
         appid: target.appid,
         templateType: deployment.templateType,
@@ -281,7 +336,9 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
         if (ours) throw new AlreadySubmitted(ours);
       }
       const resubmission = target.previousRejection !== undefined ? deployment.resubmission : undefined;
-      const items = resubmission?.auditItems ?? deployment.auditItems;
+      const tenant = await run.engine.tenants.get(target.appid);
+      await applyPrivacyGuide(run, tenant);
+      const items = resubmission?.auditItems ?? deployment.auditItems ?? (tenant?.readiness ? auditItemsFor(tenant.readiness.categories, deployment.profile?.auditItems) : undefined);
       const { auditid } = await wechat.submitAudit({
         ...(items?.length ? { item_list: items } : {}),
         version_desc: deployment.versionDesc ?? deployment.userDesc,
@@ -322,8 +379,18 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
         }
         case ERRCODE.AUDIT_QUOTA_EXHAUSTED:
           // Monthly audit quota used up: stop submitting for the whole deployment and say why.
-          await engine.deployments.update(deployment.id, { pausedReason: `WeChat refused further audit submissions this month (85085): ${error.errmsg}` });
+          await engine.deployments.update(deployment.id, {
+            pausedReason: `WeChat refused further audit submissions this month (85085): ${error.errmsg}`,
+            pausedCode: 'audit_quota_exhausted',
+          });
           return revert(run, { attempts: target.attempts, error: errorOf(error) }, undefined);
+        case ERRCODE.BASIC_INFO_INCOMPLETE:
+          return stop(run, 'blocked', blockedError(blocker('basic_info_incomplete', `WeChat refused the audit: the mini-program's name, avatar or introduction is not set (86002: ${error.errmsg})`)));
+        case ERRCODE.CATEGORY_INVALID:
+        case ERRCODE.CATEGORY_EXPIRED:
+          return stop(run, 'blocked', blockedError(blocker('category_missing', `WeChat refused the audit items' categories (${error.code}: ${error.errmsg})`)));
+        case ERRCODE.PRIVACY_CHECK_FAILED:
+          return privacyRefusal(run, error);
         default:
           return 'unhandled';
       }
@@ -398,6 +465,7 @@ async function handleFailure(run: StepRun, error: unknown): Promise<Target | und
   if (error instanceof AlreadySubmitted) return adoptAudit(run, error.audit);
   if (error instanceof StepLost) return undefined;
   if (error instanceof StepRefused) return stop(run, 'failed', { code: error.code, message: error.message });
+  if (error instanceof GateBlocked) return stop(run, 'blocked', blockedError(error.blocker));
   if (error instanceof TenantUnusableError) {
     return stop(run, error.reason === 'revoked' ? 'skipped' : 'failed', { code: `tenant_${error.reason}`, message: error.message });
   }

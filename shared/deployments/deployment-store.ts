@@ -219,8 +219,8 @@ export abstract class DeploymentStore {
     });
   }
 
-  /** The step cannot succeed: the target ends `failed` (retryable by the operator) or `skipped`. */
-  stopStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, to: 'failed' | 'skipped', error: TargetError): Promise<Target | undefined> {
+  /** The step cannot succeed: the target ends `failed` (retryable by the operator), `blocked` by a release gate, or `skipped`. */
+  stopStep(deploymentId: string, appid: string, step: StepName, ownedBy: number, to: 'failed' | 'blocked' | 'skipped', error: TargetError): Promise<Target | undefined> {
     // A parked audit result belonged to a submit that did not land: a retried submit must not inherit it.
     return this.move(deploymentId, appid, {
       event: 'stop',
@@ -247,9 +247,9 @@ export abstract class DeploymentStore {
     return this.move(deploymentId, appid, { ...move, from: ['auditing'] });
   }
 
-  /** The operator's retry: a failed target goes back to the start of the step that failed. */
+  /** The operator's retry: a failed or blocked target goes back to the start of the step that stopped. */
   retryTarget(deploymentId: string, appid: string, resumeFrom: TargetState): Promise<Target | undefined> {
-    return this.move(deploymentId, appid, { event: 'retry', from: ['failed'], to: resumeFrom, set: { attempts: 0 }, remove: ['error', 'resumeFrom', 'recommits'] });
+    return this.move(deploymentId, appid, { event: 'retry', from: ['failed', 'blocked'], to: resumeFrom, set: { attempts: 0 }, remove: ['error', 'resumeFrom', 'recommits'] });
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { TenantConfig } from '../tenant-config/schema';
+import type { ReleaseProfile } from '../templates/release-profile';
 import type { AuditItem, ServerDomains } from '../wechat/types';
 import type { AuditOutcome } from './audit-results';
 import { dueStep } from './due-step';
@@ -31,6 +32,8 @@ export interface DeploymentSpec {
    * that deployment's audit) instead of waiting for it to settle.
    */
   supersede?: boolean;
+  /** The template's release profile when the deployment was created (later edits do not change it). */
+  profile?: ReleaseProfile;
 }
 
 /**
@@ -47,6 +50,8 @@ export interface Deployment extends DeploymentSpec {
   fanOutCursor?: string;
   /** Set when WeChat refused further audit submissions (85085): no target is submitted until retry. */
   pausedReason?: string;
+  /** Why, as a stable code (`audit_quota_exhausted`). */
+  pausedCode?: string;
   /** Manual release requested by the operator: to a gray percentage, or fully online without one. */
   releaseRequested?: { atMs: number; grayPercentage?: number };
   /** The operator reverted the gray release: gray targets go back to approved. */
@@ -65,7 +70,7 @@ export interface Deployment extends DeploymentSpec {
 
 /** What a use case may change on a deployment after creating it. */
 export type DeploymentPatch = Partial<
-  Pick<Deployment, 'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'releaseRequested' | 'revertGrayRequested' | 'cancelRequested' | 'withdrawAudits' | 'rollbackRequested' | 'resubmission' | 'pendingAction'>
+  Pick<Deployment, 'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'pausedCode' | 'releaseRequested' | 'revertGrayRequested' | 'cancelRequested' | 'withdrawAudits' | 'rollbackRequested' | 'resubmission' | 'pendingAction'>
 >;
 
 /** What an operator can ask of a whole deployment (`POST /api/deployments/{id}/{action}`). */

@@ -1,3 +1,4 @@
+import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
 import { forEachConcurrently } from '../concurrency';
 import { Conflict } from '../errors';
 import type { AuditItem } from '../wechat/types';
@@ -75,9 +76,9 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
     case 'retry':
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
       // A fan-out that never finished (a crash, a dead-lettered page) resumes from its cursor: always something to retry.
-      if (deployment.fanOutDone && count('failed', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed or was rejected (${describe(counts)})`);
+      if (deployment.fanOutDone && count('failed', 'blocked', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed, was blocked or was rejected (${describe(counts)})`);
       // Retrying also lifts an audit-quota pause: the operator says the quota is back.
-      remove.push('pausedReason');
+      remove.push('pausedReason', 'pausedCode');
       if (options.feedbackInfo !== undefined || options.auditItems !== undefined) {
         set.resubmission = { atMs: nowMs, ...(options.feedbackInfo !== undefined ? { feedbackInfo: options.feedbackInfo } : {}), ...(options.auditItems ? { auditItems: options.auditItems } : {}) };
       }
@@ -151,7 +152,9 @@ async function applyToTarget(engine: ActionEngine, deployment: Deployment, actio
   const store = engine.deployments;
   switch (action) {
     case 'retry': {
-      if (target.state !== 'failed' && target.state !== 'rejected') return target;
+      if (target.state !== 'failed' && target.state !== 'blocked' && target.state !== 'rejected') return target;
+      // The operator fixed what blocked it (or says so): its gates are read again before it runs.
+      if (target.state === 'blocked') await refreshReadinessQuietly(engine, target.appid);
       // Resume mid-way only if no other deployment used the tenant since: otherwise what this one
       // left at WeChat (its commit) is gone, and it starts again from the commit, in turn.
       const turn = await engine.tenants.hold(target.appid, deployment.id);

@@ -1,3 +1,4 @@
+import type { Blocker } from '../readiness/blockers';
 import { ERRCODE } from '../wechat/errcodes';
 import type { WeChatApiError } from '../wechat/errors';
 
@@ -38,5 +39,13 @@ export class StepRefused extends Error {
   ) {
     super(message);
     this.name = 'StepRefused';
+  }
+}
+
+/** A release gate stops the target before (or instead of) WeChat's refusal: it ends `blocked` with the blocker. */
+export class GateBlocked extends Error {
+  constructor(readonly blocker: Blocker) {
+    super(blocker.message);
+    this.name = 'GateBlocked';
   }
 }

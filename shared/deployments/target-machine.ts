@@ -22,6 +22,7 @@ export const TARGET_STATES = [
   'rolling_back',
   'rolled_back',
   'failed',
+  'blocked',
   'rejected',
   'skipped',
   'cancelled',
@@ -71,10 +72,10 @@ export function stepInFlight(target: { state: TargetState; step?: StepName }): S
 }
 
 /**
- * States a target does not leave by itself. `failed` can be retried and `rejected` resubmitted by
- * the operator; the others are final for this deployment.
+ * States a target does not leave by itself. `failed` and `blocked` can be retried (a blocked one
+ * is checked again) and `rejected` resubmitted by the operator; the others are final for this deployment.
  */
-export const TERMINAL: ReadonlySet<TargetState> = new Set(['rolled_back', 'failed', 'rejected', 'skipped', 'cancelled']);
+export const TERMINAL: ReadonlySet<TargetState> = new Set(['rolled_back', 'failed', 'blocked', 'rejected', 'skipped', 'cancelled']);
 
 /**
  * States in which the target's deployment is done with the tenant for now, so another deployment
@@ -89,7 +90,10 @@ export const AUDIT_PENDING: ReadonlySet<TargetState> = new Set(['auditing', 'wit
 export const CANCELLABLE: readonly TargetState[] = ['queued', 'waiting', 'committed', 'approved'];
 
 /** States a target is recorded in when the deployment fans out. */
-export const INITIAL: readonly TargetState[] = ['queued', 'skipped'];
+export const INITIAL: readonly TargetState[] = ['queued', 'skipped', 'blocked'];
+
+/** Steps a release gate can stop: before the commit (the stored readiness), at submit (WeChat's pre-checks) and at release (ICP). */
+export const GATED_STEPS: ReadonlySet<StepName> = new Set(['commit', 'submit', 'release', 'gray', 'complete']);
 
 /** Where a failed target resumes on retry: the start of the step that failed, never an earlier one. */
 export function resumeFromFailed(step: StepName | undefined): TargetState {
@@ -167,6 +171,21 @@ export const TRANSITIONS: readonly Transition[] = unique([
   ...stepRows((name, s) => (REFUSABLE[name] ? undefined : { event: 'stop', from: s.via, to: 'failed', when: 'a permanent WeChat error, retries exhausted, the tenant must re-authorize, or the ext_json is invalid' })),
   ...stepRows((name, s) => (REFUSABLE[name] ? undefined : { event: 'stop', from: s.via, to: 'skipped', when: 'the tenant revoked the authorization (61003)' })),
   ...stepRows((name, s) =>
+    GATED_STEPS.has(name)
+      ? {
+          event: 'stop',
+          from: s.via,
+          to: 'blocked',
+          when:
+            name === 'commit'
+              ? "a release gate blocks the tenant (ICP, basic info, privacy guide, categories, ungranted privacy API): nothing is committed"
+              : name === 'submit'
+                ? "WeChat's pre-checks refuse: undeclared or ungranted privacy APIs (61040), no privacy guide, basic info (86002), a category it lacks (85008/85077)"
+                : 'WeChat refuses to release a mini-program without an ICP filing',
+        }
+      : undefined,
+  ),
+  ...stepRows((name, s) =>
     s.stoppedByCancel ? { event: 'cancel_unstarted', from: s.via, to: 'cancelled', when: `the deployment was cancelled before the ${name} step's WeChat call started` } : undefined,
   ),
   { event: 'park_audit_outcome', from: 'submitting', to: 'submitting', when: 'the audit result was pushed before submit_audit answered: kept, applied on landing' },
@@ -183,6 +202,9 @@ export const TRANSITIONS: readonly Transition[] = unique([
       to,
       when: to === 'queued' ? 'the operator retries a target that failed committing, whose audit was withdrawn, or whose tenant another deployment used since' : `the operator retries a target that failed in a step from ${to}`,
     }),
+  ),
+  ...(['queued', 'committed', 'approved', 'gray'] as const).map(
+    (to): Transition => ({ event: 'retry', from: 'blocked', to, when: `the operator retries a blocked target after the fix: its gates are checked again${to === 'queued' ? ' before the commit' : `, from ${to}`}` }),
   ),
   { event: 'resubmit', from: 'rejected', to: 'committed', when: 'the operator retries (resubmits) a rejected target, optionally with feedback and new audit items' },
   { event: 'resubmit', from: 'rejected', to: 'queued', when: 'the same, when another deployment used the tenant since: its code is committed again first' },

@@ -4,6 +4,7 @@ import { definedFields, numberField, objectField, required, stringField } from '
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { recordMetric } from '../metrics/record';
+import type { Readiness } from '../readiness/readiness';
 import type { TenantConfig } from '../tenant-config/schema';
 import { TENANT_STATUSES, type Tenant, type TenantProfile, type TenantStatus } from './tenant';
 
@@ -29,16 +30,28 @@ export class TenantStore {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async list(options: { limit?: number; nextToken?: string; status?: TenantStatus } = {}): Promise<TenantPage> {
+  /** `ready`: only tenants whose last readiness check found them ready (true) or blocked (false); unchecked ones match neither. */
+  async list(options: { limit?: number; nextToken?: string; status?: TenantStatus; ready?: boolean } = {}): Promise<TenantPage> {
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':list': LIST_PARTITION };
+    if (options.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = options.status;
+    }
+    if (options.ready !== undefined) {
+      filters.push('readiness.ready = :ready');
+      values[':ready'] = options.ready;
+    }
     const { Items, LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :list',
-        ...(options.status
-          ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
-          : {}),
-        ExpressionAttributeValues: { ':list': LIST_PARTITION, ...(options.status ? { ':status': options.status } : {}) },
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
         Limit: options.limit ?? 100,
         ...(options.nextToken ? { ExclusiveStartKey: decodePageToken(options.nextToken, ['gsi1pk', 'gsi1sk', 'pk', 'sk'], isListKey) } : {}),
       }),
@@ -84,6 +97,16 @@ export class TenantStore {
         ...updateExpression({ ...profile, updatedAtMs: atMs }),
         ConditionExpression: 'attribute_exists(pk)',
       }),
+    );
+  }
+
+  /** Stores what a readiness check found, unless a later check is already stored; false then (or without a tenant). */
+  async saveReadiness(appid: string, readiness: Readiness): Promise<boolean> {
+    return this.conditionalUpdate(
+      appid,
+      updateExpression({ readiness }),
+      'attribute_exists(pk) AND (attribute_not_exists(readiness) OR readiness.checkedAtMs <= :checkedAt)',
+      { ':checkedAt': readiness.checkedAtMs },
     );
   }
 
@@ -268,6 +291,8 @@ function fromItem(item: Record<string, unknown>): Tenant {
       auditingDeployment: stringField(item.auditingDeployment),
       heldBy: stringField(item.heldBy),
       previousAuditingDeployment: stringField(item.previousAuditingDeployment),
+      // Written whole by saveReadiness from a checked Readiness.
+      readiness: objectField(item.readiness) as Readiness | undefined,
     }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Readiness } from '../readiness/readiness';
 import type { TenantConfig } from '../tenant-config/schema';
 
 /** A mini-program that authorized mpfleet. */
@@ -32,6 +33,8 @@ export interface Tenant extends TenantProfile {
   previousAuditingDeployment?: string;
   /** The deployment in the middle of its lifecycle here (commit → audit → release): others wait their turn. */
   heldBy?: string;
+  /** The last release-gate check (ICP, privacy guide, basic info, categories, quota). */
+  readiness?: Readiness;
 }
 
 /** WeChat appids: `wx` and 16 lowercase hex digits. */

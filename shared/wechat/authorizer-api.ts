@@ -7,7 +7,9 @@ import type { WeChatBinaryResponse, WeChatHttp } from './http';
 import type {
   AuditStatusResponse,
   BindTesterResponse,
+  AccountBasicInfoResponse,
   CategoryListResponse,
+  CodePrivacyInfoResponse,
   CommitRequest,
   CustomTextMessage,
   ExperiencerListResponse,
@@ -15,10 +17,12 @@ import type {
   GrayReleasePlanResponse,
   GrayReleaseRequest,
   HistoryVersionResponse,
+  IcpEntranceInfoResponse,
   LatestAuditStatusResponse,
   ModifyDomainRequest,
   ModifyDomainResponse,
   PageListResponse,
+  PrivacyInterfaceResponse,
   PrivacyVersion,
   QuotaResponse,
   SetPrivacySettingRequest,
@@ -145,6 +149,26 @@ export class AuthorizerApi {
 
   async setPrivacySetting(token: string, req: SetPrivacySettingRequest): Promise<void> {
     await this.post('/cgi-bin/component/setprivacysetting', token, req);
+  }
+
+  /** ICP filing (备案) status, and WeChat's reasons when it was rejected. */
+  getIcpEntranceInfo(token: string): Promise<IcpEntranceInfoResponse> {
+    return this.get('/wxa/icp/get_icp_entrance_info', token);
+  }
+
+  /** Name, avatar, introduction and verification of the mini-program. */
+  getAccountBasicInfo(token: string): Promise<AccountBasicInfoResponse> {
+    return this.get('/cgi-bin/account/getaccountbasicinfo', token);
+  }
+
+  /** The privacy APIs the committed code uses but lacks a grant (auth) or declaration (conf) for; 61039 while WeChat still scans. */
+  getCodePrivacyInfo(token: string): Promise<CodePrivacyInfoResponse> {
+    return this.get('/wxa/security/get_code_privacy_info', token);
+  }
+
+  /** The location-type privacy interfaces and whether each is granted (status 5). */
+  getPrivacyInterface(token: string): Promise<PrivacyInterfaceResponse> {
+    return this.get('/wxa/security/get_privacy_interface', token);
   }
 
   /** Without `privacyVer` WeChat picks its default version. */

@@ -355,3 +355,41 @@ export interface GetPrivacySettingResponse extends WeChatResult {
   privacy_desc?: { privacy_desc_list: { privacy_key: string; privacy_desc: string }[] };
   sdk_privacy_info_list?: SdkPrivacyInfo[];
 }
+
+// ---------- release gates: ICP filing, basic info, code privacy scan ----------
+
+/** get_icp_entrance_info `info.status`: 2/4 in review (platform / authority), 3/5 rejected, 6 filed, 1024 not filed. */
+export interface IcpEntranceInfoResponse extends WeChatResult {
+  info: {
+    status: number;
+    is_canceling?: boolean;
+    available?: number;
+    audit_data?: { key_name: string; error: string; suggest?: string }[];
+  };
+}
+
+interface ModifiableValue {
+  modify_used_count?: number;
+  modify_quota?: number;
+}
+
+export interface AccountBasicInfoResponse extends WeChatResult {
+  appid?: string;
+  principal_name?: string;
+  nickname?: string;
+  wx_verify_info?: { qualification_verify?: boolean; naming_verify?: boolean; annual_review?: boolean; annual_review_end_time?: number };
+  signature_info?: ModifiableValue & { signature?: string };
+  head_image_info?: ModifiableValue & { head_image_url?: string };
+  nickname_info?: ModifiableValue & { nickname?: string };
+}
+
+export interface CodePrivacyInfoResponse extends WeChatResult {
+  /** Privacy APIs the code uses without the grant WeChat requires (location APIs). */
+  without_auth_list?: string[];
+  /** Privacy APIs the code uses without declaring them (requiredPrivateInfos). */
+  without_conf_list?: string[];
+}
+
+export interface PrivacyInterfaceResponse extends WeChatResult {
+  interface_list?: { api_name: string; api_ch_name?: string; status: number }[];
+}

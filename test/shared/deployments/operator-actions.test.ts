@@ -70,7 +70,7 @@ describe('requestAction', () => {
     ['a rollback with no earlier version at WeChat', {}, [['released']], 'rollback', {}, 'no_earlier_version', `no earlier version to roll back to: WeChat keeps no version before 1.2.0 for ${appidOf(1)}`],
     ['a cancel with every target settled', {}, [['released'], ['failed']], 'cancel', {}, 'nothing_to_cancel', 'every target has settled (1 released, 1 failed)'],
     ['a retry of a cancelled deployment', { cancelRequested: true }, [['failed']], 'retry', {}, 'deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one'],
-    ['a retry with nothing failed or rejected', {}, [['released']], 'retry', {}, 'nothing_to_retry', 'no target failed or was rejected (1 released)'],
+    ['a retry with nothing failed, blocked or rejected', {}, [['released']], 'retry', {}, 'nothing_to_retry', 'no target failed, was blocked or was rejected (1 released)'],
   ])('refuses %s with 409 %s, recording and sending nothing', async (_, over, targets, action, options, code, message) => {
     const deployment = await given(over, ...targets);
 

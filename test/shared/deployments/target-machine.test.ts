@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  GATED_STEPS,
   assertTransition,
   AUDIT_PENDING,
   IllegalTransition,
@@ -105,9 +106,9 @@ describe('the target machine', () => {
     expect([...new Set(sourcesOf('cancel_unstarted', 'cancelled'))].sort()).toEqual(['committing', 'releasing', 'submitting']);
   });
 
-  it('lets no transition leave a terminal state except the operator’s retry of a failed target or resubmission of a rejected one', () => {
+  it('lets no transition leave a terminal state except the operator’s retry of a failed or blocked target or resubmission of a rejected one', () => {
     for (const t of TRANSITIONS.filter((t) => TERMINAL.has(t.from))) {
-      expect([`retry:failed`, `resubmit:rejected`]).toContain(`${t.event}:${t.from}`);
+      expect([`retry:failed`, `retry:blocked`, `resubmit:rejected`]).toContain(`${t.event}:${t.from}`);
     }
     expect(sourcesOf('resubmit', 'committed')).toEqual(['rejected']);
     expect(sourcesOf('resubmit', 'queued')).toEqual(['rejected']); // another deployment used the tenant since
@@ -122,7 +123,17 @@ describe('the target machine', () => {
     for (const name of STEP_NAMES.filter((n) => !REFUSABLE.includes(n))) {
       expect(() => assertTransition('retry', ['failed'], resumeFromFailed(name)), name).not.toThrow();
     }
-    expect(sourcesOf('retry', 'queued')).toEqual(['failed']);
+    expect(sourcesOf('retry', 'queued')).toEqual(['failed', 'blocked']);
+    // A target a gate blocked resumes where it stopped, once its gates are checked again.
+    for (const name of STEP_NAMES.filter((n) => GATED_STEPS.has(n))) {
+      expect(() => assertTransition('retry', ['blocked'], resumeFromFailed(name)), name).not.toThrow();
+    }
+  });
+
+  it('blocks a target only before anything of it reaches WeChat, at submit, or at release: never mid-lifecycle elsewhere', () => {
+    expect([...new Set(sourcesOf('stop', 'blocked'))].sort()).toEqual(['committing', 'releasing', 'submitting']);
+    expect(INITIAL).toContain('blocked');
+    expect(TERMINAL.has('blocked')).toBe(true);
   });
 
   it('names the step a target in flight claimed, or for an older record the first step through its state', () => {
@@ -139,8 +150,8 @@ describe('the target machine', () => {
     expect([...AUDIT_PENDING].sort()).toEqual(['auditing', 'withdrawing']);
   });
 
-  it('records fan-out targets as queued or skipped, and each state is reachable from there', () => {
-    expect(INITIAL).toEqual(['queued', 'skipped']);
+  it('records fan-out targets as queued, skipped or blocked, and each state is reachable from there', () => {
+    expect(INITIAL).toEqual(['queued', 'skipped', 'blocked']);
     const reached = new Set<TargetState>(INITIAL);
     for (let grew = true; grew; ) {
       grew = false;

@@ -257,6 +257,10 @@ export const AUTHORIZER_CALLS: Record<AuthorizerMethod, (api: AuthorizerApi, tok
     api.sendCustomMessage(token, { touser: 'oUserOpenid000000000000000x', msgtype: 'text', text: { content: 'hello' } }),
   setPrivacySetting: (api, token) => api.setPrivacySetting(token, { owner_setting: { notice_method: '弹窗提示' } }),
   getPrivacySetting: (api, token) => api.getPrivacySetting(token),
+  getIcpEntranceInfo: (api, token) => api.getIcpEntranceInfo(token),
+  getAccountBasicInfo: (api, token) => api.getAccountBasicInfo(token),
+  getCodePrivacyInfo: (api, token) => api.getCodePrivacyInfo(token),
+  getPrivacyInterface: (api, token) => api.getPrivacyInterface(token),
 };
 
 export function callAsTenant(s: ClientSession, method: AuthorizerMethod): Promise<unknown> {
