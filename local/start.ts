@@ -10,6 +10,9 @@ import { ResetRefusedError, startLocalStack } from './stack';
  */
 // One short human line per log record in the operator's terminal; JSON (as on Lambda) when set to anything else.
 process.env.MPFLEET_LOG_FORMAT ??= 'pretty';
+// After WeChat's 61039 (code privacy scan running) the deploy engine looks again this much later;
+// the emulator's scan takes 2 s (EMULATOR_PRIVACY_SCAN_MS), WeChat's up to a minute.
+process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS ??= '3';
 const reset = process.argv.slice(2).includes('--reset');
 const stack = await startLocalStack({ persistEmulator: true, reset, emulator: emulatorOptionsFromEnv(), log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') {
