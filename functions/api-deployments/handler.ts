@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { ActionAccepted, CancelRequest, DeploymentCreated, DeploymentPage, DeploymentView, ReleaseRequest, RetryRequest } from '../../shared/contract/operator-api';
+import type { ActionAccepted, CancelRequest, DeploymentCreated, DeploymentPage, DeploymentView, PreflightResult, ReleaseRequest, RetryRequest } from '../../shared/contract/operator-api';
 import { createDeployment } from '../../shared/deployments/create-deployment';
 import { BULK_ACTIONS, deploymentStatus, type BulkAction } from '../../shared/deployments/deployment';
 import { deploymentSummary, targetView } from '../../shared/deployments/deployment-view';
 import { requestAction, type ActionOptions } from '../../shared/deployments/operator-actions';
+import { preflightDeployment } from '../../shared/deployments/preflight';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { notFound } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -34,6 +35,8 @@ export const handler = httpHandler(
       const deployment = await createDeployment(services(), bodyJson(event, 1024 * 1024));
       return json(202, { id: deployment.id } satisfies DeploymentCreated);
     },
+    // The same body as POST /api/deployments: who WeChat would refuse and why, and the quota; nothing is written to WeChat.
+    'POST /api/deployments/preflight': async (event) => json(200, (await preflightDeployment(services(), bodyJson(event, 1024 * 1024))) satisfies PreflightResult),
     'GET /api/deployments': async (event) => {
       const p = services();
       const query = parseOr400(PageQuery, queryParams(event));

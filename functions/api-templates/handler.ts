@@ -8,6 +8,7 @@ import { bodyJson } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
 import { services } from '../../shared/services';
+import { getTemplateProfile, putTemplateProfile } from '../../shared/templates/release-profile-use-cases';
 import { addDraftToLibrary, deleteTemplate, draftView, listDrafts, listTemplates, templateView } from '../../shared/templates/template-library';
 
 const AddTemplate = z
@@ -34,6 +35,8 @@ export const handler = httpHandler(
       if ('added' in result) return json(201, templateView(result.added));
       return json(202, { draftId, templateType, message: 'WeChat accepted the draft but does not list the new template yet; see GET /api/templates' } satisfies AddTemplatePending);
     },
+    'GET /api/templates/{templateId}/profile': async (event) => json(200, await getTemplateProfile(services(), templateIdParam(event))),
+    'PUT /api/templates/{templateId}/profile': async (event) => json(200, await putTemplateProfile(services(), templateIdParam(event), bodyJson(event, 64 * 1024))),
     'DELETE /api/templates/{templateId}': async (event) => {
       await deleteTemplate(services(), templateIdParam(event));
       return { statusCode: 204, body: '' };

@@ -8,6 +8,7 @@ import { httpHandler } from '../../shared/http/handler';
 import { bodyJson, queryParams } from '../../shared/http/request';
 import { binary, json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
+import { checkTenantReadiness } from '../../shared/readiness/refresh-readiness';
 import { services } from '../../shared/services';
 import { experienceQrcode } from '../../shared/tenant-config/experience-qrcode';
 import { MAX_CONFIG_BYTES } from '../../shared/tenant-config/schema';
@@ -19,6 +20,7 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   nextToken: z.string().max(2048).optional(),
   status: z.enum(['active', 'revoked', 'needs_reauth']).optional(),
+  ready: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
 });
 // A string first: z.coerce would read `?templateId=` as template 0.
 const ExtJsonQuery = z.object({
@@ -47,6 +49,8 @@ export const handler = httpHandler(
       return json(200, (await syncAuthorizers(services())) satisfies TenantSyncResult);
     },
     'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(services(), appidParam(event)))),
+    // Reads the release gates from WeChat now (read calls only) and answers the tenant with them.
+    'POST /api/tenants/{appid}/readiness': async (event) => json(200, tenantView(await checkTenantReadiness(services(), appidParam(event)))),
     'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(services(), appidParam(event))),
     'PUT /api/tenants/{appid}/config': async (event) => {
       const appid = appidParam(event);

@@ -1,4 +1,5 @@
 import { logger } from '../logger';
+import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
 import type { TenantProfile } from '../tenants/tenant';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
@@ -131,6 +132,8 @@ async function completeAuthorization(services: Services, claims: CodeClaims, cod
   // usually) waits for `done` and then names the mini-program on its page.
   await refreshProfile(services, appid);
   await claims.complete(code, appid, again);
+  // What WeChat would refuse at release (ICP, privacy guide, basic info, categories), known from the start.
+  await refreshReadinessQuietly(services, appid);
   return { outcome: 'authorized', appid, again };
 }
 

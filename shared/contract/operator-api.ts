@@ -9,9 +9,12 @@
 import type { z } from 'zod';
 import type { CreateDeploymentRequest as CreateDeploymentSchema } from '../deployments/create-deployment';
 import type { BulkAction, DeploymentStatus, ReleaseMode, TargetState } from '../deployments/deployment';
+import type { Blocker, BlockerCode } from '../readiness/blockers';
+import type { Readiness } from '../readiness/readiness';
+import type { ReleaseProfile } from '../templates/release-profile';
 import type { TenantStatus } from '../tenants/tenant';
 
-export type { BulkAction, DeploymentStatus, ReleaseMode, TargetState, TenantStatus };
+export type { Blocker, BlockerCode, BulkAction, DeploymentStatus, Readiness, ReleaseMode, ReleaseProfile, TargetState, TenantStatus };
 
 // ---- authorization links: POST /api/auth-links
 
@@ -47,11 +50,20 @@ export interface TenantView {
   lastDeployment: string | null;
   authorizedAt: string;
   updatedAt: string;
+  /** The last check of WeChat's release gates; absent until the first. */
+  readiness?: Readiness;
 }
 
 export interface TenantPage {
   tenants: TenantView[];
   nextToken?: string;
+}
+
+/** GET /api/templates/{id}/profile (404 until one is saved) and PUT's answer. */
+export interface ReleaseProfileView {
+  templateId: number;
+  profile: ReleaseProfile;
+  updatedAt: string;
 }
 
 /** POST /api/tenants/sync: authorizers WeChat listed, and those whose lost authorization was recovered. */
@@ -110,6 +122,17 @@ export type AddTemplateResult = Template | AddTemplatePending;
 
 /** POST /api/deployments, as a client sends it (defaults may be left out): the handler's own schema. */
 export type CreateDeploymentRequest = z.input<typeof CreateDeploymentSchema>;
+
+/**
+ * POST /api/deployments/preflight, same body as POST /api/deployments: which tenants WeChat would
+ * refuse and why, and the audit quota, without any write call to WeChat.
+ */
+export interface PreflightResult {
+  tenants: { appid: string; nickName: string | null; ready: boolean; blockers: Blocker[] }[];
+  counts: { ready: number; blocked: number; skipped: number };
+  /** queryquota's answer, and the submissions this deployment would make (its ready tenants, when it submits). */
+  quota: { rest: number; limit: number; planned: number } | null;
+}
 
 /** 202 from POST /api/deployments: the deployment is recorded, its targets follow in the background. */
 export interface DeploymentCreated {
@@ -188,6 +211,11 @@ export interface DeploymentSummary {
   submitAudit: boolean;
   release: ReleaseMode;
   pausedReason?: string;
+  /**
+   * Why it is paused, as a stable code, with the numbers: `audit_quota_exhausted` with the targets
+   * still to be submitted (`needed`) and what `queryquota` leaves (`left`, when it could be read).
+   */
+  paused?: { code: string; needed: number; left?: number };
   /** The gray percentage last asked for, while the deployment has gray targets or is releasing them. */
   grayPercentage?: number;
   /**

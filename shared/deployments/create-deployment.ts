@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidInput } from '../errors';
 import type { Services } from '../services';
 import { parseTenantConfig } from '../tenant-config/schema';
+import { getReleaseProfile } from '../templates/release-profile';
 import { findTemplate, templateTypeOf } from '../templates/template-library';
 import { APPID_PATTERN } from '../tenants/tenant';
 import { parseInput } from '../validation';
@@ -68,6 +69,20 @@ async function refuseUnknownTenants(services: Services, appids: readonly string[
   throw new InvalidInput('unknown_tenants', `unknown tenants: ${listed}${more}`);
 }
 
+/**
+ * A deployment request checked as POST /api/deployments and the preflight check it: its fields,
+ * its tenants known, its template in the library, and that template's release profile.
+ */
+export async function checkDeploymentRequest(services: Services, body: unknown) {
+  const request = parseInput(CreateDeploymentRequest, body);
+  const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
+  if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw new InvalidInput('duplicate_tenants', 'tenants lists an appid twice');
+  if (request.tenants) await refuseUnknownTenants(services, request.tenants);
+  const template = await findTemplate(services, request.templateId);
+  const profile = (await getReleaseProfile(services, request.templateId))?.profile;
+  return { request, ext, template, profile };
+}
+
 /** Sortable by creation time, unguessable enough for an operator API. */
 function newDeploymentId(now: number): string {
   return `d-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -78,13 +93,7 @@ function newDeploymentId(now: number): string {
  * milliseconds whatever the fleet size: targets are recorded by the queue worker.
  */
 export async function createDeployment(services: Services, body: unknown, now = Date.now()): Promise<Deployment> {
-  const request = parseInput(CreateDeploymentRequest, body);
-  const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
-  if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw new InvalidInput('duplicate_tenants', 'tenants lists an appid twice');
-
-  if (request.tenants) await refuseUnknownTenants(services, request.tenants);
-
-  const template = await findTemplate(services, request.templateId);
+  const { request, ext, template, profile } = await checkDeploymentRequest(services, body);
 
   const deployment: Deployment = {
     id: newDeploymentId(now),
@@ -102,6 +111,7 @@ export async function createDeployment(services: Services, body: unknown, now = 
     ...(request.domains ? { domains: request.domains } : {}),
     ...(request.webviewDomains ? { webviewDomains: request.webviewDomains } : {}),
     ...(request.supersede ? { supersede: true } : {}),
+    ...(profile ? { profile } : {}),
     createdAtMs: now,
     updatedAtMs: now,
     fanOutDone: false,

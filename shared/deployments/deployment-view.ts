@@ -8,6 +8,9 @@ function iso(ms: number | undefined) {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
+/** Targets that would still be submitted for audit. */
+const STILL_TO_SUBMIT: readonly TargetState[] = ['queued', 'waiting', 'committing', 'committed', 'submitting'];
+
 export function deploymentSummary(deployment: Deployment, status: DeploymentStatus, counts: Partial<Record<TargetState, number>>): DeploymentSummary {
   return {
     id: deployment.id,
@@ -18,6 +21,8 @@ export function deploymentSummary(deployment: Deployment, status: DeploymentStat
     submitAudit: deployment.submitAudit,
     release: deployment.release,
     ...(deployment.pausedReason ? { pausedReason: deployment.pausedReason } : {}),
+    // WeChat refused the next submission (85085): nothing is left, and these still wait for an audit.
+    ...(deployment.pausedCode ? { paused: { code: deployment.pausedCode, needed: STILL_TO_SUBMIT.reduce((sum, state) => sum + (counts[state] ?? 0), 0), left: 0 } } : {}),
     ...(deployment.releaseRequested?.grayPercentage !== undefined ? { grayPercentage: deployment.releaseRequested.grayPercentage } : {}),
     ...(deployment.pendingAction
       ? { pendingAction: { action: deployment.pendingAction.action, since: iso(deployment.pendingAction.atMs), expired: pendingActionExpired(deployment.pendingAction) } }

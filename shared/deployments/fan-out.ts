@@ -1,5 +1,8 @@
 import { forEachConcurrently } from '../concurrency';
 import { logger } from '../logger';
+import { blockedError } from '../readiness/blockers';
+import { gateBlockers } from '../readiness/deployment-gates';
+import { withFreshReadiness } from '../readiness/refresh-readiness';
 import type { Tenant } from '../tenants/tenant';
 import type { DeployMessage } from './deploy-queue';
 import type { Deployment, Target } from './deployment';
@@ -19,7 +22,9 @@ export async function fanOutPage(engine: DeployEngine, deploymentId: string, cur
   if (!deployment) return;
 
   // A redelivered page runs even after the last page finished: its steps may never have been sent.
-  const { tenants, next } = await pageOfTenants(engine, deployment, cursor);
+  const page = await pageOfTenants(engine, deployment, cursor);
+  const { next } = page;
+  const tenants = await withCurrentReadiness(engine, deployment, page.tenants);
   const advance: DeployMessage[] = [];
   await forEachConcurrently(tenants, WRITE_CONCURRENCY, async ({ appid, tenant }) => {
     const fresh = initialTarget(deployment, appid, tenant);
@@ -75,7 +80,21 @@ export async function resumeFanOut(engine: Pick<DeployEngine, 'deployQueue'>, de
   return true;
 }
 
-/** Active tenants are queued; the others are skipped with the reason, so the operator sees them. */
+/**
+ * The page's tenants with readiness no older than the max age, when the deployment submits for
+ * audit (only then do the release gates apply): the gates are judged from it as targets are recorded.
+ */
+async function withCurrentReadiness(engine: DeployEngine, deployment: Deployment, page: { appid: string; tenant?: Tenant }[]): Promise<{ appid: string; tenant?: Tenant }[]> {
+  if (!deployment.submitAudit) return page;
+  const present = page.map((entry) => entry.tenant).filter((tenant): tenant is Tenant => tenant !== undefined);
+  const fresh = new Map((await withFreshReadiness(engine, present)).map((tenant) => [tenant.appid, tenant]));
+  return page.map((entry) => ({ appid: entry.appid, ...(fresh.has(entry.appid) ? { tenant: fresh.get(entry.appid) } : {}) }));
+}
+
+/**
+ * Active tenants are queued, or blocked by a release gate (nothing of theirs reaches WeChat); the
+ * others are skipped with the reason, so the operator sees them.
+ */
 function initialTarget(deployment: Deployment, appid: string, tenant: Tenant | undefined): Target {
   const now = Date.now();
   const base = { deploymentId: deployment.id, appid, attempts: 0, createdAtMs: now, updatedAtMs: now };
@@ -83,5 +102,7 @@ function initialTarget(deployment: Deployment, appid: string, tenant: Tenant | u
   if (tenant.status !== 'active') {
     return { ...base, state: 'skipped', error: { code: `tenant_${tenant.status}`, message: tenant.statusReason ?? `tenant is ${tenant.status}` } };
   }
+  const [gate] = gateBlockers(tenant, deployment.profile, { submitAudit: deployment.submitAudit });
+  if (gate) return { ...base, state: 'blocked', error: blockedError(gate) };
   return { ...base, state: 'queued' };
 }

@@ -1,6 +1,8 @@
 import { exchangeAuthorizationCode } from '../authorization/exchange-code';
 import { Conflict, InvalidInput } from '../errors';
 import { logger } from '../logger';
+import { READINESS_INFO_TYPES } from '../readiness/readiness-pushes';
+import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
 import { openPush, type PushQuery } from '../wechat/envelope';
@@ -87,6 +89,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       // Answered `success` whatever it is: refused, WeChat would retry it and the event be lost.
       await record();
       logger.info('push acknowledged', { infoType: infoType.slice(0, 64), appid: subject });
+      if (subject && READINESS_INFO_TYPES.has(infoType)) await refreshReadinessQuietly(services, subject);
       return { infoType, result: 'acknowledged', ...(subject ? { appid: subject } : {}), fields };
   }
 }

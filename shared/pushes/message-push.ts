@@ -1,5 +1,7 @@
 import { InvalidInput } from '../errors';
 import { logger } from '../logger';
+import { READINESS_EVENTS } from '../readiness/readiness-pushes';
+import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
 import { isAppid } from '../tenants/tenant';
@@ -58,6 +60,7 @@ export async function receiveMessagePush(
         return { kind: 'encrypted', xml: sealReply(crypto, reply.xml) };
       }
       logger.info('message acknowledged', { appid, msgType, event });
+      if (msgType === 'event' && READINESS_EVENTS.has(event)) await refreshReadinessQuietly(services, appid);
       return { kind: 'success' };
     },
     () => ({ kind: 'success' }),

@@ -78,14 +78,19 @@ export function auditItemsFor(categories: readonly TenantCategory[], mappings: r
   return items;
 }
 
-const CONFIG_PLACEHOLDER = /\{\{\s*config\.([A-Za-z0-9_]+)\s*\}\}/g;
+/** `{{config.ext.contactEmail}}`: a string at that path of the tenant's configuration (its ext_json fragment). */
+const CONFIG_PLACEHOLDER = /\{\{\s*config\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*\}\}/g;
+
+function configString(config: unknown, path: string): string {
+  const value = path.split('.').reduce<unknown>((at, key) => (at !== null && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined), config);
+  return typeof value === 'string' ? value : '';
+}
 
 /** The profile's privacy guide for one tenant: its placeholders filled from the tenant and its configuration. */
 export function privacyGuideFor(guide: PrivacyGuide, tenant: Pick<Tenant, 'appid' | 'nickName' | 'principalName' | 'userName' | 'config'>): SetPrivacySettingRequest {
   const filled = fillPlaceholders(guide, { appid: tenant.appid, nickName: tenant.nickName, principalName: tenant.principalName, userName: tenant.userName });
-  const config = (tenant.config ?? {}) as Record<string, unknown>;
   const withConfig = JSON.parse(
-    JSON.stringify(filled, (_key, value: unknown) => (typeof value === 'string' ? value.replace(CONFIG_PLACEHOLDER, (_m, key: string) => (typeof config[key] === 'string' ? (config[key] as string) : '')) : value)),
+    JSON.stringify(filled, (_key, value: unknown) => (typeof value === 'string' ? value.replace(CONFIG_PLACEHOLDER, (_m, path: string) => configString(tenant.config, path)) : value)),
   ) as PrivacyGuide;
   return { privacy_ver: withConfig.privacy_ver ?? 2, owner_setting: withConfig.owner_setting, setting_list: withConfig.setting_list, ...(withConfig.sdk_privacy_info_list ? { sdk_privacy_info_list: withConfig.sdk_privacy_info_list as SetPrivacySettingRequest['sdk_privacy_info_list'] } : {}) };
 }

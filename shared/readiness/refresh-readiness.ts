@@ -1,4 +1,5 @@
 import { forEachConcurrently } from '../concurrency';
+import { Conflict, NotFound } from '../errors';
 import { logger } from '../logger';
 import type { TenantStore } from '../tenants/tenant-store';
 import type { WeChatClients } from '../wechat/bound-clients';
@@ -27,6 +28,15 @@ export async function refreshReadiness(services: ReadinessPorts, appid: string, 
   }
   await services.tenants.saveReadiness(appid, readiness);
   return readiness;
+}
+
+/** On the operator's demand: the tenant with its release gates read now. NotFound for an unknown appid, Conflict for one that cannot be asked. */
+export async function checkTenantReadiness(services: ReadinessPorts & { tenants: Pick<TenantStore, 'get'> }, appid: string): Promise<Tenant> {
+  const tenant = await services.tenants.get(appid);
+  if (!tenant) throw new NotFound('tenant_not_found', `no tenant ${appid}`);
+  if (tenant.status !== 'active') throw new Conflict(`tenant_${tenant.status}`, `the tenant is ${tenant.status}: WeChat answers nothing about it until it authorizes again`);
+  const readiness = await refreshReadiness(services, appid);
+  return { ...tenant, ...(readiness ? { readiness } : {}) };
 }
 
 /** After an authorization or a push about the mini-program: a failure only delays the readiness until the next check. */

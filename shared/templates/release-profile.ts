@@ -2,7 +2,7 @@
  * A template's release profile: what a release of that template needs from each mini-program,
  * kept by mpfleet (WeChat has no such thing). `privacy` is WeChat's own setprivacysetting body,
  * applied to tenants without a privacy guide (string values may use the tenant placeholders and
- * `{{config.<key>}}` for a top-level string of the tenant's configuration, e.g. a contact email);
+ * `{{config.<path>}}` for a string in the tenant's configuration, e.g. `{{config.ext.contactEmail}}`);
  * `auditItems` say how a tenant's categories become submit_audit's item_list; `privacyApis` are
  * the privacy APIs the template's code calls; `domains` the server domains it needs.
  */

@@ -18,5 +18,6 @@ export function tenantView(tenant: Tenant): TenantView {
     lastDeployment: tenant.lastDeployment ?? null,
     authorizedAt: new Date(tenant.authorizedAtMs).toISOString(),
     updatedAt: new Date(tenant.updatedAtMs).toISOString(),
+    ...(tenant.readiness ? { readiness: tenant.readiness } : {}),
   };
 }

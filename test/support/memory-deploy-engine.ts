@@ -348,6 +348,14 @@ function defaultAnswer(method: Method, args: unknown[], mp: MiniProgram, nextAud
       return ok({ setting_list: [{ privacy_key: 'UserInfo', privacy_text: 'to show the member card' }] });
     case 'getIcpEntranceInfo':
       return ok({ info: { status: 6 } });
+    case 'getAccountBasicInfo':
+      return ok({ nickname_info: { nickname: 'Shop' }, head_image_info: { head_image_url: 'https://example.invalid/a.png' }, signature_info: { signature: 'A shop' } });
+    case 'getCategory':
+      return ok({ category_list: [{ first_class: '工具', second_class: '效率', first_id: 287, second_id: 616 }] });
+    case 'getPrivacyInterface':
+      return ok({ interface_list: [] });
+    case 'queryQuota':
+      return ok({ rest: 100, limit: 100, speedup_rest: 10, speedup_limit: 10 });
     default:
       return undefined;
   }
