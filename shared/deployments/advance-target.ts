@@ -2,6 +2,7 @@ import { logger } from '../logger';
 import { blockedError, blocker } from '../readiness/blockers';
 import { auditItemsFor, gateBlockers, privacyGuideFor } from '../readiness/deployment-gates';
 import { icpStateOf } from '../readiness/readiness';
+import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
 import type { Tenant } from '../tenants/tenant';
 import { ExtJsonError, buildExtJson } from '../tenant-config/ext-json';
 import { TenantUnusableError } from '../tokens/errors';
@@ -266,7 +267,10 @@ const FULLY_ONLINE: StepBehaviour = {
  */
 async function applyPrivacyGuide(run: StepRun, tenant: Tenant | undefined): Promise<void> {
   const guide = run.deployment.profile?.privacy;
-  if (guide && tenant && tenant.readiness?.privacy.configured !== true) await run.wechat.setPrivacySetting(privacyGuideFor(guide, tenant));
+  if (!guide || !tenant || tenant.readiness?.privacy.configured === true) return;
+  await run.wechat.setPrivacySetting(privacyGuideFor(guide, tenant));
+  // The tenant's readiness stops listing the missing guide.
+  await refreshReadinessQuietly(run.engine, tenant.appid);
 }
 
 /**

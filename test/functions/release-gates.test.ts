@@ -161,6 +161,8 @@ describe('preflight and a deployment through the gates', () => {
     expect(guide).toHaveLength(1);
     expect(guide[0]!.body).toMatchObject({ owner_setting: { contact_email: 'shop2@example.com' } });
     expect(guide[0]!.startedAt).toBeLessThan(wire.successes('/wxa/submit_audit', noGuide)[0]!.startedAt);
+    // Its readiness no longer lists the missing guide.
+    expect((await services().tenants.get(noGuide))?.readiness).toMatchObject({ ready: true, privacy: { configured: true } });
     // Tenants that had a guide were left alone.
     expect(wire.calls({ path: '/cgi-bin/component/setprivacysetting', appid: fleet[0], since })).toEqual([]);
 
