@@ -179,7 +179,7 @@ describe('actions that do not apply', () => {
 
     expect(await refused(t, id, 'release', 'nothing_to_release')).toBe('no target is approved or in a gray release (1 auditing)');
     expect(await refused(t, id, 'rollback', 'nothing_to_roll_back')).toBe('no target is released or in a gray release (1 auditing)');
-    expect(await refused(t, id, 'retry', 'nothing_to_retry')).toBe('no target failed or was rejected (1 auditing)');
+    expect(await refused(t, id, 'retry', 'nothing_to_retry')).toBe('no target failed, was blocked or was rejected (1 auditing)');
     expect(await refused(t, id, 'revert-gray', 'no_gray_release')).toBe('no target is in a gray release (1 auditing)');
     const unchanged = await view(t, id);
     expect(unchanged).toMatchObject({ status: 'running', counts: { auditing: 1 } });
