@@ -289,7 +289,8 @@ async function privacyRefusal(run: StepRun, error: WeChatApiError): Promise<Targ
   if ((setting.setting_list ?? []).length > 0) return stop(run, 'failed', errorOf(error));
   const guide = deployment.profile?.privacy;
   const tenant = await run.engine.tenants.get(target.appid);
-  if (!guide || !tenant || target.attempts >= 1) {
+  // Applied once already (the last attempt's refusal is this one's): the guide WeChat wants is not the profile's.
+  if (!guide || !tenant || target.error?.code === ERRCODE.PRIVACY_CHECK_FAILED) {
     return stop(run, 'blocked', blockedError(blocker('privacy_not_configured', `WeChat refused the audit: the mini-program has no privacy guide (61040: ${error.errmsg})`)));
   }
   await wechat.setPrivacySetting(privacyGuideFor(guide, tenant));
@@ -410,7 +411,7 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   },
 
   release: FULLY_ONLINE,
-  gray: { call: grayTo },
+  gray: { call: grayTo, recover: (run, error) => (error.code === ERRCODE.STATUS_NOT_ALLOWED ? icpRefusal(run, error) : Promise.resolve('unhandled')) },
   widen: { call: grayTo },
   // Completing a gray release is releasing it: the same call, fully online.
   complete: FULLY_ONLINE,

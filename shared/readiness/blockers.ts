@@ -35,7 +35,7 @@ const FIXES: Record<BlockerCode, string> = {
   privacy_api_not_granted: 'Apply for the named interfaces in the mini-program admin console (开发管理 → 接口设置) and wait for the grant.',
   basic_info_incomplete: 'Set the missing name, avatar or introduction (the merchant in the admin console, or the platform with the basic-info APIs).',
   category_missing: "Add a service category the template fits to the mini-program (设置 → 服务类目), or map one of the mini-program's categories in the template's release profile (`auditItems`).",
-  audit_quota_exhausted: "The platform's monthly audit quota is used up: wait for next month's quota, or ask WeChat for more; the deployment submits the rest when quota is available.",
+  audit_quota_exhausted: "The platform's monthly audit quota is used up: wait for next month's quota, or ask WeChat for more; then retry the deployment (POST /api/deployments/{id}/retry) to submit the rest.",
 };
 
 export function blocker(code: BlockerCode, message: string): Blocker {

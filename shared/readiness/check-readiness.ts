@@ -1,17 +1,20 @@
 import type { TenantClient } from '../wechat/bound-clients';
-import { isWeChatApiError } from '../wechat/errors';
+import { isWeChatApiError, type WeChatErrorClass } from '../wechat/errors';
 import type { AccountBasicInfoResponse } from '../wechat/types';
 import { icpStateOf, withBlockers, type Readiness } from './readiness';
 
 type Reads = Pick<TenantClient, 'getIcpEntranceInfo' | 'getAccountBasicInfo' | 'getCategory' | 'getPrivacySetting' | 'getPrivacyInterface' | 'queryQuota'>;
+
+/** Refusals that pass (busy, rate-limited, a token refused twice, a daily quota): not facts about the mini-program. */
+const PASSING: ReadonlySet<WeChatErrorClass> = new Set(['retryable', 'token_invalid', 'quota']);
 
 /** Granted, in get_privacy_interface's status. */
 const INTERFACE_GRANTED = 5;
 
 /**
  * Reads every release gate of one mini-program from WeChat (six read-only calls, at once) and
- * turns the answers into its readiness. A read WeChat refuses leaves that fact unknown and is
- * listed in `unavailable`; only a failure to reach WeChat at all fails the check.
+ * turns the answers into its readiness. A read WeChat refuses for good leaves that fact unknown
+ * and is listed in `unavailable`; WeChat unreachable or briefly refusing fails the check.
  */
 export async function checkReadiness(wechat: Reads, nowMs = Date.now()): Promise<Readiness> {
   const unavailable: NonNullable<Readiness['unavailable']> = [];
@@ -19,7 +22,10 @@ export async function checkReadiness(wechat: Reads, nowMs = Date.now()): Promise
     try {
       return await call();
     } catch (error) {
-      if (!isWeChatApiError(error) || error.network) throw error;
+      // Only a lasting refusal (a permission set not granted, an API the account lacks) leaves the
+      // fact unknown; a passing one (busy, rate-limited, a stale token) fails the check, so the
+      // readiness stored before stands rather than an optimistic guess.
+      if (!isWeChatApiError(error) || error.network || PASSING.has(error.errorClass)) throw error;
       unavailable.push({ check, code: error.code, message: error.errmsg });
       return undefined;
     }

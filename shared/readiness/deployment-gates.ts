@@ -8,7 +8,7 @@ import type { AuditItemMapping, PrivacyGuide, ReleaseProfile } from '../template
 import type { Tenant } from '../tenants/tenant';
 import type { AuditItem, SetPrivacySettingRequest } from '../wechat/types';
 import { blocker, type Blocker } from './blockers';
-import type { TenantCategory } from './readiness';
+import { unavailable, type TenantCategory } from './readiness';
 
 /** Privacy interfaces WeChat grants one by one (接口设置): code calling them needs the grant. */
 export const LOCATION_APIS: ReadonlySet<string> = new Set([
@@ -36,13 +36,15 @@ export function gateBlockers(tenant: Pick<Tenant, 'readiness'>, profile: Release
   if (!options.submitAudit || !readiness) return [];
   const blockers = readiness.blockers.filter((b) => TENANT_GATES.has(b.code));
   if (!readiness.privacy.configured && !profile?.privacy) blockers.push(...readiness.blockers.filter((b) => b.code === 'privacy_not_configured'));
-  if (readiness.categories.length === 0) {
+  if (unavailable(readiness, 'categories')) {
+    // Unknown categories: WeChat decides at submit (85008 ends the target blocked then).
+  } else if (readiness.categories.length === 0) {
     blockers.push(blocker('category_missing', 'the mini-program has no service category: WeChat refuses the audit'));
   } else if (profile?.auditItems && auditItemsFor(readiness.categories, profile.auditItems).length === 0) {
     const has = readiness.categories.map(categoryName).join(', ');
     blockers.push(blocker('category_missing', `none of the mini-program's categories (${has}) is mapped in the template's release profile (auditItems)`));
   }
-  const interfacesKnown = !readiness.unavailable?.some((u) => u.check === 'privacy_interfaces');
+  const interfacesKnown = !unavailable(readiness, 'privacy_interfaces');
   const ungranted = (profile?.privacyApis ?? []).filter((api) => LOCATION_APIS.has(api) && !readiness.privacy.grantedApis.includes(api));
   if (interfacesKnown && ungranted.length) blockers.push(blocker('privacy_api_not_granted', `the template's code calls ${ungranted.join(', ')}, which WeChat has not granted this mini-program`));
   return blockers;

@@ -55,7 +55,7 @@ export function tenantBlockers(facts: Omit<Readiness, 'ready' | 'blockers'>): Bl
   }
   if (!facts.privacy.configured) blockers.push(blocker('privacy_not_configured', 'the mini-program has no user-privacy guide (用户隐私保护指引): WeChat refuses the audit'));
   if (!facts.basicInfo.complete) blockers.push(blocker('basic_info_incomplete', `the mini-program's ${facts.basicInfo.missing.join(', ')} ${facts.basicInfo.missing.length > 1 ? 'are' : 'is'} not set: WeChat refuses the audit (86002)`));
-  if (facts.categories.length === 0) blockers.push(blocker('category_missing', 'the mini-program has no service category: WeChat refuses the audit'));
+  if (facts.categories.length === 0 && !unavailable(facts, 'categories')) blockers.push(blocker('category_missing', 'the mini-program has no service category: WeChat refuses the audit'));
   if (facts.quota && facts.quota.rest <= 0) blockers.push(blocker('audit_quota_exhausted', `no audit submissions left this month (0 of ${facts.quota.limit})`));
   return blockers;
 }
@@ -63,4 +63,9 @@ export function tenantBlockers(facts: Omit<Readiness, 'ready' | 'blockers'>): Bl
 export function withBlockers(facts: Omit<Readiness, 'ready' | 'blockers'>): Readiness {
   const blockers = tenantBlockers(facts);
   return { ready: blockers.length === 0, blockers, ...facts };
+}
+
+/** WeChat did not answer this check: its fact is unknown, so it blocks nothing. */
+export function unavailable(facts: Pick<Readiness, 'unavailable'>, check: string): boolean {
+  return facts.unavailable?.some((u) => u.check === check) ?? false;
 }

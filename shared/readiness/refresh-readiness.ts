@@ -13,7 +13,8 @@ import type { Readiness } from './readiness';
 
 /** Stored readiness younger than this is trusted by preflight and the fan-out; older is read again. */
 export function readinessMaxAgeMs(): number {
-  const seconds = Number(process.env.READINESS_MAX_AGE_SECONDS);
+  const raw = process.env.READINESS_MAX_AGE_SECONDS?.trim();
+  const seconds = raw ? Number(raw) : Number.NaN;
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 30 * 60_000;
 }
 
