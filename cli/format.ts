@@ -22,6 +22,7 @@ export const LIFECYCLE: readonly TargetState[] = [
   'rolling_back',
   'rolled_back',
   'failed',
+  'blocked',
   'rejected',
   'skipped',
   'cancelled',
@@ -29,7 +30,7 @@ export const LIFECYCLE: readonly TargetState[] = [
 const STATE_ORDER: readonly string[] = LIFECYCLE;
 
 /** Targets in these states need the operator's attention: --watch exits 3 when any remain. */
-export const FAILED_STATES: readonly string[] = ['failed', 'rejected'];
+export const FAILED_STATES: readonly string[] = ['failed', 'blocked', 'rejected'];
 
 /* eslint-disable no-control-regex -- these patterns exist to find control characters */
 /** ESC sequences: CSI (`ESC [ … final`), OSC/DCS/PM/APC strings (to BEL or ST), and two-character escapes. */
@@ -152,7 +153,10 @@ export function targetsTable(targets: TargetView[]): string {
  */
 export function deploymentNotes(d: DeploymentSummary): string[] {
   const notes: string[] = [];
-  if (d.pausedReason) notes.push(`paused: ${d.pausedReason}`);
+  if (d.paused?.code === 'audit_quota_exhausted') {
+    const left = d.paused.left === undefined ? '' : `, left ${d.paused.left}`;
+    notes.push(`paused: audit quota used up (needed ${d.paused.needed}${left}) — run \`mpfleet retry ${d.id}\` when the quota is back`);
+  } else if (d.pausedReason) notes.push(`paused: ${d.pausedReason}`);
   if (d.grayPercentage !== undefined) {
     const next = (d.counts.gray ?? 0) > 0 && !d.cancelled && !d.rolledBack;
     notes.push(

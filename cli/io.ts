@@ -9,7 +9,8 @@ export interface OutputStream {
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
-  stdin: AsyncIterable<string | Uint8Array>;
+  /** `isTTY` when a person can answer a question there (deploy asks before deploying past blocked tenants). */
+  stdin: AsyncIterable<string | Uint8Array> & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   /** How often --watch polls the API; one second unless a test wants it faster. */
   pollIntervalMs?: number;
@@ -25,4 +26,24 @@ export async function readAll(input: AsyncIterable<string | Uint8Array>): Promis
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The first line typed on `input` (without its newline; what was typed before end of input, if
+ * none). Stops reading there: the stream is not read again, so a terminal's stdin is released.
+ */
+export async function readLine(input: AsyncIterable<string | Uint8Array>): Promise<string> {
+  const iterator = input[Symbol.asyncIterator]();
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done } = await iterator.next();
+      if (done) return text;
+      text += typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+      const newline = text.indexOf('\n');
+      if (newline >= 0) return text.slice(0, newline).replace(/\r$/, '');
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }

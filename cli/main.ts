@@ -5,6 +5,8 @@ import { registerAuthLink } from './commands/auth-link';
 import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
 import { registerDeployments } from './commands/deployments';
+import { registerPreflight } from './commands/preflight';
+import { registerReadiness } from './commands/readiness';
 import { registerStatus } from './commands/status';
 import { registerTemplates } from './commands/templates';
 import { registerTenants } from './commands/tenants';
@@ -28,9 +30,16 @@ follow with \`mpfleet status <id> --watch\`. One that cannot apply now is refuse
 Exit codes:
   0  done
   1  the API answered an error (e.g. unknown_tenants), or could not be reached (stderr: "error: <code>: <message>")
-  2  usage error: unknown command or option, bad value, unreadable or non-JSON file
-  3  status --watch / deploy --watch: the deployment settled with failed or rejected targets
+  2  usage error: unknown command or option, bad value, unreadable or non-JSON file; deploy past
+     blocked tenants without a terminal and without --yes
+  3  status --watch / deploy --watch: the deployment settled with failed, blocked or rejected targets
   4  status --watch / deploy --watch: nothing was deployed (no targets, or every target skipped)
+  5  readiness: the tenant is blocked by a release gate (or was never checked);
+     deploy: you answered no when the preflight found blocked tenants or a short audit quota
+
+Release gates: \`mpfleet preflight\` (the same options as deploy) lists the tenants WeChat would refuse
+and why. deploy runs it first and asks before deploying past blocked tenants; without a terminal it
+needs --yes (else exit 2).
 
 --watch rides out a restart of the API: "API unreachable, retrying…" until it answers again
 (exit 1 after 5 minutes without an answer).`;
@@ -56,6 +65,8 @@ function buildProgram(ctx: CliContext): Command {
   registerTenants(program, ctx);
   registerConfig(program, ctx);
   registerTemplates(program, ctx);
+  registerReadiness(program, ctx);
+  registerPreflight(program, ctx);
   registerDeploy(program, ctx);
   registerStatus(program, ctx);
   registerDeployments(program, ctx);

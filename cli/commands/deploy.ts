@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
-import type { CreateDeploymentRequest, DeploymentCreated } from '../../shared/contract/operator-api';
-import { ApiError } from '../api-client';
-import { requireOptions, type CliContext } from '../context';
+import type { CreateDeploymentRequest, DeploymentCreated, PreflightResult } from '../../shared/contract/operator-api';
+import { ApiError, type ApiClient } from '../api-client';
+import { requireOptions, UsageError, type CliContext } from '../context';
+import { needsConfirmation, preflightBrief } from '../gates';
+import { readLine } from '../io';
 import { readJsonInput } from './config';
 import { watchDeployment } from './status';
 import { parseNonNegativeInteger } from './templates';
 
 const parseList = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+/** Exit code of `readiness` for a tenant WeChat would refuse, and of `deploy` when the operator answers no at the release gates. */
+export const EXIT_BLOCKED = 5;
 
 /** The API's names for what deploy's flags set, so its validation errors can name the flag the user typed. */
 const FLAG_OF_FIELD: Record<string, string> = {
@@ -36,22 +41,26 @@ export function messageWithFlags(message: string): string {
   return `${flag} (${path}): ${text}`;
 }
 
-interface DeployOptions {
+/** A `validation_failed` from POST /api/deployments (or its preflight) names the flag, not the API field. */
+function withFlagNames(error: unknown): never {
+  if (error instanceof ApiError && error.code === 'validation_failed') throw new ApiError(error.code, messageWithFlags(error.message), error.status);
+  throw error;
+}
+
+export interface DeployOptions {
   template: number;
-  version: string;
-  desc: string;
+  version?: string;
+  desc?: string;
   tenants?: string[];
   manualRelease?: boolean;
   audit: boolean;
   ext?: string;
-  watch?: boolean;
   supersede?: boolean;
 }
 
-export function registerDeploy(program: Command, ctx: CliContext): void {
-  const deploy = program
-    .command('deploy')
-    .description('commit a template to the fleet (then submit for audit and release); prints the deployment id')
+/** The options of the deployment request, shared by `deploy` and `preflight` (which takes the same body). */
+export function deploymentOptions(command: Command): Command {
+  return command
     .option('--template <id>', 'template id from `mpfleet templates`', parseNonNegativeInteger)
     .option('--version <version>', 'user_version to commit, e.g. 2.0.0')
     .option('--desc <text>', 'user_desc: what changed')
@@ -59,30 +68,78 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--manual-release', 'stop at approved; release later with `mpfleet release <id>`')
     .option('--no-audit', 'commit only: do not submit for audit')
     .option('--ext <file>', 'JSON file of deploy-wide ext_json defaults, under each tenant\'s own configuration')
-    .option('--supersede', 'take tenants over from a deployment still mid-lifecycle there (its target is cancelled, its audit withdrawn) instead of waiting for it')
+    .option('--supersede', 'take tenants over from a deployment still mid-lifecycle there (its target is cancelled, its audit withdrawn) instead of waiting for it');
+}
+
+/** POST /api/deployments' body from the flags; the --ext file is read (a usage error, before any request, when it is not JSON). */
+export async function deploymentRequest(ctx: CliContext, options: DeployOptions, defaults: { version: string; desc: string }): Promise<CreateDeploymentRequest> {
+  const ext = options.ext === undefined ? undefined : await readJsonInput(ctx, options.ext, 'the ext defaults');
+  return {
+    templateId: options.template,
+    userVersion: options.version ?? defaults.version,
+    userDesc: options.desc ?? defaults.desc,
+    ...(options.tenants ? { tenants: options.tenants } : {}),
+    release: options.manualRelease ? 'manual' : 'auto',
+    submitAudit: options.audit,
+    ...(ext === undefined ? {} : { ext }),
+    ...(options.supersede ? { supersede: true } : {}),
+  } satisfies CreateDeploymentRequest;
+}
+
+export const runPreflight = (client: ApiClient, body: CreateDeploymentRequest) => client.post<PreflightResult>('/api/deployments/preflight', body).catch(withFlagNames);
+
+/**
+ * What the preflight found, and whether to go on: nothing blocked and quota enough, yes; else
+ * --yes, or the operator's answer on a terminal; without a terminal (a script, CI) a usage error
+ * asking for --yes, so a pipeline never deploys past blocked tenants unawares.
+ */
+async function confirmGates(ctx: CliContext, result: PreflightResult, options: { yes?: boolean; ext?: string }): Promise<boolean> {
+  ctx.notice(preflightBrief(result));
+  if (!needsConfirmation(result) || options.yes) return true;
+  const ready = result.counts.ready;
+  const why = [
+    result.counts.blocked > 0 ? `${result.counts.blocked} tenant${result.counts.blocked === 1 ? ' is' : 's are'} blocked` : '',
+    result.quota && result.quota.planned > result.quota.rest ? 'the audit quota is short' : '',
+  ].filter(Boolean).join(' and ');
+  // A question needs a person at the terminal, and a stdin not already read for --ext.
+  if (!ctx.io.stdin.isTTY || options.ext === '-') {
+    throw new UsageError(`${why}: pass --yes to deploy to the ${ready} ready tenant${ready === 1 ? '' : 's'} anyway (nothing was created)`);
+  }
+  ctx.io.stderr.write(`Deploy to the ${ready} ready tenant${ready === 1 ? '' : 's'}? [y/N] `);
+  const answer = (await readLine(ctx.io.stdin)).trim().toLowerCase();
+  return answer === 'y' || answer === 'yes';
+}
+
+interface DeployCommandOptions extends DeployOptions {
+  version: string;
+  desc: string;
+  watch?: boolean;
+  yes?: boolean;
+}
+
+export function registerDeploy(program: Command, ctx: CliContext): void {
+  const deploy = deploymentOptions(
+    program
+      .command('deploy')
+      .description(
+        'commit a template to the fleet (then submit for audit and release); prints the deployment id. ' +
+          'Runs the preflight first: when a tenant is blocked by a release gate or the audit quota is short, asks before deploying to the ready ones (--yes: do not ask)',
+      ),
+  )
+    .option('--yes', 'deploy to the ready tenants without asking, even when the preflight finds blocked tenants or a short audit quota (needed without a terminal)')
     .option('--watch', 'then follow it like `mpfleet status <id> --watch`');
   // Required, but a typo'd option is reported before a missing one.
-  requireOptions(deploy, 'template', 'version', 'desc').action(async (options: DeployOptions, command: Command) => {
-      const ext = options.ext === undefined ? undefined : await readJsonInput(ctx, options.ext, 'the ext defaults');
-      const body = {
-        templateId: options.template,
-        userVersion: options.version,
-        userDesc: options.desc,
-        ...(options.tenants ? { tenants: options.tenants } : {}),
-        release: options.manualRelease ? 'manual' : 'auto',
-        submitAudit: options.audit,
-        ...(ext === undefined ? {} : { ext }),
-        ...(options.supersede ? { supersede: true } : {}),
-      } satisfies CreateDeploymentRequest;
-      const created = await ctx
-        .client(command)
-        .post<DeploymentCreated>('/api/deployments', body)
-        .catch((error: unknown) => {
-          if (error instanceof ApiError && error.code === 'validation_failed') throw new ApiError(error.code, messageWithFlags(error.message), error.status);
-          throw error;
-        });
-      // With --json --watch, the final deployment (which has the id) is the one JSON document printed.
-      if (!(options.watch && ctx.wantsJson(command))) ctx.output(command, created, () => created.id);
-      if (options.watch) await watchDeployment(ctx, command, created.id, false);
-    });
+  requireOptions(deploy, 'template', 'version', 'desc').action(async (options: DeployCommandOptions, command: Command) => {
+    const body = await deploymentRequest(ctx, options, { version: options.version, desc: options.desc });
+    const client = ctx.client(command);
+    if (!(await confirmGates(ctx, await runPreflight(client, body), options))) {
+      ctx.notice('not deployed: nothing was created');
+      ctx.exitCode = EXIT_BLOCKED;
+      return;
+    }
+    const created = await client.post<DeploymentCreated>('/api/deployments', body).catch(withFlagNames);
+    // With --json --watch, the final deployment (which has the id) is the one JSON document printed.
+    if (!(options.watch && ctx.wantsJson(command))) ctx.output(command, created, () => created.id);
+    if (options.watch) await watchDeployment(ctx, command, created.id, false);
+  });
 }

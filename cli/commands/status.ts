@@ -85,7 +85,7 @@ async function printStatus(ctx: CliContext, command: Command, client: ApiClient,
 /**
  * Polls until the deployment settles, then prints the final summary and the targets that need the
  * operator. An API that goes away meanwhile (a restart) is waited for. The exit code tells scripts
- * whether the fleet made it: 0; 3 if any target failed or was rejected; 4 if it deployed nothing
+ * whether the fleet made it: 0; 3 if any target failed, was blocked by a release gate or was rejected; 4 if it deployed nothing
  * (no targets, or every one skipped). A deployment left waiting for a manual release says so and
  * names the command that releases it.
  */
@@ -119,7 +119,10 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   if (failed > 0) {
     if (!quiet) {
       const failures = (await everyTarget()).filter((t) => FAILED_STATES.includes(t.state));
-      ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} failed or rejected:\n${targetsTable(failures)}`);
+      const blocked = final.counts.blocked ?? 0;
+      const what = blocked > 0 ? 'failed, blocked or rejected' : 'failed or rejected';
+      ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} ${what}:\n${targetsTable(failures)}`);
+      if (blocked > 0) ctx.print(blockedSummary(failures.filter((t) => t.state === 'blocked'), id));
     }
     ctx.exitCode = EXIT_TARGETS_FAILED;
   } else if (nothingDeployed) {
@@ -141,12 +144,29 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   }
 }
 
+/**
+ * The release gates that stopped blocked targets, by code with how many each: the targets' errors
+ * carry the message and the fix; a retry reads the gates again.
+ */
+export function blockedSummary(blocked: readonly TargetView[], id: string): string {
+  const byCode = new Map<string, number>();
+  for (const t of blocked) {
+    const code = String(t.error?.code ?? 'unknown');
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+  }
+  const codes = [...byCode].map(([code, n]) => `${code} (${n})`).join(', ');
+  return (
+    `blocked by release gates: ${codes}\n` +
+    `  \`mpfleet readiness <appid>\` shows a tenant's gates; fix them, then \`mpfleet retry ${id}\` checks them again and deploys`
+  );
+}
+
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
     .description('show a deployment: status, counts per state, targets')
     .argument('<id>', 'deployment id (d-…)')
-    .option('--watch', 'follow it live until it completes, is cancelled or pauses, riding out API restarts; exit 3 if any target failed or was rejected, 4 if nothing was deployed')
+    .option('--watch', 'follow it live until it completes, is cancelled or pauses, riding out API restarts; exit 3 if any target failed, was blocked or was rejected, 4 if nothing was deployed')
     .option('--all-targets', 'list every target, not just the first page')
     .action(async (id: string, options: { watch?: boolean; allTargets?: boolean }, command: Command) => {
       if (options.watch) return watchDeployment(ctx, command, id, options.allTargets === true);

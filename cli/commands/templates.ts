@@ -1,8 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Draft, Template } from '../../shared/contract/operator-api';
-import type { ApiClient } from '../api-client';
+import type { Draft, ReleaseProfileView, Template } from '../../shared/contract/operator-api';
+import { ApiError, type ApiClient } from '../api-client';
 import type { CliContext } from '../context';
-import { table } from '../format';
+import { json, table } from '../format';
+import { readJsonInput } from './config';
 
 export function parseNonNegativeInteger(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a whole number');
@@ -35,7 +36,7 @@ export async function templatesOfDraft(client: ApiClient, draftId: number): Prom
 export function registerTemplates(program: Command, ctx: CliContext): void {
   const templates = program
     .command('templates')
-    .description('list the code templates in the template library (subcommands: drafts, add)')
+    .description('list the code templates in the template library (subcommands: drafts, add, profile)')
     .action(async (_options: unknown, command: Command) => {
       const body = await ctx.client(command).get<{ templates: Template[] }>('/api/templates');
       ctx.output(command, body, () =>
@@ -79,5 +80,36 @@ export function registerTemplates(program: Command, ctx: CliContext): void {
       ctx.output(command, added, () =>
         added.templateId === undefined ? `added draft ${draftId} to the template library` : `added draft ${draftId} as template ${added.templateId}`,
       );
+    });
+
+  templates
+    .command('profile')
+    .summary("print a template's release profile, or set it from a JSON file")
+    .description(
+      "a template's release profile: what its releases need from each mini-program (a privacy guide mpfleet applies where one is missing, " +
+        'audit items per category, the privacy APIs its code calls, server domains). Without <file>, prints the stored one (JSON); ' +
+        'with <file> (`-`: stdin), replaces it and prints what was saved',
+    )
+    .argument('<templateId>', 'the template', parseNonNegativeInteger)
+    .argument('[file]', 'JSON file of the whole profile ({privacy, privacyApis, auditItems, domains})')
+    .action(async (templateId: number, file: string | undefined, _options: unknown, command: Command) => {
+      const path = `/api/templates/${templateId}/profile`;
+      if (file === undefined) {
+        const stored = await ctx
+          .client(command)
+          .get<ReleaseProfileView>(path)
+          .catch((error: unknown) => {
+            if (error instanceof ApiError && error.status === 404 && error.code === 'profile_not_found') {
+              throw new ApiError(error.code, `template ${templateId} has no release profile yet; set one with: mpfleet templates profile ${templateId} profile.json`, 404);
+            }
+            throw error;
+          });
+        ctx.output(command, stored, () => json(stored.profile));
+        return;
+      }
+      // Read and parsed before any request: a file that is not JSON is a usage error.
+      const profile = await readJsonInput(ctx, file, 'the release profile');
+      const saved = await ctx.client(command).put<ReleaseProfileView>(path, profile);
+      ctx.output(command, saved, () => `saved the release profile of template ${saved.templateId} (${saved.updatedAt}):\n${json(saved.profile)}`);
     });
 }

@@ -273,16 +273,22 @@ describe('deploy --supersede', () => {
   const deploy = ['deploy', '--template', '1', '--version', '2.0.0', '--desc', 'take over', '--tenants', 'wx1,wx2'];
 
   it('asks the API to take tenants over instead of waiting; without it nothing is said', async () => {
-    answer = () => ({ status: 202, body: { id: ID } });
-    expect(await cli([...deploy, '--supersede'])).toEqual({ code: 0, stdout: `${ID}\n`, stderr: '' });
-    expect(await cli(deploy)).toEqual({ code: 0, stdout: `${ID}\n`, stderr: '' });
+    const ready = { tenants: [], counts: { ready: 2, blocked: 0, skipped: 0 }, quota: { rest: 10, limit: 20, planned: 2 } };
+    answer = (request) => (request.path === '/api/deployments/preflight' ? { status: 200, body: ready } : { status: 202, body: { id: ID } });
+    const preflight = 'preflight: 2 ready, 0 blocked, 0 skipped (not active)\naudit quota: 10 of 20 left, this deployment needs 2\n';
+    expect(await cli([...deploy, '--supersede'])).toEqual({ code: 0, stdout: `${ID}\n`, stderr: preflight });
+    expect(await cli(deploy)).toEqual({ code: 0, stdout: `${ID}\n`, stderr: preflight });
     expect(received.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/api/deployments/preflight'],
       ['POST', '/api/deployments'],
+      ['POST', '/api/deployments/preflight'],
       ['POST', '/api/deployments'],
     ]);
     const base = { templateId: 1, userVersion: '2.0.0', userDesc: 'take over', tenants: ['wx1', 'wx2'], release: 'auto', submitAudit: true };
+    // The preflight gets the very body the deployment is created with.
     expect(received[0]!.body).toEqual({ ...base, supersede: true });
-    expect(received[1]!.body).toEqual(base);
+    expect(received[1]!.body).toEqual({ ...base, supersede: true });
+    expect(received[3]!.body).toEqual(base);
   });
 
   it('an error from the API exits 1 with its message', async () => {

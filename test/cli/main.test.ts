@@ -39,7 +39,7 @@ describe('mpfleet tenants', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const [header, ...rows] = stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^APPID\s+NAME\s+STATUS\s+RELEASED\s+LAST DEPLOYMENT$/);
+    expect(header).toMatch(/^APPID\s+NAME\s+STATUS\s+READINESS\s+RELEASED\s+LAST DEPLOYMENT$/);
     expect(rows).toHaveLength(3);
     for (const appid of appids) expect(rows.some((row) => row.startsWith(appid) && /\sactive\s/.test(row))).toBe(true);
     // STATUS starts in the same terminal column on every row, even after a Chinese nickname.
@@ -186,7 +186,8 @@ describe('mpfleet deploy --watch', () => {
   it('commits to two tenants without audit, draws bars, and ends with both committed (exit 0)', async () => {
     const fleet = appids.slice(0, 2);
     const result = await cli(['deploy', '--template', '1', '--version', '3.1.0', '--desc', 'cli deploy', '--tenants', fleet.join(','), '--no-audit', '--watch'], { tty: true });
-    expect(result.stderr).toBe('');
+    // The preflight's summary goes to stderr; every tenant passes the gates, so nothing is asked.
+    expect(result.stderr).toMatch(/^preflight: 2 ready, 0 blocked, 0 skipped \(not active\)\naudit quota: \d+ of \d+ left, this deployment needs 0\n$/);
     expect(result.code).toBe(0);
     const id = result.stdout.split('\n')[0]!;
     expect(id).toMatch(/^d-[a-z0-9]+-[0-9a-f]{8}$/);

@@ -12,6 +12,8 @@ export interface RunOptions {
   stdin?: string;
   /** Pretend stdout is a terminal (live bars) rather than a pipe (plain lines). */
   tty?: boolean;
+  /** Pretend stdin is a terminal a person types into (deploy may then ask a question, answered by `stdin`). */
+  stdinTty?: boolean;
   /** How long --watch waits for an unreachable API (default: the CLI's five minutes). */
   reconnectForMs?: number;
 }
@@ -35,9 +37,12 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   const io: CliIo = {
     stdout,
     stderr,
-    stdin: (async function* () {
-      if (options.stdin !== undefined) yield options.stdin;
-    })(),
+    stdin: Object.assign(
+      (async function* () {
+        if (options.stdin !== undefined) yield options.stdin;
+      })(),
+      { isTTY: options.stdinTty ?? false },
+    ),
     env: options.env ?? {},
     pollIntervalMs: 100,
     ...(options.reconnectForMs === undefined ? {} : { reconnectForMs: options.reconnectForMs }),
