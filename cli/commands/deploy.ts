@@ -121,6 +121,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
   const deploy = deploymentOptions(
     program
       .command('deploy')
+      .summary('commit a template to the fleet (then audit and release), after a preflight of the release gates; prints the deployment id')
       .description(
         'commit a template to the fleet (then submit for audit and release); prints the deployment id. ' +
           'Runs the preflight first: when a tenant is blocked by a release gate or the audit quota is short, asks before deploying to the ready ones (--yes: do not ask)',
