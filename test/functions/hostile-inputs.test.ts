@@ -7,8 +7,10 @@
  * Bad signatures, ciphertext, XML, DOCTYPE and oversized bodies on the two push routes are in
  * hostile-pushes.test.ts and not repeated here.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Route } from '../../infra/routes';
+import { MAX_PUSH_TYPE_LENGTH } from '../../shared/pushes/push-log';
 import { services } from '../../shared/services';
 import { sealPush } from '../../shared/wechat/envelope';
 import { buildXml } from '../../shared/wechat/xml';
@@ -52,7 +54,11 @@ const UNKNOWN_APPID = 'wx0000000000000000';
 const UNKNOWN_DEPLOYMENT = 'd-zzzzzzzz-00000000';
 /** Well-formed but absent from the library: a slipped-through DELETE could not remove a real template. */
 const UNKNOWN_TEMPLATE = '9999999999';
-const PAGED_ROUTES = ['GET /api/tenants', 'GET /api/deployments', 'GET /api/deployments/{id}'];
+/** In the library (the beforeAll deploys it): a route that writes to a template addresses this one, so a slip would show. */
+const REAL_TEMPLATE = '1';
+/** The type of the pushes beforeAll sends, so its list has a second page. */
+const PAGED_TYPE = 'event:user_enter_tempsession';
+const PAGED_ROUTES = ['GET /api/tenants', 'GET /api/deployments', 'GET /api/deployments/{id}', 'GET /api/pushes'];
 
 beforeAll(async () => {
   t = await startTestStack();
@@ -72,10 +78,14 @@ beforeAll(async () => {
     const view = (await (await t.operator(`/api/deployments/${deploymentId}`)).json()) as { status: string; counts: Record<string, number> };
     return view.status === 'completed' && view.counts.committed === 1;
   });
+  // Two pushes of one type for the tenant, so the push log's filtered lists have a second page.
+  for (const from of ['o-paged-1', 'o-paged-2']) {
+    await t.push(`/wechat/callback/${tenant}`, { ToUserName: userName, FromUserName: from, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'user_enter_tempsession' }, { ToUserName: userName });
+  }
   await settled(t);
 
-  for (const path of ['/api/tenants', '/api/deployments', `/api/deployments/${deploymentId}`]) {
-    const page = (await (await t.operator(`${path}?limit=1`)).json()) as { nextToken?: string };
+  for (const path of ['/api/tenants', '/api/deployments', `/api/deployments/${deploymentId}`, '/api/pushes', `/api/pushes?appid=${tenant}`, `/api/pushes?type=${PAGED_TYPE}`]) {
+    const page = (await (await t.operator(`${path}${path.includes('?') ? '&' : '?'}limit=1`)).json()) as { nextToken?: string };
     if (page.nextToken) issuedTokens.set(path, page.nextToken);
   }
 }, 30_000);
@@ -90,6 +100,14 @@ const PARAM_ROUTES = ROUTES.filter((route) => pathParams(route.path).length > 0 
 
 /** Path parameters addressing real things (the action is the one that reads a body). */
 const realParams = (): Record<string, string> => ({ appid: tenant, id: deploymentId, templateId: UNKNOWN_TEMPLATE, action: 'release' });
+/**
+ * The real target of a request that must be refused: `realParams`, but a real template wherever
+ * that cannot delete it (a refused write to its release profile must leave it as it was).
+ */
+const targetParams = (route: Route): Record<string, string> => ({
+  ...realParams(),
+  ...(route.method === 'DELETE' ? {} : { templateId: REAL_TEMPLATE }),
+});
 /** Path parameters that are well-formed but address nothing: a harmless probe. */
 const unknownParams = (): Record<string, string> => ({ appid: UNKNOWN_APPID, id: UNKNOWN_DEPLOYMENT, templateId: UNKNOWN_TEMPLATE, action: 'release' });
 
@@ -100,7 +118,11 @@ const VALID_BODIES: Record<string, () => unknown> = {
   'POST /api/templates': () => ({ draftId: 1 }),
   'POST /api/tenants/sync': () => ({}),
   'POST /api/deployments': () => ({ templateId: 1, userVersion: '9.9.9', userDesc: 'must never be created', tenants: [tenant], submitAudit: false }),
+  'POST /api/deployments/preflight': () => ({ templateId: 1, userVersion: '9.9.9', userDesc: 'preflight only', tenants: [tenant], submitAudit: true }),
   'POST /api/deployments/{id}/{action}': () => ({ grayPercentage: 10 }),
+  // Takes no options, like the sync: a body, if any, is an empty object.
+  'POST /api/tenants/{appid}/readiness': () => ({}),
+  'PUT /api/templates/{templateId}/profile': () => validProfile(),
 };
 const REQUIRED_QUERY: Record<string, string> = { 'GET /api/tenants/{appid}/ext-json': 'templateId=1' };
 
@@ -184,7 +206,7 @@ describe('operator routes: authentication', () => {
     describe(routeKey(route), () => {
       it.each(REFUSED_AUTH)('refuses %s with 401 and changes nothing (real target, valid body)', async (_name, variant) => {
         const { headers, query } = variant();
-        await expectRefused(() => send(route, realParams(), { ...(headers ? { headers } : {}), ...(query ? { query } : {}), body: validBody(route) }), 401, 'unauthorized');
+        await expectRefused(() => send(route, targetParams(route), { ...(headers ? { headers } : {}), ...(query ? { query } : {}), body: validBody(route) }), 401, 'unauthorized');
       });
 
       it.each(ACCEPTED_AUTH)('treats %s exactly like the canonical header', async (_name, variant) => {
@@ -200,7 +222,8 @@ describe('operator routes: authentication', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Malformed JSON on every route that reads a body (real targets; `{action}` is release).
+// Malformed JSON on every route that reads a body (real targets; `{action}` is release; the
+// readiness check, like the sync, takes no options and must refuse a body that is not `{}`).
 
 const TWO_MB_JSON = hugeJson(2 * 1024 * 1024);
 const MALFORMED_BODIES: [string, () => string, number, string[]][] = [
@@ -216,7 +239,7 @@ const MALFORMED_BODIES: [string, () => string, number, string[]][] = [
 describe('operator routes: malformed JSON bodies', () => {
   for (const route of BODY_ROUTES) {
     it.each(MALFORMED_BODIES)(`${routeKey(route)} refuses %s`, async (_name, body, status, codes) => {
-      const error = await expectRefused(() => asOperator(route, realParams(), { body: body() }), status);
+      const error = await expectRefused(() => asOperator(route, targetParams(route), { body: body() }), status);
       expect(codes).toContain(error.code);
     });
   }
@@ -229,36 +252,18 @@ type SchemaCase = [name: string, body: () => unknown, status: number, code: stri
 const bad = (name: string, body: () => unknown, code = 'validation_failed', status = 400): SchemaCase => [name, body, status, code];
 
 const deployBody = (changes: Record<string, unknown> = {}) => ({ templateId: 1, userVersion: '1.0.0', userDesc: 'hostile', tenants: [tenant], submitAudit: false, ...changes });
+/** WeChat's setprivacysetting body, as a template's release profile carries it. */
+const privacyGuide = () => ({
+  owner_setting: { contact_email: 'privacy@example.com', notice_method: '弹窗提示' },
+  setting_list: [{ privacy_key: 'UserInfo', privacy_text: '用于展示会员信息' }],
+});
+const validProfile = () => ({ privacy: privacyGuide(), privacyApis: ['wx.getLocation'], auditItems: [{ tag: '工具' }], domains: { requestdomain: ['https://api.example.com'] } });
 const withoutKey = (body: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(body).filter(([k]) => k !== key));
 const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
 const tabItems = (n: number) => Array.from({ length: n }, (_, i) => ({ pagePath: `pages/p${i}/p${i}`, text: `T${i}` }));
 const distinctAppids = (n: number) => Array.from({ length: n }, (_, i) => `wx${i.toString(16).padStart(16, '0')}`);
 
-const SCHEMA_CASES: Record<string, SchemaCase[]> = {
-  'PUT /api/tenants/{appid}/config': [
-    bad('an unknown key inside networkTimeout', () => ({ networkTimeout: { request: 1000, socket: 5 } }), 'invalid_config'),
-    bad('an unknown key on a tabBar item', () => ({ tabBar: { list: [{ ...tabItems(1)[0], badge: 1 }, tabItems(2)[1]] } }), 'invalid_config'),
-    bad('ext as a string', () => ({ ext: 'str' }), 'invalid_config'),
-    bad('ext as an array', () => ({ ext: [] }), 'invalid_config'),
-    bad('pages as a string', () => ({ pages: 'pages/index/index' }), 'invalid_config'),
-    bad('a timeout as a string', () => ({ networkTimeout: { request: '8000' } }), 'invalid_config'),
-    bad('directCommit as a string', () => ({ directCommit: 'true' }), 'invalid_config'),
-    bad('extEnable false', () => ({ extEnable: false }), 'invalid_config'),
-    bad('a negative timeout', () => ({ networkTimeout: { request: -1 } }), 'invalid_config'),
-    bad('a fractional timeout', () => ({ networkTimeout: { request: 1.5 } }), 'invalid_config'),
-    bad('a negative onReachBottomDistance', () => ({ window: { onReachBottomDistance: -5 } }), 'invalid_config'),
-    bad('six tabBar items', () => ({ tabBar: { list: tabItems(6) } }), 'invalid_config'),
-    bad('101 subpackages', () => ({ subpackages: Array.from({ length: 101 }, (_, i) => ({ root: `sub${i}`, pages: ['pages/a'] })) }), 'invalid_config'),
-    bad('a 300-character page path', () => ({ pages: ['p'.repeat(300)] }), 'invalid_config'),
-    bad('a 65-character plugin name', () => ({ plugins: { ['k'.repeat(65)]: { version: '1.0.0', provider: 'wx0123456789abcdef' } } }), 'invalid_config'),
-    bad('a 257-character subpackage root', () => ({ subpackages: [{ root: 'r'.repeat(257), pages: ['pages/a'] }] }), 'invalid_config'),
-    bad('a path-traversal page', () => ({ pages: ['../../etc/passwd'] }), 'invalid_config'),
-    bad('an absolute page path', () => ({ pages: ['/pages/index/index'] }), 'invalid_config'),
-    bad('markup in a colour', () => ({ window: { navigationBarBackgroundColor: '#fff"><script>' } }), 'invalid_config'),
-    bad('ext nested 20 levels deep', () => ({ ext: nested(20) }), 'invalid_config'),
-    bad('a 33 KiB title', () => ({ window: { navigationBarTitleText: 'x'.repeat(33 * 1024) } }), 'config_too_large', 413),
-  ],
-  'POST /api/deployments': [
+const DEPLOY_CASES: SchemaCase[] = [
     bad('an unknown field', () => deployBody({ force: true })),
     bad('a __proto__ key', () => JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(deployBody()).slice(1)}`)),
     bad('templateId as letters', () => deployBody({ templateId: 'abc' })),
@@ -285,7 +290,64 @@ const SCHEMA_CASES: Record<string, SchemaCase[]> = {
     bad('a javascript: webview domain', () => deployBody({ webviewDomains: ['javascript:alert(1)'] })),
     bad('ext setting extAppid', () => deployBody({ ext: { extAppid: stranger } }), 'invalid_config'),
     bad('ext as a string', () => deployBody({ ext: 'str' }), 'invalid_config'),
+    bad('a tenant that is no tenant', () => deployBody({ tenants: [tenant, UNKNOWN_APPID] }), 'unknown_tenants'),
     bad('a template the library does not have', () => deployBody({ templateId: 99_999 }), 'template_not_found', 404),
+];
+
+const SCHEMA_CASES: Record<string, SchemaCase[]> = {
+  'PUT /api/tenants/{appid}/config': [
+    bad('an unknown key inside networkTimeout', () => ({ networkTimeout: { request: 1000, socket: 5 } }), 'invalid_config'),
+    bad('an unknown key on a tabBar item', () => ({ tabBar: { list: [{ ...tabItems(1)[0], badge: 1 }, tabItems(2)[1]] } }), 'invalid_config'),
+    bad('ext as a string', () => ({ ext: 'str' }), 'invalid_config'),
+    bad('ext as an array', () => ({ ext: [] }), 'invalid_config'),
+    bad('pages as a string', () => ({ pages: 'pages/index/index' }), 'invalid_config'),
+    bad('a timeout as a string', () => ({ networkTimeout: { request: '8000' } }), 'invalid_config'),
+    bad('directCommit as a string', () => ({ directCommit: 'true' }), 'invalid_config'),
+    bad('extEnable false', () => ({ extEnable: false }), 'invalid_config'),
+    bad('a negative timeout', () => ({ networkTimeout: { request: -1 } }), 'invalid_config'),
+    bad('a fractional timeout', () => ({ networkTimeout: { request: 1.5 } }), 'invalid_config'),
+    bad('a negative onReachBottomDistance', () => ({ window: { onReachBottomDistance: -5 } }), 'invalid_config'),
+    bad('six tabBar items', () => ({ tabBar: { list: tabItems(6) } }), 'invalid_config'),
+    bad('101 subpackages', () => ({ subpackages: Array.from({ length: 101 }, (_, i) => ({ root: `sub${i}`, pages: ['pages/a'] })) }), 'invalid_config'),
+    bad('a 300-character page path', () => ({ pages: ['p'.repeat(300)] }), 'invalid_config'),
+    bad('a 65-character plugin name', () => ({ plugins: { ['k'.repeat(65)]: { version: '1.0.0', provider: 'wx0123456789abcdef' } } }), 'invalid_config'),
+    bad('a 257-character subpackage root', () => ({ subpackages: [{ root: 'r'.repeat(257), pages: ['pages/a'] }] }), 'invalid_config'),
+    bad('a path-traversal page', () => ({ pages: ['../../etc/passwd'] }), 'invalid_config'),
+    bad('an absolute page path', () => ({ pages: ['/pages/index/index'] }), 'invalid_config'),
+    bad('markup in a colour', () => ({ window: { navigationBarBackgroundColor: '#fff"><script>' } }), 'invalid_config'),
+    bad('ext nested 20 levels deep', () => ({ ext: nested(20) }), 'invalid_config'),
+    bad('a 33 KiB title', () => ({ window: { navigationBarTitleText: 'x'.repeat(33 * 1024) } }), 'config_too_large', 413),
+  ],
+  // The preflight checks the deployment's own body, so it refuses exactly what the deployment would.
+  'POST /api/deployments': DEPLOY_CASES,
+  'POST /api/deployments/preflight': DEPLOY_CASES,
+  // Addressing the real template: a profile that slipped through would be stored and show in the table.
+  'PUT /api/templates/{templateId}/profile': [
+    bad('an unknown field', () => ({ ...validProfile(), force: true })),
+    bad('a __proto__ key', () => JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(validProfile()).slice(1)}`)),
+    bad('privacy as a string', () => ({ privacy: 'yes' })),
+    bad('a privacy guide without any contact', () => ({ privacy: { ...privacyGuide(), owner_setting: { notice_method: '弹窗' } } })),
+    bad('a privacy guide without notice_method', () => ({ privacy: { ...privacyGuide(), owner_setting: { contact_email: 'ops@example.com' } } })),
+    bad('an unknown owner_setting field', () => ({ privacy: { ...privacyGuide(), owner_setting: { ...privacyGuide().owner_setting, admin: true } } })),
+    bad('privacy_ver 3', () => ({ privacy: { ...privacyGuide(), privacy_ver: 3 } })),
+    bad('an empty setting_list', () => ({ privacy: { ...privacyGuide(), setting_list: [] } })),
+    bad('101 privacy settings', () => ({ privacy: { ...privacyGuide(), setting_list: Array.from({ length: 101 }, (_, i) => ({ privacy_key: `Key${i}`, privacy_text: 'x' })) } })),
+    bad('a 501-character privacy_text', () => ({ privacy: { ...privacyGuide(), setting_list: [{ privacy_key: 'UserInfo', privacy_text: 't'.repeat(501) }] } })),
+    bad('a privacy setting with an object value', () => ({ privacy: { ...privacyGuide(), setting_list: [{ privacy_key: 'UserInfo', privacy_text: { a: 1 } }] } })),
+    bad('a privacy API without wx.', () => ({ privacyApis: ['getLocation'] })),
+    bad('markup as a privacy API', () => ({ privacyApis: [XSS_PAYLOADS[0]] })),
+    bad('privacyApis as a string', () => ({ privacyApis: 'wx.getLocation' })),
+    bad('101 privacy APIs', () => ({ privacyApis: Array.from({ length: 101 }, () => 'wx.getLocation') })),
+    bad('an empty auditItems list', () => ({ auditItems: [] })),
+    bad('21 auditItems', () => ({ auditItems: Array.from({ length: 21 }, () => ({ tag: 'x' })) })),
+    bad('an auditItem with an unknown field', () => ({ auditItems: [{ tag: 'x', force: true }] })),
+    bad('an auditItem category without second', () => ({ auditItems: [{ category: { first: '工具' } }] })),
+    bad('a 221-character audit tag', () => ({ auditItems: [{ tag: 't'.repeat(221) }] })),
+    bad('an http:// request domain', () => ({ domains: { requestdomain: ['http://example.com'] } })),
+    bad('a javascript: download domain', () => ({ domains: { downloaddomain: ['javascript:alert(1)'] } })),
+    bad('a domain with a path', () => ({ domains: { requestdomain: ['https://example.com/steal'] } })),
+    bad('an unknown domain list', () => ({ domains: { ftpdomain: ['https://example.com'] } })),
+    bad('a body over 64 KiB', () => ({ ...validProfile(), padding: 'x'.repeat(65 * 1024) }), 'payload_too_large', 413),
   ],
   'POST /api/templates': [
     bad('no draftId', () => ({})),
@@ -327,17 +389,19 @@ const SCHEMA_CASES: Record<string, SchemaCase[]> = {
 describe('operator routes: schema violations', () => {
   for (const [key, cases] of Object.entries(SCHEMA_CASES)) {
     it.each(cases)(`${key} refuses %s`, async (_name, body, status, code) => {
-      await expectRefused(() => asOperator(byKey(key), realParams(), { body: JSON.stringify(body()) }), status, code);
+      await expectRefused(() => asOperator(byKey(key), targetParams(byKey(key)), { body: JSON.stringify(body()) }), status, code);
     });
   }
 
   // templateId must be a JSON number: an array or a boolean must not be coerced into a template id.
-  it.each([
-    ['an array', [99_999]],
-    ['a boolean', false],
-  ])('POST /api/deployments refuses templateId as %s with 400 validation_failed', async (_name, templateId) => {
-    await expectRefused(() => asOperator(byKey('POST /api/deployments'), realParams(), { body: JSON.stringify(deployBody({ templateId })) }), 400, 'validation_failed');
-  });
+  for (const key of ['POST /api/deployments', 'POST /api/deployments/preflight']) {
+    it.each([
+      ['an array', [99_999]],
+      ['a boolean', false],
+    ])(`${key} refuses templateId as %s with 400 validation_failed`, async (_name, templateId) => {
+      await expectRefused(() => asOperator(byKey(key), realParams(), { body: JSON.stringify(deployBody({ templateId })) }), 400, 'validation_failed');
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -354,6 +418,13 @@ const UNKNOWN_PARAM: Record<string, { value: string; status: number; code: strin
   id: { value: UNKNOWN_DEPLOYMENT, status: 404, code: 'deployment_not_found' },
   templateId: { value: UNKNOWN_TEMPLATE, status: 404, code: 'template_not_found' },
   action: { value: 'delete', status: 404, code: 'unknown_action' },
+};
+/**
+ * Where a route answers a well-formed parameter that addresses nothing otherwise: the profile of a
+ * template not in the library is read like any template's that has none (nothing is written).
+ */
+const UNKNOWN_PARAM_CODE: Record<string, string> = {
+  'GET /api/templates/{templateId}/profile {templateId}': 'profile_not_found',
 };
 
 const fullWidth = (value: string) => value.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
@@ -395,10 +466,11 @@ describe('path parameters', () => {
         // A template id has no letters to upper-case.
         const segments = HOSTILE_SEGMENTS.filter(([label]) => !(name === 'templateId' && label === 'upper-cased'));
         it.each(segments)(`refuses %s`, async (_label, make) => {
-          const segment = make(realParams()[name]!);
-          expect(segment).not.toBe(realParams()[name]);
+          const real = targetParams(route);
+          const segment = make(real[name]!);
+          expect(segment).not.toBe(real[name]);
           const [status, code] = INVALID_PARAM[name]!;
-          await expectRefused(() => sendToParamRoute(route, { ...realParams(), [name]: segment }), status, code);
+          await expectRefused(() => sendToParamRoute(route, { ...real, [name]: segment }), status, code);
         });
 
         it('lets the gateway refuse malformed percent-encoding (404, nothing changes)', async () => {
@@ -408,18 +480,16 @@ describe('path parameters', () => {
         });
 
         if (route.caller === 'wechat') {
-          it('acknowledges a well-formed appid that is no tenant, remembering only the push', async () => {
-            const { response, before, after } = await around(t, () => sendToParamRoute(route, { [name]: UNKNOWN_APPID }));
-            expect(response.status).toBe(200);
-            expect(await response.text()).toBe('success');
-            const later = await after();
-            expect(removedItems(before, later)).toEqual([]);
-            expect(changedItems(before, later)).toEqual([expect.objectContaining({ pk: expect.stringMatching(new RegExp(`^PUSH#event:${UNKNOWN_APPID}:`)), sk: 'SEEN' })]);
+          it('acknowledges a well-formed appid that is no tenant, remembering only the push (its dedupe mark and its log entry)', async () => {
+            await expectSuccessLogged(() => sendToParamRoute(route, { [name]: UNKNOWN_APPID }), { source: 'message', type: 'event:user_enter_tempsession', appid: UNKNOWN_APPID }, [
+              expect.objectContaining({ pk: expect.stringMatching(new RegExp(`^PUSH#event:${UNKNOWN_APPID}:`)), sk: 'SEEN' }),
+            ]);
           });
         } else {
-          it(`answers ${UNKNOWN_PARAM[name]!.code} for a well-formed ${name} that addresses nothing`, async () => {
-            const { value, status, code } = UNKNOWN_PARAM[name]!;
-            await expectRefused(() => sendToParamRoute(route, { ...realParams(), [name]: value }), status, code);
+          const unknownCode = UNKNOWN_PARAM_CODE[`${routeKey(route)} {${name}}`] ?? UNKNOWN_PARAM[name]!.code;
+          it(`answers ${unknownCode} for a well-formed ${name} that addresses nothing`, async () => {
+            const { value, status } = UNKNOWN_PARAM[name]!;
+            await expectRefused(() => sendToParamRoute(route, { ...realParams(), [name]: value }), status, unknownCode);
           });
         }
       });
@@ -438,7 +508,12 @@ const tokenFor = (path: string) => {
 const decoded = (issued: string) => JSON.parse(Buffer.from(issued, 'base64url').toString('utf8')) as Record<string, unknown>;
 const pathOf = (key: string) => fillPath(byKey(key).path, realParams());
 /** A token the other list issued: a key of the wrong partition. */
-const foreignToken = (key: string) => (key === 'GET /api/tenants' ? tokenFor('/api/deployments') : key === 'GET /api/deployments' ? tokenFor('/api/tenants') : pageToken({ ...decoded(tokenFor(pathOf(key))), pk: `DEPLOY#${UNKNOWN_DEPLOYMENT}` }));
+const foreignToken = (key: string) =>
+  key === 'GET /api/tenants' || key === 'GET /api/pushes'
+    ? tokenFor('/api/deployments')
+    : key === 'GET /api/deployments'
+      ? tokenFor('/api/tenants')
+      : pageToken({ ...decoded(tokenFor(pathOf(key))), pk: `DEPLOY#${UNKNOWN_DEPLOYMENT}` });
 
 type QueryCase = [name: string, query: (key: string) => string, code: string];
 const QUERY_CASES: QueryCase[] = [
@@ -482,9 +557,45 @@ describe('query strings on paged list routes', () => {
     ['status=gone', 'validation_failed'],
     ['status=active&status=revoked', 'validation_failed'],
     [`status=${encodeURIComponent(XSS_PAYLOADS[0]!)}`, 'validation_failed'],
+    ['ready=yes', 'validation_failed'],
+    ['ready=1', 'validation_failed'],
+    ['ready=TRUE', 'validation_failed'],
+    ['ready=', 'validation_failed'],
+    ['ready=true&ready=false', 'validation_failed'],
+    [`ready=${encodeURIComponent(XSS_PAYLOADS[0]!)}`, 'validation_failed'],
   ])('GET /api/tenants refuses %s', async (query, code) => {
     const error = await expectRefused(() => asOperator(byKey('GET /api/tenants'), {}, { query }), 400, code);
     expect(error.message).not.toContain('<script');
+  });
+
+  it.each([
+    ['an upper-case appid', () => `appid=${tenant.toUpperCase()}`],
+    ['an empty appid', () => 'appid='],
+    ['a repeated appid', () => `appid=${tenant}&appid=${tenant}`],
+    ['markup as appid', () => `appid=${encodeURIComponent(XSS_PAYLOADS[0]!)}`],
+    ['an appid with a sort key appended', () => `appid=${encodeURIComponent(`${tenant}#PLATFORM`)}`],
+    ['an empty type', () => 'type='],
+    ['markup as type', () => `type=${encodeURIComponent(XSS_PAYLOADS[0]!)}`],
+    ['a type with a space', () => 'type=component%20verify%20ticket'],
+    ['a type naming another partition', () => `type=${encodeURIComponent(`authorized#APPID#${tenant}`)}`],
+    ['a type longer than any recorded', () => `type=${'x'.repeat(MAX_PUSH_TYPE_LENGTH + 1)}`],
+    ['a repeated type', () => 'type=authorized&type=unauthorized'],
+  ])('GET /api/pushes refuses %s (400 validation_failed)', async (_name, query) => {
+    const error = await expectRefused(() => asOperator(byKey('GET /api/pushes'), {}, { query: query() }), 400, 'validation_failed');
+    expect(error.message).not.toContain('<script');
+  });
+
+  // A token names its partition: one list's token must not page another (a key of the wrong
+  // partition, or of the wrong index, would reach DynamoDB).
+  it.each([
+    ['the fleet-wide list’s token on one appid’s', () => `appid=${tenant}&nextToken=${tokenFor('/api/pushes')}`],
+    ['one appid’s token on another appid’s', () => `appid=${stranger}&nextToken=${tokenFor(`/api/pushes?appid=${tenant}`)}`],
+    ['one appid’s token on the fleet-wide list', () => `nextToken=${tokenFor(`/api/pushes?appid=${tenant}`)}`],
+    ['one appid’s token on a type’s', () => `type=${PAGED_TYPE}&nextToken=${tokenFor(`/api/pushes?appid=${tenant}`)}`],
+    ['one type’s token on another type’s', () => `type=authorized&nextToken=${tokenFor(`/api/pushes?type=${PAGED_TYPE}`)}`],
+    ['a type’s token on an appid’s', () => `appid=${tenant}&nextToken=${tokenFor(`/api/pushes?type=${PAGED_TYPE}`)}`],
+  ])('GET /api/pushes refuses %s (400 invalid_next_token)', async (_name, query) => {
+    await expectRefused(() => asOperator(byKey('GET /api/pushes'), {}, { query: query() }), 400, 'invalid_next_token');
   });
 
   it.each(['GET /api/templates', 'GET /api/templates/drafts'])('%s is not paged: paging parameters are ignored, nothing changes', async (key) => {
@@ -501,13 +612,77 @@ describe('query strings on paged list routes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The WeChat push routes: what hostile-pushes.test.ts does not cover.
+// The WeChat push routes: what hostile-pushes.test.ts does not cover. Every authentic push but the
+// verify ticket (a secret, every ten minutes) is recorded in the push log on its first delivery:
+// two items, the fleet-wide entry (pk PUSHLOG) and its appid's (pk PUSHLOG#APPID#…), secrets
+// redacted; a retry or replay records nothing. A refused push records nothing at all.
 
 const now = () => Math.floor(Date.now() / 1000);
-const componentPush = (fields: Record<string, string | number>) => t.push('/wechat/ticket', { AppId: componentAppid, CreateTime: now(), ...fields });
+const componentSealed = (fields: Record<string, string | number>) =>
+  sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: buildXml({ AppId: componentAppid, CreateTime: now(), ...fields }) });
+const componentPush = (fields: Record<string, string | number>) => replay(t, '/wechat/ticket', componentSealed(fields));
 const withoutParam = (query: Record<string, string>, name: string) => Object.fromEntries(Object.entries(query).filter(([key]) => key !== name));
 const queryAuthCalls = async () => (await t.calls({ path: '/cgi-bin/component/api_query_auth' })).length;
 
+const isPushLog = (item: Item) => String(item.pk).startsWith('PUSHLOG');
+type LoggedPush = { source: 'component' | 'message'; type: string; appid?: string };
+/** A push as GET /api/pushes shows it. */
+type PushView = { source: string; type: string; appid?: string; createdAtMs: number; receivedAtMs: number; fields: Record<string, unknown> };
+
+/** Every push GET /api/pushes lists (every page), optionally filtered. */
+async function listedPushes(filter: Record<string, string> = {}): Promise<PushView[]> {
+  const pushes: PushView[] = [];
+  let nextToken: string | undefined;
+  do {
+    const query = new URLSearchParams({ ...filter, limit: '500', ...(nextToken ? { nextToken } : {}) });
+    const response = await t.operator(`/api/pushes?${query}`);
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { pushes: PushView[]; nextToken?: string };
+    pushes.push(...page.pushes);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return pushes;
+}
+
+/**
+ * Asserts that `added` (the push-log items a delivery added) is one push recorded once: its
+ * fleet-wide entry and its appid's, with the same sort key and record, and that GET /api/pushes
+ * lists it exactly once. Hands back the push as listed.
+ */
+async function expectLoggedOnce(added: Item[], push: LoggedPush): Promise<PushView> {
+  expect(added).toHaveLength(2);
+  const listed = added.find((item) => item.pk === 'PUSHLOG');
+  const indexed = added.find((item) => item.pk === `PUSHLOG#APPID#${push.appid ?? 'PLATFORM'}`);
+  expect(listed).toEqual({
+    pk: 'PUSHLOG',
+    sk: expect.stringMatching(/^\d{15}#[0-9a-f]{32}$/),
+    source: push.source,
+    type: push.type,
+    ...(push.appid ? { appid: push.appid } : {}),
+    createdAtMs: expect.any(Number),
+    receivedAtMs: expect.any(Number),
+    fields: expect.any(Object),
+    expiresAt: expect.any(Number),
+  });
+  expect(indexed).toEqual({ ...listed, pk: `PUSHLOG#APPID#${push.appid ?? 'PLATFORM'}`, gsi1pk: `PUSHLOG#TYPE#${push.type}`, gsi1sk: listed!.sk });
+  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...view } = listed!;
+  expect((await listedPushes()).filter((p) => isDeepStrictEqual(p, view))).toHaveLength(1);
+  return view as PushView;
+}
+
+/** Sends a first delivery: 200 `success`, the push logged once, `others` the only other changes (in table order). */
+async function expectSuccessLogged(request: () => Promise<Response>, push: LoggedPush, others: unknown[] = []): Promise<PushView> {
+  const { response, before, after } = await around(t, request);
+  expect(response.status).toBe(200);
+  expect(await response.text()).toBe('success');
+  const later = await after();
+  expect(removedItems(before, later)).toEqual([]);
+  const changed = changedItems(before, later);
+  expect(changed.filter((item) => !isPushLog(item))).toEqual(others);
+  return expectLoggedOnce(changed.filter(isPushLog), push);
+}
+
+/** A retry or replay: 200 `success` and not a single item changed (the log included). */
 async function expectSuccessUnchanged(request: () => Promise<Response>): Promise<void> {
   const { response, before, after } = await around(t, request);
   expect(response.status).toBe(200);
@@ -516,6 +691,8 @@ async function expectSuccessUnchanged(request: () => Promise<Response>): Promise
 }
 
 describe('POST /wechat/ticket', () => {
+  // Refused, WeChat would retry the push for hours and the event be lost: an InfoType mpfleet
+  // does not act on is acknowledged and only recorded, under exactly the InfoType sent.
   it.each([
     ['upper-cased', 'COMPONENT_VERIFY_TICKET'],
     ['with a leading space', ' component_verify_ticket'],
@@ -523,13 +700,21 @@ describe('POST /wechat/ticket', () => {
     ['__proto__', '__proto__'],
     ['constructor', 'constructor'],
     ['markup', XSS_PAYLOADS[0]!],
-  ])('refuses an InfoType %s as unknown_info_type', async (_name, infoType) => {
-    await expectRefused(() => componentPush({ InfoType: infoType, ComponentVerifyTicket: 'ticket@@@hostile' }), 400, 'unknown_info_type');
+  ])('acknowledges an InfoType %s as one it does not act on: logged once (its ticket redacted, not stored), nothing else changes; a replay adds nothing', async (_name, infoType) => {
+    const sealed = componentSealed({ InfoType: infoType, ComponentVerifyTicket: 'ticket@@@hostile' });
+    const logged = await expectSuccessLogged(() => replay(t, '/wechat/ticket', sealed), { source: 'component', type: infoType });
+    expect(logged.fields).toEqual({ AppId: componentAppid, CreateTime: expect.any(String), InfoType: infoType, ComponentVerifyTicket: '[redacted]' });
+    expect((await services().tickets.latest())!.ticket).not.toBe('ticket@@@hostile');
+    await expectSuccessUnchanged(() => replay(t, '/wechat/ticket', sealed));
   });
 
-  it('refuses a 10 000-character InfoType without echoing it whole', async () => {
-    const error = await expectRefused(() => componentPush({ InfoType: 'x'.repeat(10_000) }), 400, 'unknown_info_type');
-    expect(error.message.length).toBeLessThan(200);
+  it('acknowledges a 10 000-character InfoType: logged once with its type cut to the longest kept and its field as sent', async () => {
+    const infoType = 'x'.repeat(10_000);
+    const logged = await expectSuccessLogged(() => componentPush({ InfoType: infoType }), { source: 'component', type: infoType.slice(0, MAX_PUSH_TYPE_LENGTH) });
+    expect(logged.type).toHaveLength(MAX_PUSH_TYPE_LENGTH);
+    expect(logged.fields.InfoType).toBe(infoType);
+    // The cut type is the longest a filter accepts, so the push can be found by it.
+    expect((await listedPushes({ type: logged.type })).filter((p) => isDeepStrictEqual(p, logged))).toHaveLength(1);
   });
 
   it.each([
@@ -541,9 +726,10 @@ describe('POST /wechat/ticket', () => {
     await expectRefused(() => postSealed(t, '/wechat/ticket', t.crypto, { AppId: componentAppid }, inner), 400, 'xml_missing_field');
   });
 
-  it('takes the first of two InfoType elements (an unknown one) and refuses it', async () => {
+  it('takes the first of two InfoType elements (an unknown one): logged under it, the ticket after it not stored', async () => {
     const inner = `<xml><AppId><![CDATA[${componentAppid}]]></AppId><CreateTime>${now()}</CreateTime><InfoType>surprise</InfoType><InfoType>component_verify_ticket</InfoType><ComponentVerifyTicket>t</ComponentVerifyTicket></xml>`;
-    await expectRefused(() => postSealed(t, '/wechat/ticket', t.crypto, { AppId: componentAppid }, inner), 400, 'unknown_info_type');
+    const logged = await expectSuccessLogged(() => postSealed(t, '/wechat/ticket', t.crypto, { AppId: componentAppid }, inner), { source: 'component', type: 'surprise' });
+    expect(logged.fields).toMatchObject({ InfoType: 'surprise', ComponentVerifyTicket: '[redacted]' });
   });
 
   it.each(['tomorrow', '-1', '0', '1.5', '99999999999999999999', '   '])('refuses a ticket push with CreateTime %j', async (createTime) => {
@@ -570,7 +756,7 @@ describe('POST /wechat/ticket', () => {
     expect(await after()).toEqual(before);
   });
 
-  it('answers a replayed ticket push success and stores the ticket once', async () => {
+  it('answers a replayed ticket push success and stores the ticket once (the verify ticket is not logged)', async () => {
     const latest = (await services().tickets.latest())!;
     const sealed = sealPush(t.crypto, {
       outer: { AppId: componentAppid },
@@ -583,26 +769,26 @@ describe('POST /wechat/ticket', () => {
     await expectSuccessUnchanged(() => replay(t, '/wechat/ticket', sealed));
   });
 
-  it('answers a replayed authorized push (code already exchanged) success, without asking WeChat again', async () => {
+  it('answers a replayed authorized push (code already exchanged) success, without asking WeChat again: logged once, its codes redacted; a replay adds nothing', async () => {
     const calls = await queryAuthCalls();
-    await expectSuccessUnchanged(() =>
-      componentPush({ InfoType: 'authorized', AuthorizerAppid: tenant, AuthorizationCode: usedAuthCode, AuthorizationCodeExpiredTime: now() + 600, PreAuthCode: 'preauthcode@@@replayed' }),
-    );
+    const sealed = componentSealed({ InfoType: 'authorized', AuthorizerAppid: tenant, AuthorizationCode: usedAuthCode, AuthorizationCodeExpiredTime: now() + 600, PreAuthCode: 'preauthcode@@@replayed' });
+    const logged = await expectSuccessLogged(() => replay(t, '/wechat/ticket', sealed), { source: 'component', type: 'authorized', appid: tenant });
+    expect(logged.fields).toMatchObject({ AuthorizerAppid: tenant, AuthorizationCode: '[redacted]', PreAuthCode: '[redacted]' });
+    expect(JSON.stringify(logged)).not.toContain(usedAuthCode);
+    await expectSuccessUnchanged(() => replay(t, '/wechat/ticket', sealed));
     expect(await queryAuthCalls()).toBe(calls);
   });
 
-  it('stores no tenant for a forged AuthorizationCode (WeChat: 61009), only the refused claim; a replay changes nothing', async () => {
+  it('stores no tenant for a forged AuthorizationCode (WeChat: 61009), only the refused claim and the logged push; a replay changes nothing', async () => {
     const forged = `queryauthcode@@@forged-${Date.now()}`;
-    const fields = { AppId: componentAppid, CreateTime: now(), InfoType: 'authorized', AuthorizerAppid: stranger, AuthorizationCode: forged, AuthorizationCodeExpiredTime: now() + 600, PreAuthCode: 'preauthcode@@@forged' };
-    const sealed = sealPush(t.crypto, { outer: { AppId: componentAppid }, innerXml: buildXml(fields) });
-    const before = await t.snapshot();
-    const response = await replay(t, '/wechat/ticket', sealed);
-    expect(response.status).toBe(200);
-    expect(await response.text()).toBe('success'); // acknowledged, so WeChat does not retry a refusal
-    const after = await t.snapshot();
-    expect(removedItems(before, after)).toEqual([]);
-    expect(changedItems(before, after)).toEqual([{ pk: `AUTHCODE#${forged}`, sk: 'CLAIM', state: 'failed', reason: expect.stringMatching(/^61009: /), claimedAtMs: expect.any(Number), expiresAt: expect.any(Number) }]);
-    expect(after.some((item) => String(item.pk) === `TENANT#${stranger}`)).toBe(false);
+    const sealed = componentSealed({ InfoType: 'authorized', AuthorizerAppid: stranger, AuthorizationCode: forged, AuthorizationCodeExpiredTime: now() + 600, PreAuthCode: 'preauthcode@@@forged' });
+    // Acknowledged, so WeChat does not retry a refusal.
+    const logged = await expectSuccessLogged(() => replay(t, '/wechat/ticket', sealed), { source: 'component', type: 'authorized', appid: stranger }, [
+      { pk: `AUTHCODE#${forged}`, sk: 'CLAIM', state: 'failed', reason: expect.stringMatching(/^61009: /), claimedAtMs: expect.any(Number), expiresAt: expect.any(Number) },
+    ]);
+    expect(logged.fields).toMatchObject({ AuthorizationCode: '[redacted]', PreAuthCode: '[redacted]' });
+    expect(JSON.stringify(logged)).not.toContain(forged);
+    expect((await t.snapshot()).some((item) => String(item.pk) === `TENANT#${stranger}`)).toBe(false);
     expect((await t.calls({ path: '/cgi-bin/component/api_query_auth' })).at(-1)).toMatchObject({ errcode: 61009 });
 
     const calls = await queryAuthCalls();
@@ -610,8 +796,10 @@ describe('POST /wechat/ticket', () => {
     expect(await queryAuthCalls()).toBe(calls);
   });
 
-  it('acknowledges an unauthorized push for an appid that is no tenant and stores nothing', async () => {
-    await expectSuccessUnchanged(() => componentPush({ InfoType: 'unauthorized', AuthorizerAppid: UNKNOWN_APPID }));
+  it('acknowledges an unauthorized push for an appid that is no tenant, storing nothing but the logged push; a replay adds nothing', async () => {
+    const sealed = componentSealed({ InfoType: 'unauthorized', AuthorizerAppid: UNKNOWN_APPID });
+    await expectSuccessLogged(() => replay(t, '/wechat/ticket', sealed), { source: 'component', type: 'unauthorized', appid: UNKNOWN_APPID });
+    await expectSuccessUnchanged(() => replay(t, '/wechat/ticket', sealed));
   });
 });
 
@@ -629,28 +817,28 @@ describe('POST /wechat/callback/{appid}', () => {
     expect(await after()).toEqual(before);
   });
 
-  it('answers a replayed message success and remembers it once', async () => {
+  it('answers a replayed message success and remembers it once (its dedupe mark and its log entry)', async () => {
     const sealed = message({ MsgType: 'text', Content: 'hello', MsgId: `${Date.now()}001` });
-    const before = await t.snapshot();
-    expect(await (await replay(t, route(), sealed)).text()).toBe('success');
-    const afterFirst = await t.snapshot();
-    expect(changedItems(before, afterFirst)).toEqual([expect.objectContaining({ pk: expect.stringMatching(/^PUSH#msg:/), sk: 'SEEN' })]);
+    const logged = await expectSuccessLogged(() => replay(t, route(), sealed), { source: 'message', type: 'text', appid: tenant }, [
+      expect.objectContaining({ pk: expect.stringMatching(/^PUSH#msg:/), sk: 'SEEN' }),
+    ]);
+    expect(logged.fields).toMatchObject({ MsgType: 'text', Content: 'hello' });
     await expectSuccessUnchanged(() => replay(t, route(), sealed));
   });
 
-  it('answers an audit result for a tenant with nothing under audit success, twice, changing nothing', async () => {
+  it('answers an audit result for a tenant with nothing under audit success, logging it once and changing nothing else; a replay changes nothing', async () => {
     const sealed = message({ MsgType: 'event', Event: 'weapp_audit_success', SuccTime: now() });
-    await expectSuccessUnchanged(() => replay(t, route(), sealed));
+    await expectSuccessLogged(() => replay(t, route(), sealed), { source: 'message', type: 'event:weapp_audit_success', appid: tenant });
     await expectSuccessUnchanged(() => replay(t, route(), sealed));
   });
 
-  it('acknowledges an unknown MsgType, remembering only the push', async () => {
-    const before = await t.snapshot();
-    const response = await replay(t, route(), message({ MsgType: 'hologram', Event: XSS_PAYLOADS[0]! }));
-    expect(await response.text()).toBe('success');
-    const after = await t.snapshot();
-    expect(changedItems(before, after)).toEqual([expect.objectContaining({ pk: expect.stringMatching(/^PUSH#event:/), sk: 'SEEN' })]);
-    expect(removedItems(before, after)).toEqual([]);
+  it('acknowledges an unknown MsgType, remembering only the push (its dedupe mark and its log entry); a replay adds nothing', async () => {
+    const sealed = message({ MsgType: 'hologram', Event: XSS_PAYLOADS[0]! });
+    const logged = await expectSuccessLogged(() => replay(t, route(), sealed), { source: 'message', type: 'hologram', appid: tenant }, [
+      expect.objectContaining({ pk: expect.stringMatching(/^PUSH#event:/), sk: 'SEEN' }),
+    ]);
+    expect(logged.fields).toMatchObject({ MsgType: 'hologram', Event: XSS_PAYLOADS[0] });
+    await expectSuccessUnchanged(() => replay(t, route(), sealed));
   });
 });
 
