@@ -423,20 +423,162 @@ const authorizerScenarios: Record<AuthorizerMethod, Scenario> = {
     const token = s.tenant.accessToken;
     const owner_setting = { contact_email: 'privacy@tenant.example', notice_method: '弹窗提示' };
     const setting_list = [{ privacy_key: 'UserInfo', privacy_text: '用于展示头像昵称' }];
+    // The 'ready' fleet's preset guide (three keys) is replaced whole, not merged.
+    expect((await s.authorizer.getPrivacySetting(token, 2)).setting_list).toHaveLength(3);
+    const setAt = Math.floor(s.clock.now() / 1000);
     await s.authorizer.setPrivacySetting(token, { privacy_ver: 2, owner_setting, setting_list });
     const dev = await s.authorizer.getPrivacySetting(token, 2);
-    expect(dev).toMatchObject({ owner_setting, setting_list: [expect.objectContaining(setting_list[0])] });
-    expect(dev.update_time).toBe(Math.floor(s.clock.now() / 1000));
-    // The production version is kept apart.
-    expect(await s.authorizer.getPrivacySetting(token, 1)).toMatchObject({ owner_setting: {}, setting_list: [] });
+    expect(dev).toEqual(expect.objectContaining({ owner_setting, setting_list: [{ ...setting_list[0], privacy_label: expect.stringMatching(/\S/) }] }));
+    // Stamped when set (the set and this read may straddle a second).
+    expect(dev.update_time).toBeGreaterThanOrEqual(setAt);
+    expect(dev.update_time).toBeLessThanOrEqual(Math.floor(s.clock.now() / 1000));
+    // The production version is kept apart: still unset.
+    const online = await s.authorizer.getPrivacySetting(token, 1);
+    expect(online).toMatchObject({ setting_list: [], update_time: 0 });
+    expect(online.owner_setting).toEqual({});
   },
 
   async getPrivacySetting(s) {
-    const before = await s.authorizer.getPrivacySetting(s.tenant.accessToken);
-    expect(before).toMatchObject({ code_exist: 0, privacy_list: expect.any(Array), setting_list: [] });
+    const token = s.tenant.accessToken;
+    // The 'ready' fleet comes with a privacy guide (version 2, the default one read); no code yet, so no key is needed.
+    const before = await s.authorizer.getPrivacySetting(token);
+    expect(before).toMatchObject({
+      code_exist: 0,
+      privacy_list: [],
+      owner_setting: { notice_method: '弹窗提示', contact_email: 'privacy@example.com' },
+      update_time: expect.any(Number),
+    });
+    expect(before.setting_list).toEqual([
+      { privacy_key: 'UserInfo', privacy_text: '登录与展示个人资料', privacy_label: expect.stringMatching(/\S/) },
+      { privacy_key: 'Location', privacy_text: '查找附近的门店', privacy_label: expect.stringMatching(/\S/) },
+      { privacy_key: 'Album', privacy_text: '上传商品图片', privacy_label: expect.stringMatching(/\S/) },
+    ]);
     expect(before.privacy_desc?.privacy_desc_list.length).toBeGreaterThan(0);
+    // The online version (1) has none.
+    const online = await s.authorizer.getPrivacySetting(token, 1);
+    expect(online).toMatchObject({ setting_list: [], update_time: 0 });
+    expect(online.owner_setting).toEqual({});
+    // The 'ready' fleet's template calls no privacy API: committed code, still no key needed.
     await commitVersion(s, '1.0.0');
-    expect((await s.authorizer.getPrivacySetting(s.tenant.accessToken)).code_exist).toBe(1);
+    expect(await s.authorizer.getPrivacySetting(token)).toMatchObject({ code_exist: 1, privacy_list: [] });
+    // Code that calls wx.getLocation and wx.chooseImage needs the Location and Album keys.
+    await s.admin('POST', '/__admin/code-privacy', { templateId: 1, privacyApis: ['wx.getLocation', 'wx.chooseImage'], requiredPrivateInfos: ['getLocation'] });
+    await commitVersion(s, '1.0.1');
+    expect((await s.authorizer.getPrivacySetting(token)).privacy_list).toEqual(['Location', 'Album']);
+  },
+
+  async getIcpEntranceInfo(s) {
+    const token = s.tenant.accessToken;
+    const appid = s.tenant.appid;
+    // The 'ready' fleet is filed (6).
+    const filed = await s.authorizer.getIcpEntranceInfo(token);
+    expect(filed).toMatchObject({ errcode: 0, errmsg: 'ok' });
+    expect(filed.info).toEqual({ status: 6, is_canceling: false, available: 1 });
+    // Each change made through /__admin/icp is what WeChat answers next.
+    await s.admin('POST', '/__admin/icp', { appid, status: 4 });
+    expect((await s.authorizer.getIcpEntranceInfo(token)).info).toEqual({ status: 4, is_canceling: false, available: 1 });
+    // A rejection carries its audit_data, and only a rejection does.
+    const auditData = [{ key_name: '主体负责人', error: '证件照片不清晰', suggest: '请重新上传清晰的证件照片' }];
+    await s.admin('POST', '/__admin/icp', { appid, status: 5, auditData });
+    expect((await s.authorizer.getIcpEntranceInfo(token)).info).toEqual({ status: 5, is_canceling: false, available: 1, audit_data: auditData });
+    await s.admin('POST', '/__admin/icp', { appid, status: 1024 });
+    expect((await s.authorizer.getIcpEntranceInfo(token)).info).toEqual({ status: 1024, is_canceling: false, available: 1 });
+    // Only this mini-program changed.
+    const other = await authorizeTenant(s, 1);
+    expect((await s.authorizer.getIcpEntranceInfo(other.accessToken)).info.status).toBe(6);
+  },
+
+  async getAccountBasicInfo(s) {
+    const token = s.tenant.accessToken;
+    const appid = s.tenant.appid;
+    // The same values api_get_authorizer_info answers.
+    const { authorizer_info: profile } = await s.component.getAuthorizerInfo(s.componentToken, appid);
+    const info = await s.authorizer.getAccountBasicInfo(token);
+    expect(info).toMatchObject({
+      errcode: 0,
+      errmsg: 'ok',
+      appid,
+      account_type: 2,
+      principal_type: 1,
+      principal_name: profile.principal_name,
+      realname_status: 1,
+      nickname: profile.nick_name,
+      // The 'ready' fleet is verified, with complete basic info.
+      wx_verify_info: { qualification_verify: true, naming_verify: true, annual_review: true, annual_review_begin_time: expect.any(Number), annual_review_end_time: expect.any(Number) },
+      signature_info: { signature: expect.stringMatching(/\S/), modify_used_count: 0, modify_quota: 5 },
+      head_image_info: { head_image_url: profile.head_img, modify_used_count: 0, modify_quota: 5 },
+      nickname_info: { nickname: profile.nick_name, modify_used_count: 0, modify_quota: 2 },
+    });
+    expect(info.head_image_info?.head_image_url).toMatch(/^https?:\/\//);
+    expect(info.wx_verify_info!.annual_review_end_time!).toBeGreaterThan(Math.floor(s.clock.now() / 1000));
+
+    // A cleared introduction and a new name show at once; '' is "not set".
+    await s.admin('POST', '/__admin/basic-info', { appid, signature: '', nickname: '改名后的小程序' });
+    expect(await s.authorizer.getAccountBasicInfo(token)).toMatchObject({
+      nickname: '改名后的小程序',
+      nickname_info: { nickname: '改名后的小程序' },
+      signature_info: { signature: '' },
+    });
+    // An expired verification reads all false.
+    await s.admin('POST', '/__admin/expire-verification', { appid });
+    expect((await s.authorizer.getAccountBasicInfo(token)).wx_verify_info).toMatchObject({ qualification_verify: false, naming_verify: false, annual_review: false });
+  },
+
+  async getCodePrivacyInfo(s) {
+    const token = s.tenant.accessToken;
+    const appid = s.tenant.appid;
+    // Nothing committed yet: the emulator's choice, 85086.
+    await expectWeChatError(s.authorizer.getCodePrivacyInfo(token), { code: 85086, errorClass: 'permanent' });
+    // The 'ready' fleet's template calls no privacy API, and the scan ends at once (privacyScanMs 0).
+    await commitVersion(s, '1.0.0');
+    expect(await s.authorizer.getCodePrivacyInfo(token)).toEqual({ errcode: 0, errmsg: 'ok', without_auth_list: [], without_conf_list: [] });
+
+    // Code calling wx.getLocation (declared), wx.chooseAddress (not declared) and wx.chooseImage
+    // (not a location API: neither list), on a mini-program whose wx.getLocation grant was revoked.
+    await s.admin('POST', '/__admin/code-privacy', { templateId: 1, privacyApis: ['wx.getLocation', 'wx.chooseAddress', 'wx.chooseImage'], requiredPrivateInfos: ['getLocation'] });
+    await s.admin('POST', '/__admin/privacy-interface', { appid, api: 'wx.getLocation', granted: false });
+    await commitVersion(s, '1.0.1');
+    expect(await s.authorizer.getCodePrivacyInfo(token)).toMatchObject({ without_auth_list: ['wx.getLocation'], without_conf_list: ['wx.chooseAddress'] });
+    // The grants are read at call time; the declarations are the commit's (its ext_json may add some).
+    await s.admin('POST', '/__admin/privacy-interface', { appid, api: 'getLocation', granted: true });
+    expect(await s.authorizer.getCodePrivacyInfo(token)).toMatchObject({ without_auth_list: [], without_conf_list: ['wx.chooseAddress'] });
+    await commitVersion(s, '1.0.2', { requiredPrivateInfos: ['chooseAddress'] });
+    expect(await s.authorizer.getCodePrivacyInfo(token)).toMatchObject({ without_auth_list: [], without_conf_list: [] });
+
+    // While the scan runs (privacyScanMs after each commit) WeChat answers 61039; then the lists.
+    const scanning = await startSession({ emulator: { privacyScanMs: 60_000 } });
+    try {
+      await commitVersion(scanning, '1.0.0');
+      await expectWeChatError(scanning.authorizer.getCodePrivacyInfo(scanning.tenant.accessToken), { code: 61039, errorClass: 'permanent' });
+      scanning.clock.advance(30_000);
+      await expectWeChatError(scanning.authorizer.getCodePrivacyInfo(scanning.tenant.accessToken), { code: 61039, errorClass: 'permanent' });
+      scanning.clock.advance(30_000);
+      expect(await scanning.authorizer.getCodePrivacyInfo(scanning.tenant.accessToken)).toMatchObject({ without_auth_list: [], without_conf_list: [] });
+      // A new commit starts a new scan.
+      await commitVersion(scanning, '1.0.1');
+      await expectWeChatError(scanning.authorizer.getCodePrivacyInfo(scanning.tenant.accessToken), { code: 61039, errorClass: 'permanent' });
+    } finally {
+      await scanning.close();
+    }
+  },
+
+  async getPrivacyInterface(s) {
+    const token = s.tenant.accessToken;
+    const appid = s.tenant.appid;
+    const LOCATION_APIS = ['wx.getFuzzyLocation', 'wx.getLocation', 'wx.onLocationChange', 'wx.startLocationUpdate', 'wx.startLocationUpdateBackground', 'wx.chooseLocation', 'wx.choosePoi', 'wx.chooseAddress'];
+    const statuses = async () => Object.fromEntries(((await s.authorizer.getPrivacyInterface(token)).interface_list ?? []).map((i) => [i.api_name, i.status]));
+    const { interface_list } = await s.authorizer.getPrivacyInterface(token);
+    // The 8 location-type interfaces, all granted (5) in the 'ready' fleet.
+    expect(interface_list?.map((i) => i.api_name)).toEqual(LOCATION_APIS);
+    for (const item of interface_list ?? []) {
+      expect(item).toMatchObject({ api_ch_name: expect.stringMatching(/\S/), api_desc: expect.stringMatching(/\S/), api_link: expect.stringMatching(/^https:\/\//), status: 5, group_name: '地理位置' });
+    }
+    // A revoked interface reads 1 (to apply for); the others stay granted.
+    await s.admin('POST', '/__admin/privacy-interface', { appid, api: 'wx.getLocation', granted: false });
+    expect(await statuses()).toEqual(Object.fromEntries(LOCATION_APIS.map((api) => [api, api === 'wx.getLocation' ? 1 : 5])));
+    // Granted again (named as app.json does), it reads 5.
+    await s.admin('POST', '/__admin/privacy-interface', { appid, api: 'getLocation', granted: true });
+    expect(await statuses()).toEqual(Object.fromEntries(LOCATION_APIS.map((api) => [api, 5])));
   },
 };
 
