@@ -18,10 +18,14 @@ export interface FunctionSpec {
   schedule?: string;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** Ships the built console (console/dist) with the function, at CONSOLE_ASSETS_DIR. */
+  servesConsole?: boolean;
 }
 
 const FUNCTION_SPECS = {
   health: { secrets: [], callsWeChat: false },
+  /** Serves the operator console's page and its hashed files (bundled with the function, see AppFunction). */
+  console: { secrets: [], callsWeChat: false, servesConsole: true },
   'wechat-ticket': {
     secrets: ['componentSecret', 'messageToken', 'encodingAesKey'],
     callsWeChat: true,

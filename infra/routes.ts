@@ -21,6 +21,11 @@ const operator = (method: HttpMethod, path: string, fn: FunctionName): Route => 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', function: 'health', caller: 'public' },
 
+  // The operator console's page and files (the page asks for the operator token; the API checks it).
+  { method: 'GET', path: '/', function: 'console', caller: 'public' },
+  { method: 'GET', path: '/console', function: 'console', caller: 'public' },
+  { method: 'GET', path: '/console/{path+}', function: 'console', caller: 'public' },
+
   { method: 'POST', path: '/wechat/ticket', function: 'wechat-ticket', caller: 'wechat' },
   { method: 'POST', path: '/wechat/callback/{appid}', function: 'wechat-callback', caller: 'wechat' },
 
@@ -29,6 +34,7 @@ export const ROUTES: readonly Route[] = [
 
   operator('POST', '/api/auth-links', 'api-auth-links'),
   operator('GET', '/api/tenants', 'api-tenants'),
+  operator('GET', '/api/tenants/summary', 'api-tenants'),
   operator('POST', '/api/tenants/sync', 'api-tenants'),
   operator('GET', '/api/tenants/{appid}', 'api-tenants'),
   operator('GET', '/api/tenants/{appid}/config', 'api-tenants'),
@@ -36,6 +42,7 @@ export const ROUTES: readonly Route[] = [
   operator('GET', '/api/tenants/{appid}/ext-json', 'api-tenants'),
   operator('GET', '/api/tenants/{appid}/qrcode', 'api-tenants'),
   operator('POST', '/api/tenants/{appid}/readiness', 'api-tenants'),
+  operator('GET', '/api/tenants/{appid}/deployments', 'api-tenants'),
   operator('GET', '/api/templates', 'api-templates'),
   operator('GET', '/api/templates/drafts', 'api-templates'),
   operator('POST', '/api/templates', 'api-templates'),

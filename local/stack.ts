@@ -130,6 +130,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Only where it is kept, for the 401's hint; never the token itself.
       ...(token ? { OPERATOR_TOKEN_FILE: token.file } : {}),
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The console's built files (npm start and npm test build them; on AWS they ship with the function).
+      CONSOLE_ASSETS_DIR: env.CONSOLE_ASSETS_DIR ?? path.resolve(import.meta.dirname, '..', 'console', 'dist'),
       // The emulator's code privacy scan takes seconds (privacyScanMs), not WeChat's minute.
       DEPLOY_PRIVACY_SCAN_WAIT_SECONDS: process.env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS ?? env.DEPLOY_PRIVACY_SCAN_WAIT_SECONDS ?? '3',
       // Metrics are EMF lines for CloudWatch; locally they are noise unless asked for.

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { syncAuthorizers } from '../../shared/authorization/sync-authorizers';
-import type { TenantPage, TenantSyncResult } from '../../shared/contract/operator-api';
+import type { TenantDeployments, TenantPage, TenantSummary, TenantSyncResult } from '../../shared/contract/operator-api';
+import { tenantDeployments } from '../../shared/deployments/tenant-deployments';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
@@ -21,14 +22,16 @@ const ListQuery = z.object({
   nextToken: z.string().max(2048).optional(),
   status: z.enum(['active', 'revoked', 'needs_reauth']).optional(),
   ready: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+  q: z.string().trim().min(1).max(64).optional(),
+  version: z.string().min(1).max(64).optional(),
 });
 // A string first: z.coerce would read `?templateId=` as template 0.
 const ExtJsonQuery = z.object({
   templateId: z.string({ error: 'is required' }).regex(/^\d{1,10}$/, { error: 'must be a template id (a whole number)' }).transform(Number),
 });
 const QrcodeQuery = z.object({ path: z.string().max(1024).optional() });
-/** The sync takes no options: a body, if any, is an empty object. */
-const SyncRequest = z.object({}).strict();
+/** The sync and the readiness check take no options: a body, if any, is an empty object. */
+const EmptyBody = z.object({}).strict();
 
 function appidParam(event: APIGatewayProxyEventV2): string {
   const appid = event.pathParameters?.appid;
@@ -43,14 +46,20 @@ export const handler = httpHandler(
       const page = await services().tenants.list(query);
       return json(200, { tenants: page.tenants.map(tenantView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) } satisfies TenantPage);
     },
+    'GET /api/tenants/summary': async () => json(200, (await services().tenants.summary()) satisfies TenantSummary),
     // Recovers every authorization WeChat still has and mpfleet lost (also run hourly by the schedule).
     'POST /api/tenants/sync': async (event) => {
-      parseOr400(SyncRequest, event.body ? bodyJson(event) : {});
+      parseOr400(EmptyBody, event.body ? bodyJson(event) : {});
       return json(200, (await syncAuthorizers(services())) satisfies TenantSyncResult);
     },
     'GET /api/tenants/{appid}': async (event) => json(200, tenantView(await existingTenant(services(), appidParam(event)))),
     // Reads the release gates from WeChat now (read calls only) and answers the tenant with them.
-    'POST /api/tenants/{appid}/readiness': async (event) => json(200, tenantView(await checkTenantReadiness(services(), appidParam(event)))),
+    'POST /api/tenants/{appid}/readiness': async (event) => {
+      const appid = appidParam(event);
+      parseOr400(EmptyBody, event.body ? bodyJson(event) : {});
+      return json(200, tenantView(await checkTenantReadiness(services(), appid)));
+    },
+    'GET /api/tenants/{appid}/deployments': async (event) => json(200, (await tenantDeployments(services(), appidParam(event))) satisfies TenantDeployments),
     'GET /api/tenants/{appid}/config': async (event) => json(200, await getTenantConfig(services(), appidParam(event))),
     'PUT /api/tenants/{appid}/config': async (event) => {
       const appid = appidParam(event);

@@ -47,6 +47,7 @@ export class AppFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'mpfleet',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(props.spec.servesConsole ? { CONSOLE_ASSETS_DIR: '/var/task/console' } : {}),
         ...props.environment,
       },
       bundling: {
@@ -62,6 +63,16 @@ export class AppFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         // Some CommonJS dependencies call require(); give the ESM bundle one.
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        // The console's built files ship inside the function that serves them (built first: npm run console).
+        ...(props.spec.servesConsole
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) => [`node "${path.join(PROJECT_ROOT, 'console', 'build.mjs')}"`, `cp -R "${path.join(PROJECT_ROOT, 'console', 'dist')}" "${path.join(output, 'console')}"`],
+              },
+            }
+          : {}),
       },
     });
   }

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { ROUTES } from '../../infra/routes';
 import { fromApiGatewayResult, toApiGatewayEvent, type OutgoingResponse } from './apigw-event';
 import { FunctionTimeoutError, type FunctionInvoker } from './functions';
-import { emulatorDashboardUrl, indexPage } from './index-page';
 import { createRouter } from './routing';
 
 /** API Gateway's own request payload limit. */
@@ -54,16 +53,7 @@ export async function startHttpServer(options: {
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
     const method = req.method ?? 'GET';
-    // Local conveniences only (no such routes on AWS): an index for the API URL opened in a
-    // browser, and no 404 for the icon every browser asks for.
-    if ((method === 'GET' || method === 'HEAD') && path === '/') {
-      const dashboardUrl = emulatorDashboardUrl();
-      return {
-        statusCode: 200,
-        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-        body: Buffer.from(indexPage(dashboardUrl ? { dashboardUrl } : {})),
-      };
-    }
+    // A local convenience (API Gateway has its own answer): no 404 for the icon every browser asks for.
     if ((method === 'GET' || method === 'HEAD') && path === '/favicon.ico') {
       return { statusCode: 204, headers: { 'cache-control': 'max-age=86400' }, body: Buffer.alloc(0) };
     }

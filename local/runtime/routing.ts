@@ -10,11 +10,13 @@ interface CompiledRoute {
   route: Route;
   pattern: RegExp;
   names: string[];
+  greedy: boolean;
 }
 
 /**
- * Matches requests the way API Gateway HTTP APIs do: `{name}` matches one path segment, and a
- * literal segment beats a parameter (so `/api/templates/drafts` wins over `/api/templates/{id}`).
+ * Matches requests the way API Gateway HTTP APIs do: `{name}` matches one path segment, `{name+}`
+ * (last only) the rest of the path, and a literal segment beats a parameter (so
+ * `/api/templates/drafts` wins over `/api/templates/{id}`), a parameter beats a greedy one.
  */
 export function createRouter(routes: readonly Route[]) {
   const compiled: CompiledRoute[] = routes
@@ -23,16 +25,16 @@ export function createRouter(routes: readonly Route[]) {
       const source = route.path
         .split('/')
         .map((segment) => {
-          const param = /^\{(\w+)\}$/.exec(segment);
+          const param = /^\{(\w+)(\+?)\}$/.exec(segment);
           if (!param) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
           names.push(param[1]!);
-          return '([^/]+)';
+          return param[2] ? '(.+)' : '([^/]+)';
         })
         .join('/');
-      return { route, pattern: new RegExp(`^${source}$`), names };
+      return { route, pattern: new RegExp(`^${source}$`), names, greedy: route.path.includes('+}') };
     })
-    // More literal segments first, so specific routes shadow parameterised ones.
-    .sort((a, b) => a.names.length - b.names.length);
+    // More literal segments first, so specific routes shadow parameterised ones, and greedy ones come last.
+    .sort((a, b) => Number(a.greedy) - Number(b.greedy) || a.names.length - b.names.length);
 
   return function match(method: string, path: string): RouteMatch | undefined {
     for (const { route, pattern, names } of compiled) {

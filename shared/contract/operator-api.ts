@@ -66,6 +66,22 @@ export interface ReleaseProfileView {
   updatedAt: string;
 }
 
+/** GET /api/tenants/summary: the fleet at a glance (the console's counts per online version). */
+export interface TenantSummary {
+  total: number;
+  byStatus: Partial<Record<TenantStatus, number>>;
+  /** Tenants per online version, most first; `null`: nothing released by mpfleet yet. */
+  byVersion: { version: string | null; count: number }[];
+  ready: number;
+  blocked: number;
+  unchecked: number;
+}
+
+/** GET /api/tenants/{appid}/deployments: the recent deployments that include the tenant, newest first, with its target in each. */
+export interface TenantDeployments {
+  deployments: { id: string; status: DeploymentStatus; userVersion: string; createdAt: string; target: TargetView }[];
+}
+
 /** POST /api/tenants/sync: authorizers WeChat listed, and those whose lost authorization was recovered. */
 export interface TenantSyncResult {
   checked: number;

@@ -4,6 +4,7 @@ import { definedFields, numberField, objectField, required, stringField } from '
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { recordMetric } from '../metrics/record';
+import type { TenantSummary } from '../contract/operator-api';
 import type { Readiness } from '../readiness/readiness';
 import type { TenantConfig } from '../tenant-config/schema';
 import { TENANT_STATUSES, type Tenant, type TenantProfile, type TenantStatus } from './tenant';
@@ -31,10 +32,23 @@ export class TenantStore {
   }
 
   /** `ready`: only tenants whose last readiness check found them ready (true) or blocked (false); unchecked ones match neither. */
-  async list(options: { limit?: number; nextToken?: string; status?: TenantStatus; ready?: boolean } = {}): Promise<TenantPage> {
+  /**
+   * `q`: an appid prefix or part of the nickname; `version`: the online version (`-`: none yet).
+   * Filters apply within each page, so a filtered page may hold fewer than `limit` (follow nextToken).
+   */
+  async list(options: { limit?: number; nextToken?: string; status?: TenantStatus; ready?: boolean; q?: string; version?: string } = {}): Promise<TenantPage> {
     const filters: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':list': LIST_PARTITION };
+    if (options.q) {
+      filters.push('(begins_with(appid, :q) OR contains(nickName, :q))');
+      values[':q'] = options.q;
+    }
+    if (options.version === '-') filters.push('attribute_not_exists(releasedVersion)');
+    else if (options.version) {
+      filters.push('releasedVersion = :version');
+      values[':version'] = options.version;
+    }
     if (options.status) {
       filters.push('#status = :status');
       names['#status'] = 'status';
@@ -60,6 +74,22 @@ export class TenantStore {
       tenants: (Items ?? []).map(fromItem),
       ...(LastEvaluatedKey ? { nextToken: encodePageToken(LastEvaluatedKey) } : {}),
     };
+  }
+
+  /** Counts over the whole fleet: per status, per online version, and by readiness. */
+  async summary(): Promise<TenantSummary> {
+    const summary: TenantSummary = { total: 0, byStatus: {}, byVersion: [], ready: 0, blocked: 0, unchecked: 0 };
+    const versions = new Map<string | null, number>();
+    for await (const tenant of this.all()) {
+      summary.total += 1;
+      summary.byStatus[tenant.status] = (summary.byStatus[tenant.status] ?? 0) + 1;
+      versions.set(tenant.releasedVersion ?? null, (versions.get(tenant.releasedVersion ?? null) ?? 0) + 1);
+      if (!tenant.readiness) summary.unchecked += 1;
+      else if (tenant.readiness.ready) summary.ready += 1;
+      else summary.blocked += 1;
+    }
+    summary.byVersion = [...versions].map(([version, count]) => ({ version, count })).sort((a, b) => b.count - a.count || String(a.version).localeCompare(String(b.version)));
+    return summary;
   }
 
   /** Every tenant with the given status, page by page. */

@@ -164,7 +164,7 @@ describe('the route table is covered', () => {
 
   it('has hand-written cases for every WeChat, merchant and public route', () => {
     const handWritten = ROUTES.filter((route) => route.caller !== 'operator').map(routeKey).sort();
-    expect(handWritten).toEqual(['GET /auth/callback', 'GET /authorize', 'GET /health', 'POST /wechat/callback/{appid}', 'POST /wechat/ticket']);
+    expect(handWritten).toEqual(['GET /', 'GET /auth/callback', 'GET /authorize', 'GET /console', 'GET /console/{path+}', 'GET /health', 'POST /wechat/callback/{appid}', 'POST /wechat/ticket']);
   });
 });
 
@@ -934,6 +934,52 @@ describe('GET /health', () => {
 
   it.each(['POST', 'PUT', 'DELETE'])('has no %s route: the gateway answers 404', async (method) => {
     await expectGatewayRefusal(await t.api('/health', { method }), 404);
+  });
+});
+
+describe('GET /, /console and /console/{path+}', () => {
+  it('leads / and /console to the console page', async () => {
+    for (const path of ['/', '/console']) {
+      const response = await t.api(path, { redirect: 'manual' });
+      expect(response.status, path).toBe(302);
+      expect(response.headers.get('location')).toBe('/console/fleet');
+    }
+  });
+
+  it('serves every app route the same page under a strict Content-Security-Policy, echoing nothing of the path or query', async () => {
+    const { response, before, after } = await around(t, () => t.api(`/console/tenants/${encodeURIComponent(XSS_PAYLOADS[0]!)}?q=${encodeURIComponent(XSS_PAYLOADS[0]!)}`));
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const page = await response.text();
+    expect(page).not.toContain(XSS_PAYLOADS[0]!);
+    expect(page).not.toMatch(/<script>(?!<)/); // no inline script: only the hashed module file
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await after()).toEqual(before);
+  });
+
+  it.each(['/console/assets/../../package.json', '/console/assets/%2e%2e/%2e%2e/package.json', '/console/assets/nope-ABC123.js', '/console/assets/main.js.map', '/console/assets/x%00.js'])(
+    'answers 404 for %s: only the build\'s hashed files are served',
+    async (path) => {
+      const response = await t.api(path);
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain('"name"');
+    },
+  );
+
+  it('serves the hashed assets for a year', async () => {
+    const page = await (await t.api('/console/fleet')).text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(page)![1]!;
+    const response = await t.api(script);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toContain('immutable');
+    expect(response.headers.get('content-type')).toContain('javascript');
+  });
+
+  it.each(['POST', 'PUT', 'DELETE'])('has no %s route: the gateway answers 404', async (method) => {
+    await expectGatewayRefusal(await t.api('/console/fleet', { method }), 404);
   });
 });
 
