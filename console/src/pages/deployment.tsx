@@ -359,7 +359,7 @@ function TargetTr({ target }: { target: TargetRow }) {
       <td class="dep-error">
         {target.error && (
           <>
-            <code>{String(target.error.code)}</code> {target.error.message}
+            <code>{String(target.error.code)}</code> {target.error.message === target.reason ? '' : target.error.message}
           </>
         )}
       </td>

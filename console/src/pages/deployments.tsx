@@ -113,7 +113,7 @@ type Translate = (key: keyof (typeof messages)['en'], values?: Record<string, st
 function Row({ d, t }: { d: DeploymentSummary; t: Translate }) {
   return (
     <tr data-testid={`deployment-${d.id}`} data-status={d.status}>
-      <td class="mono">
+      <td class="mono dep-id">
         <a href={`/console/deployments/${d.id}`}>{d.id}</a>
       </td>
       <td>
@@ -121,7 +121,7 @@ function Row({ d, t }: { d: DeploymentSummary; t: Translate }) {
         {d.pendingAction && !d.pendingAction.expired && <div class="muted">{d.pendingAction.action}…</div>}
       </td>
       <td>
-        <span class="mono">{d.userVersion}</span>
+        <span class="mono dep-version">{d.userVersion}</span>
         <div class="muted">
           {t('template', { id: d.templateId })}
           {d.release === 'manual' ? ` · ${t('manual')}` : ''}
