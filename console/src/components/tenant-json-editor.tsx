@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { defineMessages, useT } from '../i18n';
+import { defineMessages, useLang, useT } from '../i18n';
 
 const messages = defineMessages({
   zh: {
@@ -55,6 +55,7 @@ export function JsonEditor(props: {
   onSaved?: (stored: unknown) => void;
 }) {
   const t = useT(messages);
+  const lang = useLang();
   const [text, setText] = useState(props.initial);
   const [savedText, setSavedText] = useState(props.initial);
   const [busy, setBusy] = useState(false);
@@ -87,7 +88,7 @@ export function JsonEditor(props: {
       const shown = pretty(stored ?? value);
       setText(shown);
       setSavedText(shown);
-      setSavedAt(new Date().toLocaleTimeString());
+      setSavedAt(new Date().toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }));
       props.onSaved?.(stored);
     } catch (error) {
       setProblem({ kind: 'api', error: error instanceof ApiError ? error : new ApiError(0, 'error', String(error)) });

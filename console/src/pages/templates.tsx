@@ -166,14 +166,14 @@ function LibraryTable({ templates, t, onChange }: { templates: Template[]; t: T;
   );
 }
 
-type Outcome = { kind: 'added'; text: string } | { kind: 'pending'; text: string };
+type Outcome = { kind: 'added'; templateId: number } | { kind: 'pending'; message: string };
 
 function Drafts({ t, onAdded }: { t: T; onAdded: () => void }) {
   const lang = useLang();
   const [drafts] = useLoad(() => getJson<DraftList>('/api/templates/drafts'), []);
   const [types, setTypes] = useState<Record<number, TemplateType>>({});
   const [busy, setBusy] = useState<number>();
-  const [outcome, setOutcome] = useState<Record<number, Outcome>>({});
+  const [outcome, setOutcome] = useState<Partial<Record<number, Outcome>>>({});
   const [errors, setErrors] = useState<Partial<Record<number, ApiError>>>({});
   const add = async (draftId: number) => {
     setBusy(draftId);
@@ -182,10 +182,10 @@ function Drafts({ t, onAdded }: { t: T; onAdded: () => void }) {
       const templateType = types[draftId] ?? 0;
       const result = await sendJson<AddTemplateResult>('POST', '/api/templates', { draftId, templateType });
       if ('templateId' in result) {
-        setOutcome({ ...outcome, [draftId]: { kind: 'added', text: t('added', { draft: draftId, id: result.templateId }) } });
+        setOutcome({ ...outcome, [draftId]: { kind: 'added', templateId: result.templateId } });
         onAdded();
       } else {
-        setOutcome({ ...outcome, [draftId]: { kind: 'pending', text: t('pending', { draft: draftId, message: result.message }) } });
+        setOutcome({ ...outcome, [draftId]: { kind: 'pending', message: result.message } });
       }
     } catch (e) {
       setErrors({ ...errors, [draftId]: e instanceof ApiError ? e : new ApiError(0, 'error', String(e)) });
@@ -241,11 +241,7 @@ function Drafts({ t, onAdded }: { t: T; onAdded: () => void }) {
                           {busy === draft.draftId ? t('adding') : t('add')}
                         </button>
                       </div>
-                      {outcome[draft.draftId] && (
-                        <div class={outcome[draft.draftId]!.kind === 'added' ? 'ok-box' : 'info-box'} role="status" data-testid={`add-draft-result-${draft.draftId}`}>
-                          {outcome[draft.draftId]!.text}
-                        </div>
-                      )}
+                      <AddOutcome draftId={draft.draftId} outcome={outcome[draft.draftId]} t={t} />
                       <ErrorBox error={errors[draft.draftId]} />
                     </td>
                   </tr>
@@ -256,6 +252,15 @@ function Drafts({ t, onAdded }: { t: T; onAdded: () => void }) {
         }
       </Show>
     </>
+  );
+}
+
+function AddOutcome({ draftId, outcome, t }: { draftId: number; outcome: Outcome | undefined; t: T }) {
+  if (!outcome) return null;
+  return (
+    <div class={outcome.kind === 'added' ? 'ok-box' : 'info-box'} role="status" data-testid={`add-draft-result-${draftId}`}>
+      {outcome.kind === 'added' ? t('added', { draft: draftId, id: outcome.templateId }) : t('pending', { draft: draftId, message: outcome.message })}
+    </div>
   );
 }
 
