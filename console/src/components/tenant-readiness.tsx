@@ -152,10 +152,9 @@ export function ReadinessCard({ tenant, onChecked, justChecked }: { tenant: Tena
         {readiness ? readiness.ready ? <Badge value="ready" label={t('ready')} /> : <Badge value="blocked" label={t('blocked', { n: readiness.blockers.length })} /> : <span class="muted">{t('notChecked')}</span>}
         {readiness && <span class="muted" data-testid="readiness-checked-at">{t('checkedAt', { time: formatTime(readiness.checkedAtMs, lang) })}</span>}
         <span class="spacer" />
-        <ActionButton
-          label={t('checkAgain')}
-          run={async () => onChecked(await sendJson<TenantView>('POST', `/api/tenants/${tenant.appid}/readiness`))}
-        />
+        <span data-testid="readiness-check">
+          <ActionButton label={t('checkAgain')} run={async () => onChecked(await sendJson<TenantView>('POST', `/api/tenants/${tenant.appid}/readiness`, {}))} />
+        </span>
       </div>
       {justChecked && (
         <div class="ok-box" role="status">
@@ -174,6 +173,9 @@ function Checklist({ readiness, t }: { readiness: Readiness; t: (key: Key, value
   const otherUnanswered = (readiness.unavailable ?? []).filter((u) => !known.has(u.check));
   const otherBlockers = readiness.blockers.filter((b) => gateOf(b.code) === undefined);
   const { icp, privacy, basicInfo, categories, quota } = readiness;
+  // An unanswered check's facts are placeholders (e.g. no categories): say "unknown" instead.
+  const unread = (check: string) => (readiness.unavailable ?? []).some((u) => u.check === check);
+  const unknown = <span class="muted">{t('unknown')}</span>;
 
   const item = (gate: Gate, title: string, facts: ComponentChildren) => {
     const blockers = blockersOf(gate);
@@ -226,14 +228,14 @@ function Checklist({ readiness, t }: { readiness: Readiness; t: (key: Key, value
         'privacy',
         t('privacy'),
         <>
-          {privacy.configured ? t('privacyOn') : t('privacyOff')}
+          {unread('privacy') ? unknown : privacy.configured ? t('privacyOn') : t('privacyOff')}
           {privacy.keys.length > 0 && (
             <div>
               <span class="muted">{t('keys')}:</span> {privacy.keys.map((k) => <code class="tag">{k}</code>)}
             </div>
           )}
           <div>
-            <span class="muted">{t('granted')}:</span> {privacy.grantedApis.length ? privacy.grantedApis.map((api) => <code class="tag">{api}</code>) : t('noneGranted')}
+            <span class="muted">{t('granted')}:</span> {unread('privacy_interfaces') ? unknown : privacy.grantedApis.length ? privacy.grantedApis.map((api) => <code class="tag">{api}</code>) : t('noneGranted')}
           </div>
         </>,
       )}
@@ -241,14 +243,16 @@ function Checklist({ readiness, t }: { readiness: Readiness; t: (key: Key, value
         'basicInfo',
         t('basicInfo'),
         <>
-          {basicInfo.complete ? t('complete') : t('missing', { fields: basicInfo.missing.map((m) => t(m)).join(', ') })}
+          {unread('basic_info') ? unknown : basicInfo.complete ? t('complete') : t('missing', { fields: basicInfo.missing.map((m) => t(m)).join(', ') })}
           {basicInfo.signature && <div class="muted">{basicInfo.signature}</div>}
         </>,
       )}
       {item(
         'categories',
         t('categories'),
-        categories.length === 0 ? (
+        unread('categories') ? (
+          unknown
+        ) : categories.length === 0 ? (
           t('noCategories')
         ) : (
           <ul class="gate-list">

@@ -124,9 +124,17 @@ function TenantScreen({ appid }: { appid: string }) {
 }
 
 function Header({ tenant }: { tenant: TenantView }) {
+  // WeChat's avatar URLs may not load (offline, or refused): the name's first letter stands in.
+  const [broken, setBroken] = useState(false);
   return (
     <div class="tenant-head">
-      {tenant.headImg && <img class="avatar" src={tenant.headImg} alt="" width={56} height={56} referrerpolicy="no-referrer" />}
+      {tenant.headImg && !broken ? (
+        <img class="avatar" data-testid="avatar" src={tenant.headImg} alt="" width={56} height={56} referrerpolicy="no-referrer" onError={() => setBroken(true)} />
+      ) : (
+        <span class="avatar avatar-letter" aria-hidden="true">
+          {(tenant.nickName ?? tenant.appid).slice(0, 1)}
+        </span>
+      )}
       <div>
         <h1>{tenant.nickName ?? tenant.appid}</h1>
         <div>
