@@ -3,15 +3,15 @@
  * legend, a time in the operator's language, and an action button for a deployment (asks first
  * when destructive, shows the API's refusal next to it, carries a test id on the button itself).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { TargetCounts } from '../../../shared/contract/operator-api';
 import { ApiError } from '../api';
 import { ErrorBox } from './common';
 import { defineMessages, useLang, useT, type Lang } from '../i18n';
 
 const messages = defineMessages({
-  zh: { none: '还没有目标', confirm: '确认', cancel: '取消', all: '全部', sent: '已提交' },
-  en: { none: 'No targets yet', confirm: 'Confirm', cancel: 'Cancel', all: 'All', sent: 'Requested' },
+  zh: { none: '还没有目标', confirm: '确认', back: '返回', sent: '已提交' },
+  en: { none: 'No targets yet', confirm: 'Confirm', back: 'Back', sent: 'Requested' },
 });
 
 /** The target states in lifecycle order (the server's TARGET_STATES); a state the console does not know yet goes last. */
@@ -134,6 +134,12 @@ export function DeploymentAction(props: { testid: string; label: string; title?:
   const [asking, setAsking] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [sent, setSent] = useState(false);
+  // The note fades: the live counts tell what the action did.
+  useEffect(() => {
+    if (!sent) return;
+    const timer = setTimeout(() => setSent(false), 5000);
+    return () => clearTimeout(timer);
+  }, [sent]);
   const go = async () => {
     setAsking(false);
     setBusy(true);
@@ -161,8 +167,8 @@ export function DeploymentAction(props: { testid: string; label: string; title?:
           <button type="button" class="danger" data-testid={`${props.testid}-confirm`} onClick={() => void go()}>
             {t('confirm')}
           </button>{' '}
-          <button type="button" onClick={() => setAsking(false)}>
-            {t('cancel')}
+          <button type="button" data-testid={`${props.testid}-back`} onClick={() => setAsking(false)}>
+            {t('back')}
           </button>
         </span>
       )}

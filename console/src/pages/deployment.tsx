@@ -136,7 +136,7 @@ const messages = defineMessages({
     complete: 'Complete gray (fully online)',
     revertGray: 'Revert gray',
     rollback: 'Roll back',
-    cancel: 'Cancel',
+    cancel: 'Cancel deployment',
     withdraw: 'Cancel and withdraw audits',
     grayInvalid: 'The gray percentage must be a whole number from 1 to 100',
     confirmRevertGray: 'Revert the gray release: gray targets go back to approved, every user gets the previous version. Go on?',

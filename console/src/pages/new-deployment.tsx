@@ -45,6 +45,7 @@ const messages = defineMessages({
     preflight: '预检',
     checking: '预检中…',
     deploy: '发布到 {n} 个就绪的小程序',
+    deployPlain: '发布',
     deploying: '正在创建…',
     needPreflight: '先运行预检：发布前需要对当前表单做一次预检。',
     stale: '表单在预检后改动过：请重新预检。',
@@ -65,6 +66,7 @@ const messages = defineMessages({
     code: '阻碍',
     message: '原因',
     fix: '解决办法',
+    moreBlocked: '另有 {n} 个受阻的小程序未列出（在「小程序」页筛选「受阻」可看到全部）。',
   },
   en: {
     title: 'New deployment',
@@ -97,6 +99,7 @@ const messages = defineMessages({
     preflight: 'Preflight',
     checking: 'Checking…',
     deploy: 'Deploy to {n} ready tenants',
+    deployPlain: 'Deploy',
     deploying: 'Creating…',
     needPreflight: 'Run the preflight first: the form as it is now must pass through one before deploying.',
     stale: 'The form changed since the preflight: run it again.',
@@ -117,6 +120,7 @@ const messages = defineMessages({
     code: 'Blocker',
     message: 'Why',
     fix: 'Fix',
+    moreBlocked: '{n} more blocked tenants not listed (the Fleet page filtered on blocked lists them all).',
   },
 });
 
@@ -124,6 +128,8 @@ type Mode = 'all' | 'chosen' | 'ready';
 const TENANT_PAGE = 50;
 /** The most a tenants page may hold: the ready ones are read in pages of this. */
 const READY_PAGE = 500;
+/** The blocked tenants the preflight's table lists (a fleet of thousands may have hundreds). */
+const BLOCKED_LISTED = 200;
 
 /** The API's 400 messages start with the field (`userVersion: …`): which of the form's fields it names. */
 const FIELD_OF_MESSAGE = /^(templateId|userVersion|userDesc|tenants|versionDesc|release|submitAudit|privacyApiNotUse)\b/;
@@ -347,7 +353,7 @@ export function NewDeploymentPage() {
             {busy === 'preflight' ? t('checking') : t('preflight')}
           </button>
           <button type="button" class="primary" data-testid="nd-deploy" disabled={busy !== undefined || !current || readyCount === 0} onClick={() => void run('deploy')}>
-            {busy === 'deploy' ? t('deploying') : t('deploy', { n: readyCount })}
+            {busy === 'deploy' ? t('deploying') : current ? t('deploy', { n: readyCount }) : t('deployPlain')}
           </button>
           {!current && <span class="muted">{checked ? t('stale') : t('needPreflight')}</span>}
         </div>
@@ -482,7 +488,7 @@ function PreflightView({ result, stale }: { result: PreflightResult; stale: bool
               </tr>
             </thead>
             <tbody>
-              {blocked.flatMap((tenant) =>
+              {blocked.slice(0, BLOCKED_LISTED).flatMap((tenant) =>
                 (tenant.blockers.length ? tenant.blockers : [undefined]).map((b, i) => (
                   <tr data-appid={tenant.appid}>
                     <td>
@@ -503,6 +509,7 @@ function PreflightView({ result, stale }: { result: PreflightResult; stale: bool
               )}
             </tbody>
           </table>
+          {blocked.length > BLOCKED_LISTED && <p class="muted">{t('moreBlocked', { n: blocked.length - BLOCKED_LISTED })}</p>}
         </>
       )}
     </div>
