@@ -3,7 +3,7 @@
  * profile both use it. Malformed JSON (or anything but an object) is caught here, before a request;
  * the API's refusal `<path>: <why>` is shown right under the editor with the field highlighted.
  */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { defineMessages, useLang, useT } from '../i18n';
 
@@ -38,6 +38,24 @@ export function fieldOf(message: string): { field?: string; why: string } {
   return /^[\w.[\]$-]+$/.test(field) ? { field, why: message.slice(at + 2) } : { why: message };
 }
 
+/**
+ * Where the field a path names is written in the text: the last named segment's key (a list index
+ * points at its list's key), looked up after the keys of the segments before it; undefined when not found.
+ */
+export function fieldPosition(text: string, field: string): { start: number; end: number } | undefined {
+  const names = field.split('.').filter((segment) => segment !== '' && !/^\d+$/.test(segment));
+  let from = 0;
+  let found: { start: number; end: number } | undefined;
+  for (const name of names) {
+    const key = JSON.stringify(name);
+    const at = text.indexOf(key, from);
+    if (at === -1) break;
+    found = { start: at, end: at + key.length };
+    from = found.end;
+  }
+  return found;
+}
+
 export function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
@@ -61,6 +79,7 @@ export function JsonEditor(props: {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem>();
   const [savedAt, setSavedAt] = useState<string>();
+  const area = useRef<HTMLTextAreaElement>(null);
 
   const parse = (): Record<string, unknown> | undefined => {
     let value: unknown;
@@ -91,7 +110,15 @@ export function JsonEditor(props: {
       setSavedAt(new Date().toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }));
       props.onSaved?.(stored);
     } catch (error) {
-      setProblem({ kind: 'api', error: error instanceof ApiError ? error : new ApiError(0, 'error', String(error)) });
+      const apiError = error instanceof ApiError ? error : new ApiError(0, 'error', String(error));
+      setProblem({ kind: 'api', error: apiError });
+      // Put the cursor on the field the API named, so the operator lands where to fix it.
+      const { field } = fieldOf(apiError.message);
+      const at = field === undefined ? undefined : fieldPosition(text, field);
+      if (at && area.current) {
+        area.current.focus();
+        area.current.setSelectionRange(at.start, at.end);
+      }
     } finally {
       setBusy(false);
     }
@@ -108,6 +135,7 @@ export function JsonEditor(props: {
   return (
     <div class="json-editor">
       <textarea
+        ref={area}
         data-testid={props.testids.editor}
         aria-label={props.label}
         aria-invalid={problem ? 'true' : 'false'}
