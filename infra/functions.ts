@@ -29,6 +29,8 @@ const FUNCTION_SPECS = {
   'wechat-ticket': {
     secrets: ['componentSecret', 'messageToken', 'encodingAesKey'],
     callsWeChat: true,
+    // An authorization queues its tenant's readiness check.
+    sendsToDeployQueue: true,
   },
   'wechat-callback': {
     secrets: ['componentSecret', 'messageToken', 'encodingAesKey'],
@@ -36,9 +38,9 @@ const FUNCTION_SPECS = {
     sendsToDeployQueue: true,
   },
   authorize: { secrets: ['componentSecret'], callsWeChat: true },
-  'auth-callback': { secrets: ['componentSecret'], callsWeChat: true },
+  'auth-callback': { secrets: ['componentSecret'], callsWeChat: true, sendsToDeployQueue: true },
   'api-auth-links': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
-  'api-tenants': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
+  'api-tenants': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true, sendsToDeployQueue: true },
   'api-templates': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
   'api-deployments': {
     secrets: ['componentSecret', 'operatorToken'],
@@ -56,6 +58,7 @@ const FUNCTION_SPECS = {
   'token-refresher': {
     secrets: ['componentSecret'],
     callsWeChat: true,
+    sendsToDeployQueue: true,
     schedule: 'rate(5 minutes)',
     timeoutSeconds: 300,
   },

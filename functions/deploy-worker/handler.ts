@@ -7,10 +7,11 @@ import { DeployMessageSchema } from '../../shared/deployments/deploy-messages';
 import { fanOutPage } from '../../shared/deployments/fan-out';
 import { runBulkAction } from '../../shared/deployments/operator-actions';
 import { logger } from '../../shared/logger';
+import { refreshReadiness } from '../../shared/readiness/refresh-readiness';
 import { services } from '../../shared/services';
 
 /**
- * The deploy queue's consumer: fan-out pages, per-target steps and operator actions. Messages of
+ * The deploy queue's consumer: fan-out pages, per-target steps, operator actions and readiness checks. Messages of
  * a batch run concurrently; each failure is reported alone, so only it is redelivered, and a batch
  * that failed whole is reported message by message too rather than failing the invocation.
  * A processor per batch: it keeps its batch's state on itself, whichever runtime polls batches
@@ -34,6 +35,7 @@ async function handleMessage(record: SQSRecord): Promise<void> {
   try {
     if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
     else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
+    else if (message.kind === 'check-readiness') await refreshReadiness(p, message.appid);
     else await runBulkAction(p, message);
   } catch (error) {
     // `message` is a reserved key of the logger's: the deploy message goes under its own name.

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../db/conditional';
 
 /** Long enough to outlive the code (10 min) and every WeChat retry of the `authorized` push. */
@@ -136,8 +136,24 @@ export class CodeClaims {
     );
   }
 
-  /** The exchange could not be attempted (WeChat unreachable): let the other path or a retry try. */
+  /**
+   * The exchange did not get WeChat's answer (WeChat unreachable, or gone mid-call): the next arrival
+   * may take over at once. The claim is kept, stale, not deleted: WeChat may have spent the
+   * single-use code before the answer was lost, and a taker-over that meets 61009 then recovers the
+   * authorization from WeChat's authorizer list instead of calling the code invalid.
+   */
   async release(code: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: claimKey(code) }));
+    await conditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: claimKey(code),
+          UpdateExpression: 'SET claimedAtMs = :stale',
+          ConditionExpression: '#state = :exchanging',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':stale': 0, ':exchanging': 'exchanging' },
+        }),
+      ),
+    );
   }
 }

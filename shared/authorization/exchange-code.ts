@@ -1,5 +1,5 @@
 import { logger } from '../logger';
-import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
+import { requestReadinessCheck } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
 import type { TenantProfile } from '../tenants/tenant';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
@@ -133,7 +133,7 @@ async function completeAuthorization(services: Services, claims: CodeClaims, cod
   await refreshProfile(services, appid);
   await claims.complete(code, appid, again);
   // What WeChat would refuse at release (ICP, privacy guide, basic info, categories), known from the start.
-  await refreshReadinessQuietly(services, appid);
+  await requestReadinessCheck(services, appid);
   return { outcome: 'authorized', appid, again };
 }
 
@@ -178,7 +178,7 @@ async function waitForFirstArrival(services: Services, claims: CodeClaims, code:
     if (claim?.state === 'failed') return { outcome: 'rejected', code: 0, message: claim.reason };
     if (claim?.state === 'received') return { outcome: 'received' };
     if (claim === undefined) {
-      // Released (WeChat was unreachable for the holder) or expired: this arrival claims it afresh.
+      // Expired (a day on): this arrival claims it afresh.
       const nowMs = Date.now();
       if (await claims.claim(code, nowMs, appid)) return exchangeClaimed(services, claims, code, nowMs, { takenOver: false, appid });
     } else if (Date.now() - claim.claimedAtMs > staleClaimMs()) {

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../db/conditional';
 import { logger } from '../logger';
-import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
+import { requestReadinessCheck } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
 import { TenantUnusableError } from '../tokens/errors';
 import { MAX_AUTHORIZER_PAGE } from '../wechat/component-api';
@@ -68,7 +68,7 @@ async function recoverAuthorizer(services: Services, entry: AuthorizerListItem):
   const permissions = (info.authorization_info.func_info ?? []).map((f) => f.funcscope_category.id);
   if (!(await services.tenants.saveAuthorization(appid, permissions, authorizedAtMs))) return false;
   await refreshProfile(services, appid);
-  await refreshReadinessQuietly(services, appid);
+  await requestReadinessCheck(services, appid);
   logger.info('authorization recovered from the authorizer list', { appid });
   return true;
 }

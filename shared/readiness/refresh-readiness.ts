@@ -1,4 +1,5 @@
 import { forEachConcurrently } from '../concurrency';
+import type { DeployMessage } from '../deployments/deploy-messages';
 import { Conflict, NotFound } from '../errors';
 import { logger } from '../logger';
 import type { TenantStore } from '../tenants/tenant-store';
@@ -40,7 +41,20 @@ export async function checkTenantReadiness(services: ReadinessPorts & { tenants:
   return { ...tenant, ...(readiness ? { readiness } : {}) };
 }
 
-/** After an authorization or a push about the mini-program: a failure only delays the readiness until the next check. */
+/**
+ * After an authorization: the check runs from the queue, so neither the merchant's redirect nor
+ * WeChat's push waits for six more WeChat calls. A failed send is not the authorization's failure:
+ * the schedule checks tenants without readiness within 30 minutes.
+ */
+export async function requestReadinessCheck(services: { deployQueue: { send(messages: DeployMessage[]): Promise<void> } }, appid: string): Promise<void> {
+  try {
+    await services.deployQueue.send([{ kind: 'check-readiness', appid }]);
+  } catch (error) {
+    logger.warn('could not queue the release-gate check; the schedule will run it', { appid, error: error as Error });
+  }
+}
+
+/** After a push about the mini-program: a failure only delays the readiness until the next check. */
 export async function refreshReadinessQuietly(services: ReadinessPorts, appid: string): Promise<void> {
   try {
     await refreshReadiness(services, appid);

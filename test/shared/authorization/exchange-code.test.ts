@@ -82,6 +82,22 @@ describe('exchanging an authorization code', () => {
     expect(await exchangeAuthorizationCode(services(), code)).toMatchObject({ outcome: 'duplicate', appid });
   });
 
+  it('recovers a code whose exchange lost WeChat\'s answer after WeChat spent it, on the next arrival and at once', async () => {
+    const { appid, code } = await authorizeWithoutPush(7);
+    const claims = new CodeClaims(services().db, services().table);
+    // The first arrival claimed the code, WeChat used it, and the answer never came back (a network
+    // failure): the claim is released, stale at once, not deleted.
+    expect(await claims.claim(code)).toBe(true);
+    await services().wechat.component.queryAuth(code);
+    await claims.release(code);
+    expect(await claims.get(code)).toEqual({ state: 'exchanging', claimedAtMs: 0 });
+
+    const started = Date.now();
+    expect(await exchangeAuthorizationCode(services(), code)).toEqual({ outcome: 'authorized', appid, again: false });
+    expect(Date.now() - started).toBeLessThan(2_000); // no wait for a holder that is gone
+    expect(await services().tenants.get(appid)).toMatchObject({ status: 'active' });
+  });
+
   it('lets exactly one of two late arrivals take a stale claim over', async () => {
     const claims = new CodeClaims(services().db, services().table);
     const code = 'queryauthcode@@@two-late-arrivals';
