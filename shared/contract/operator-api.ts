@@ -203,6 +203,8 @@ export interface TargetView {
   error?: TargetError;
   /** The audit's rejection reason, verbatim. */
   reason?: string;
+  /** The rejection's screenshots as WeChat gives them: media ids joined by `|`. */
+  screenshot?: string;
   /** While `gray`: the share of users WeChat's gray plan gives this version. */
   grayPercentage?: number;
   /** While `waiting`: the deployment holding the tenant. */

@@ -45,6 +45,7 @@ export function targetView(target: Target): TargetView {
     ...(target.auditDelayed ? { auditDelayed: true } : {}),
     ...(target.error ? { error: target.error } : {}),
     ...(target.reason ? { reason: target.reason } : {}),
+    ...(target.screenshot ? { screenshot: target.screenshot } : {}),
     ...(target.state === 'gray' && target.grayPercentage !== undefined ? { grayPercentage: target.grayPercentage } : {}),
     ...(target.state === 'waiting' && target.waitingFor ? { waitingFor: target.waitingFor } : {}),
     ...(target.rollbackTo ? { rollbackTo: target.rollbackTo.userVersion } : {}),

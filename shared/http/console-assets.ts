@@ -28,15 +28,12 @@ function assetsDir(): string {
   return dir;
 }
 
-let manifest: Promise<Manifest> | undefined;
-
+/** Read per page (a few hundred bytes), so a rebuild of a running stack serves its new files at once. */
 async function readManifest(): Promise<Manifest> {
-  manifest ??= readFile(path.join(assetsDir(), 'manifest.json'), 'utf8').then((text) => JSON.parse(text) as Manifest);
   try {
-    return await manifest;
+    return JSON.parse(await readFile(path.join(assetsDir(), 'manifest.json'), 'utf8')) as Manifest;
   } catch {
-    manifest = undefined;
-    throw new NotFound('console_not_built', 'the console is not built: run node console/build.mjs');
+    throw new NotFound('console_not_built', 'the console is not built: run npm run console');
   }
 }
 

@@ -86,7 +86,7 @@ export function Badge({ value, label }: { value: string; label?: string }) {
 }
 
 /** A button for an API action: asks first when `confirmText` is given, shows the API's error when it refuses. */
-export function ActionButton(props: { label: string; confirmText?: string; danger?: boolean; run: () => Promise<unknown>; onDone?: () => void }) {
+export function ActionButton(props: { label: string; confirmText?: string; danger?: boolean; testid?: string; run: () => Promise<unknown>; onDone?: () => void }) {
   const t = useT(messages);
   const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState(false);
@@ -106,7 +106,7 @@ export function ActionButton(props: { label: string; confirmText?: string; dange
   };
   return (
     <span class="action">
-      <button type="button" class={props.danger ? 'danger' : ''} disabled={busy} onClick={() => (props.confirmText ? setAsking(true) : void go())}>
+      <button type="button" class={props.danger ? 'danger' : ''} data-testid={props.testid} disabled={busy} onClick={() => (props.confirmText ? setAsking(true) : void go())}>
         {props.label}
       </button>
       {asking && (
