@@ -70,12 +70,16 @@ export async function startMatrixStack(tenants: number, options: LocalStackOptio
   }
 }
 
-/** Authorizes the mini-programs (as if each merchant consented) and waits until each is an active tenant. */
+/**
+ * Authorizes the mini-programs (as if each merchant consented) and waits until each is an active
+ * tenant whose release gates were checked (the check an authorization queues): a row's faults then
+ * meet the deploy's own calls, not a readiness read of the fan-out.
+ */
 export async function authorize(t: TestStack, appids: string[]): Promise<void> {
   await Promise.all(appids.map((appid) => t.admin('/authorize', { appid })));
   await t.until(async () => {
     const tenants = await Promise.all(appids.map((appid) => services().tenants.get(appid)));
-    return tenants.every((tenant) => tenant?.status === 'active') || undefined;
+    return tenants.every((tenant) => tenant?.status === 'active' && tenant.readiness) || undefined;
   }, 30_000);
 }
 
