@@ -51,7 +51,7 @@ function Shell() {
         <button type="button" class="link" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} aria-label="language">
           {lang === 'zh' ? 'English' : '中文'}
         </button>
-        <button type="button" class="link" onClick={() => signOut()}>
+        <button type="button" class="link" data-testid="sign-out" onClick={() => signOut()}>
           {t('signOut')}
         </button>
       </header>
