@@ -29,6 +29,7 @@ const stack = await startLocalStack({ persistEmulator: true, reset, emulator: em
 const lines = [
   '',
   'mpfleet is running locally',
+  `  console              ${stack.url}/console/fleet  (sign in with the operator token below)`,
   `  API                  ${stack.url}`,
   `  health               ${stack.url}/health`,
   `  authorize a tenant   ${stack.url}/authorize`,

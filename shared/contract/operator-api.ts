@@ -47,6 +47,8 @@ export interface TenantView {
   /** The tenant's own ext_json fragment. */
   config: Record<string, unknown>;
   releasedVersion: string | null;
+  /** A gray release running: the version and the share of users it reaches (absent: none). */
+  gray?: { version: string; percentage: number };
   lastDeployment: string | null;
   authorizedAt: string;
   updatedAt: string;

@@ -306,6 +306,11 @@ async function icpRefusal(run: StepRun, error: WeChatApiError): Promise<Target |
   return stop(run, 'blocked', blockedError(blocker(code, `WeChat refused the release: the ICP filing is ${state.replace('_', ' ')} (status ${info.status}; ${error.code}: ${error.errmsg})`)));
 }
 
+/** The tenant shows the gray release WeChat's plan runs (the fleet page's gray column). */
+async function recordGray({ engine, deployment }: StepRun, landed: Target): Promise<void> {
+  if (landed.grayPercentage !== undefined) await engine.tenants.recordGray(landed.appid, deployment.userVersion, landed.grayPercentage);
+}
+
 const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   commit: {
     call: async ({ engine, deployment, target, wechat }) => {
@@ -411,8 +416,8 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   },
 
   release: FULLY_ONLINE,
-  gray: { call: grayTo, recover: (run, error) => (error.code === ERRCODE.STATUS_NOT_ALLOWED ? icpRefusal(run, error) : Promise.resolve('unhandled')) },
-  widen: { call: grayTo },
+  gray: { call: grayTo, afterLanding: recordGray, recover: (run, error) => (error.code === ERRCODE.STATUS_NOT_ALLOWED ? icpRefusal(run, error) : Promise.resolve('unhandled')) },
+  widen: { call: grayTo, afterLanding: recordGray },
   // Completing a gray release is releasing it: the same call, fully online.
   complete: FULLY_ONLINE,
 
@@ -421,6 +426,7 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
       await revertGray(run);
       return {};
     },
+    afterLanding: ({ engine, deployment }, landed) => engine.tenants.clearGray(landed.appid, deployment.userVersion),
   },
 
   rollback_gray: {
@@ -428,6 +434,7 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
       await revertGray(run);
       return { rolledBackAtMs: Date.now() };
     },
+    afterLanding: ({ engine, deployment }, landed) => engine.tenants.clearGray(landed.appid, deployment.userVersion),
   },
 
   rollback: {

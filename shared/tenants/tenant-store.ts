@@ -176,7 +176,7 @@ export class TenantStore {
   async recordRelease(appid: string, version: string, releasedAtMs: number): Promise<void> {
     await this.conditionalUpdate(
       appid,
-      updateExpression({ releasedVersion: version, releasedAtMs }, ['releasedDeploymentAtMs']),
+      updateExpression({ releasedVersion: version, releasedAtMs }, ['releasedDeploymentAtMs', 'gray']),
       'attribute_exists(pk) AND (attribute_not_exists(releasedAtMs) OR releasedAtMs <= :at)',
       { ':at': releasedAtMs },
     );
@@ -184,7 +184,17 @@ export class TenantStore {
 
   /** A rollback put `toVersion` back online: recorded only while `fromVersion` is the recorded one. */
   async recordRollback(appid: string, fromVersion: string, toVersion: string, atMs: number): Promise<void> {
-    await this.conditionalUpdate(appid, updateExpression({ releasedVersion: toVersion, releasedAtMs: atMs }), 'attribute_exists(pk) AND releasedVersion = :from', { ':from': fromVersion });
+    await this.conditionalUpdate(appid, updateExpression({ releasedVersion: toVersion, releasedAtMs: atMs }, ['gray']), 'attribute_exists(pk) AND releasedVersion = :from', { ':from': fromVersion });
+  }
+
+  /** A gray release of `version` to `percentage` of the users is running (the fleet page shows it). */
+  async recordGray(appid: string, version: string, percentage: number): Promise<void> {
+    await this.conditionalUpdate(appid, updateExpression({ gray: { version, percentage } }), 'attribute_exists(pk)');
+  }
+
+  /** The gray release of `version` ended without going fully online (reverted, or rolled back). */
+  async clearGray(appid: string, version: string): Promise<void> {
+    await this.conditionalUpdate(appid, updateExpression({}, ['gray']), 'attribute_exists(pk) AND gray.version = :version', { ':version': version });
   }
 
   /**
@@ -321,6 +331,7 @@ function fromItem(item: Record<string, unknown>): Tenant {
       auditingDeployment: stringField(item.auditingDeployment),
       heldBy: stringField(item.heldBy),
       previousAuditingDeployment: stringField(item.previousAuditingDeployment),
+      gray: objectField(item.gray) as Tenant['gray'],
       // Written whole by saveReadiness from a checked Readiness.
       readiness: objectField(item.readiness) as Readiness | undefined,
     }),

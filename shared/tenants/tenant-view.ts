@@ -15,6 +15,7 @@ export function tenantView(tenant: Tenant): TenantView {
     categories: tenant.categories ?? [],
     config: tenant.config ?? {},
     releasedVersion: tenant.releasedVersion ?? null,
+    ...(tenant.gray ? { gray: tenant.gray } : {}),
     lastDeployment: tenant.lastDeployment ?? null,
     authorizedAt: new Date(tenant.authorizedAtMs).toISOString(),
     updatedAt: new Date(tenant.updatedAtMs).toISOString(),

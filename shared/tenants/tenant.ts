@@ -33,6 +33,8 @@ export interface Tenant extends TenantProfile {
   previousAuditingDeployment?: string;
   /** The deployment in the middle of its lifecycle here (commit → audit → release): others wait their turn. */
   heldBy?: string;
+  /** A gray release running on the mini-program: which version, to what share of its users. */
+  gray?: { version: string; percentage: number };
   /** The last release-gate check (ICP, privacy guide, basic info, categories, quota). */
   readiness?: Readiness;
 }

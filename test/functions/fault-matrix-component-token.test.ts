@@ -41,7 +41,7 @@ let pool: string[];
 
 beforeAll(async () => {
   ({ t, appids: pool } = await startMatrixStack(ROWS.length * TENANTS_PER_ROW, { emulator: { rotateRefreshToken: true } }));
-}, 60_000);
+}, 120_000);
 afterAll(() => t?.close());
 
 /** Makes the component token need a refresh that meets `fault`; returns the injected rule. */

@@ -79,7 +79,7 @@ beforeAll(async () => {
     queueVisibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     functionOverrides: { 'deploy-worker': crashingWorker },
   }));
-}, 60_000);
+}, 120_000);
 afterAll(() => t?.close());
 
 let nextRow = 0;

@@ -46,7 +46,7 @@ let pool: string[];
 beforeAll(async () => {
   // Rotation on: every refresh under a fault must keep the newest refresh token.
   ({ t, appids: pool } = await startMatrixStack(ROWS.length * TENANTS_PER_ROW, { emulator: { rotateRefreshToken: true } }));
-}, 60_000);
+}, 120_000);
 afterAll(() => t?.close());
 
 /** The tenant-facing step whose call is in flight while WeChat holds it, for a revocation mid-call. */

@@ -54,6 +54,8 @@ describe('gray release', () => {
         expect((await atWeChat(t, appid)).gray).toMatchObject({ status: 1, gray_percentage: percentage });
         // Everyone else still has 1.0.0, at WeChat and in mpfleet's records.
         await expectOnline(t, appid, '1.0.0');
+        // The fleet page shows the gray release on the tenant.
+        expect(((await (await t.operator(`/api/tenants/${appid}`)).json()) as { gray?: unknown }).gray).toEqual({ version: '1.1.0', percentage });
       }
     }
 
@@ -62,6 +64,7 @@ describe('gray release', () => {
     expect(done.counts).toEqual({ released: 2 });
     for (const appid of fleet) {
       await expectOnline(t, appid, '1.1.0');
+      expect((await (await t.operator(`/api/tenants/${appid}`)).json()) as object).not.toHaveProperty('gray');
       expect((await atWeChat(t, appid)).gray).toMatchObject({ status: 3, gray_percentage: 50 });
       expect(wire.successes('/wxa/grayrelease', appid).map((c) => c.body?.gray_percentage)).toEqual([20, 50]);
       // One release for 1.0.0, one completing 1.1.0.
@@ -89,6 +92,7 @@ describe('gray release', () => {
       expect(wire.calls({ path: '/wxa/revertcoderelease', appid })).toEqual([]);
       expect((await atWeChat(t, appid)).gray).toMatchObject({ status: 4, gray_percentage: 20 });
       await expectOnline(t, appid, '1.0.0');
+      expect((await (await t.operator(`/api/tenants/${appid}`)).json()) as object).not.toHaveProperty('gray');
     }
   });
 });

@@ -80,7 +80,7 @@ export async function authorize(t: TestStack, appids: string[]): Promise<void> {
   await t.until(async () => {
     const tenants = await Promise.all(appids.map((appid) => services().tenants.get(appid)));
     return tenants.every((tenant) => tenant?.status === 'active' && tenant.readiness) || undefined;
-  }, 30_000);
+  }, 90_000);
 }
 
 export async function deploy(t: TestStack, body: Record<string, unknown>): Promise<string> {

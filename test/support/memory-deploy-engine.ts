@@ -227,12 +227,26 @@ export class MemoryTenants implements TenantPort {
     const tenant = this.tenants.get(appid);
     if (!tenant || (tenant.releasedAtMs !== undefined && tenant.releasedAtMs > releasedAtMs)) return;
     Object.assign(tenant, { releasedVersion: version, releasedAtMs });
+    delete tenant.gray;
   }
 
   /** Recorded only while `fromVersion` is the recorded release. */
   async recordRollback(appid: string, fromVersion: string, toVersion: string, atMs: number): Promise<void> {
     const tenant = this.tenants.get(appid);
-    if (tenant?.releasedVersion === fromVersion) Object.assign(tenant, { releasedVersion: toVersion, releasedAtMs: atMs });
+    if (tenant?.releasedVersion === fromVersion) {
+      Object.assign(tenant, { releasedVersion: toVersion, releasedAtMs: atMs });
+      delete tenant.gray;
+    }
+  }
+
+  async recordGray(appid: string, version: string, percentage: number): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (tenant) tenant.gray = { version, percentage };
+  }
+
+  async clearGray(appid: string, version: string): Promise<void> {
+    const tenant = this.tenants.get(appid);
+    if (tenant?.gray?.version === version) delete tenant.gray;
   }
 
   async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean } | { held: false; holder: string }> {

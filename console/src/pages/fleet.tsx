@@ -172,7 +172,14 @@ function TenantRow({ tenant, unchecked, readyLabel }: { tenant: TenantView; unch
           </span>
         )}
       </td>
-      <td class="mono">{tenant.releasedVersion ?? '—'}</td>
+      <td class="mono">
+        {tenant.releasedVersion ?? '—'}
+        {tenant.gray && (
+          <div>
+            <Badge value="gray" label={`${tenant.gray.version} · ${tenant.gray.percentage}%`} />
+          </div>
+        )}
+      </td>
       <td class="mono">{tenant.lastDeployment ? <a href={`/console/deployments/${tenant.lastDeployment}`}>{tenant.lastDeployment}</a> : '—'}</td>
     </tr>
   );
