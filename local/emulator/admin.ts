@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { GATE_ROUTES } from './admin-gates';
 import { AdminError, knownMiniProgram } from './admin-input';
+import { RUNTIME_ROUTES } from './admin-runtime';
 import type { Body } from './admin-input';
 import type { CallFilter } from './calls';
 import type { EmulatorContext } from './context';
@@ -14,7 +15,7 @@ import { FaultInputError, parseFaultInput } from './faults';
 import { FULL_NETWORK_CASES, isFullNetworkTestAppid, runFullNetworkTest } from './full-network';
 import type { FullNetworkCase, FullNetworkOptions } from './full-network';
 import { sendHtml, sendJson } from './http-io';
-import { summarizeMiniProgram } from './summary';
+import { runtimeDetail, summarizeMiniProgram } from './summary';
 import { grantAuthorization, pushNewTicket, revokeAuthorization } from './platform-events';
 import type { PushTargets } from './pushes';
 import { AUDIT_OUTCOMES } from './settings';
@@ -117,6 +118,7 @@ const ROUTES: Record<string, Handler> = {
     return { ok: true, ...quota };
   },
   ...GATE_ROUTES,
+  ...RUNTIME_ROUTES,
 };
 
 export async function handleAdmin(
@@ -227,7 +229,7 @@ function stateSnapshot(ctx: EmulatorContext, hooks: AdminHooks, appid: string | 
   if (appid !== undefined) {
     const mp = state.get(appid);
     if (mp === undefined) throw new AdminError(404, `unknown appid ${appid}`);
-    return summarizeMiniProgram(ctx, mp);
+    return { ...summarizeMiniProgram(ctx, mp), runtime: runtimeDetail(mp) };
   }
   const latestTicket = state.latestTicket();
   const testAccounts = [...state.miniPrograms.values()].filter((mp) => mp.testAccount && mp.authorization !== undefined);

@@ -198,7 +198,7 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
         ${action('Run the full-network check', 'POST', '/__admin/full-network-test', {}, { kind: 'secondary' })}</div>
       <div><span class="muted">Inject a fault:</span> ${FAULT_PRESETS.map((preset) => action(preset.label, 'POST', '/__admin/faults', preset.rule, { kind: 'secondary' })).join(' ')}
         ${action(`Clear faults (${state.faults.size})`, 'DELETE', '/__admin/faults', {}, { kind: 'secondary' })}</div>
-      <div class="muted">Per mini-program (in the table below): approve / reject / delay its audit under review, revoke its authorization; and its release gates: ICP filing (pushed), privacy guide, basic info, renames (pushed), categories, the wx.getLocation grant, verification expiry (pushed).</div>
+      <div class="muted">Per mini-program (in the table below): approve / reject / delay its audit under review, revoke its authorization, issue a user's wx.login code (the answer shows it: exchange it with sns/component/jscode2session), send a user's text message (pushed to the message URL); and its release gates: ICP filing (pushed), privacy guide, basic info, renames (pushed), categories, the wx.getLocation grant, verification expiry (pushed).</div>
       <pre class="result" id="result" hidden></pre></div>
     <div class="card"><h2>小程序 <span class="en">Mini-programs (${state.seeded.length})</span></h2>
       <table><tr><th>name / appid</th><th>authorized</th><th>committed</th><th>audit</th><th>released</th><th>release gates</th><th>actions</th></tr>${rows.join('')}</table>${more}</div>
@@ -222,5 +222,10 @@ function rowActions(appid: string, authorized: boolean, auditStatus: number | un
     if (auditStatus === 2) buttons.push(action('Delay', 'POST', '/__admin/finish-audit', { appid, outcome: 'delay' }, { kind: 'secondary' }));
   }
   if (authorized) buttons.push(action('Revoke', 'POST', '/__admin/revoke', { appid }, { kind: 'secondary', confirm: `Revoke the authorization of ${appid}? mpfleet gets the unauthorized push.` }));
+  // A template backend's runtime: a user's wx.login code (shown in the answer, to copy), a user writing to the mini-program.
+  buttons.push(
+    action('wx.login code', 'POST', '/__admin/wx-login', { appid }, { kind: 'secondary' }),
+    action('Send a text message…', 'POST', '/__admin/user-message', { appid, msgType: 'text' }, { kind: 'secondary', prompt: 'The message a user sends to this mini-program (pushed to its message URL)', promptField: 'content' }),
+  );
   return buttons.join('');
 }

@@ -7,11 +7,14 @@
  * expire), component and authorizer tokens, every mini-program (authorization and refresh token,
  * committed code, audits, released version and kept history, gray plan, visit status, undo quota,
  * domains, testers, privacy settings, per-appid audit outcome, and the release gates: ICP filing,
- * basic info, categories, granted privacy interfaces, verification, the latest rename), the
+ * basic info, categories, granted privacy interfaces, verification, the latest rename; its users
+ * and runtime records: logins, subscribe messages, codes, schemes, links, user messages), wx.login
+ * codes (until an hour after they expire), the
  * template library and drafts (with what their code calls and declares),
  * the platform's quota and global audit outcome, the next auditid and app_version, the audit
  * desk's pending decisions and unacknowledged audit pushes.
- * Not kept: the call log, received customer messages, fault rules and push targets (given at start).
+ * Not kept: the call log, received customer messages, fault rules and push targets (given at start),
+ * and user-message pushes still being retried (they are not sent again after a restart).
  */
 import type { AuditDeskSnapshot } from './audits';
 import { gateSeed } from './fixtures';
@@ -30,6 +33,7 @@ import type {
   Template,
   TicketRecord,
 } from './state';
+import type { WxLoginCode } from './runtime';
 import type { TokenSnapshot } from './tokens';
 
 export const SNAPSHOT_FORMAT = 1;
@@ -53,6 +57,8 @@ export interface EmulatorSnapshot {
   tickets: TicketRecord[];
   preAuthCodes: [string, CodeRecord][];
   authCodes: [string, AuthCodeRecord][];
+  /** wx.login codes; absent in a state file from before them. */
+  wxLoginCodes?: [string, WxLoginCode][];
   tokens: TokenSnapshot;
   templates: Kept<Template>[];
   drafts: Kept<Draft>[];
@@ -78,6 +84,7 @@ export function takeSnapshot(state: EmulatorState, audits: AuditDeskSnapshot): E
     tickets: state.tickets,
     preAuthCodes: [...state.preAuthCodes].filter(([, code]) => code.expiresAt > keepSince),
     authCodes: [...state.authCodes].filter(([, code]) => code.expiresAt > keepSince),
+    wxLoginCodes: [...state.wxLoginCodes].filter(([, code]) => code.expiresAt > keepSince),
     tokens: state.tokens.snapshot(),
     templates: state.templates,
     drafts: state.drafts,
@@ -131,6 +138,7 @@ export function restoreSnapshot(
   replace(state.drafts, snapshot.drafts.map((draft) => ({ ...draft, privacyApis: draft.privacyApis ?? [], requiredPrivateInfos: draft.requiredPrivateInfos ?? [] })));
   refill(state.preAuthCodes, snapshot.preAuthCodes);
   refill(state.authCodes, snapshot.authCodes);
+  refill(state.wxLoginCodes, snapshot.wxLoginCodes ?? []);
   state.tokens.restore(snapshot.tokens);
 
   state.quota = { ...snapshot.quota };

@@ -22,6 +22,8 @@ import { DEFAULT_ICP_AUDIT_DATA, LOCATION_API_NAMES, defaultPrivacyGuide } from 
 import type { IcpFiling, NicknameAudit, VerifyInfo } from './gates';
 import type { AuditOutcome, EmulatorSettings } from './settings';
 import { TokenStore, newSecretCode } from './tokens';
+import { WX_LOGIN_CODE_TTL_SEC, newWxLoginCode, userOf } from './runtime';
+import type { RuntimeRecords, WxLoginCode } from './runtime';
 import type { TokenRecord } from './tokens';
 
 /** 0 approved, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
@@ -134,6 +136,8 @@ export interface MiniProgram extends MiniProgramProfile {
   verify: VerifyInfo;
   /** The latest rename (admin: nickname-audit). */
   nicknameAudit?: NicknameAudit;
+  /** Its users and what the runtime APIs did (runtime.ts); created on first use. */
+  runtime?: RuntimeRecords;
 }
 
 /** Code uploaded from the developer tool, as the draft box and the template library list it. */
@@ -211,13 +215,15 @@ export class EmulatorState {
   readonly tickets: TicketRecord[] = [];
   readonly preAuthCodes = new Map<string, CodeRecord>();
   readonly authCodes = new Map<string, AuthCodeRecord>();
+  /** wx.login codes (admin: wx-login), redeemed by sns/component/jscode2session. */
+  readonly wxLoginCodes = new Map<string, WxLoginCode>();
   readonly templates: Template[] = [];
   readonly drafts: Draft[] = [];
   readonly messages: CustomMessage[] = [];
   auditOutcome: OutcomeSetting;
   quota: PlatformQuota;
   /** The next auditid and app_version handed out (kept in the state file). */
-  readonly sequence = { nextAuditId: 420_000_001, nextAppVersion: 1 };
+  readonly sequence = { nextAuditId: 420_000_001, nextAppVersion: 1, nextMsgId: 7_000_000_000_000_001 };
 
   constructor(
     readonly platform: PlatformCredentials,
@@ -307,6 +313,28 @@ export class EmulatorState {
     if (check !== 'ok' || record === undefined) return { error: check === 'ok' ? 'unknown' : check };
     record.used = true;
     return { appid: record.appid };
+  }
+
+  // ---- wx.login codes ----
+
+  /** As if a user opened the mini-program and it called wx.login. */
+  issueWxLoginCode(mp: MiniProgram, openid?: string): { code: string; openid: string; expiresAt: number } {
+    const user = userOf(mp, openid);
+    const code = newWxLoginCode();
+    const now = this.now();
+    const expiresAt = now + WX_LOGIN_CODE_TTL_SEC * 1000;
+    this.wxLoginCodes.set(code, { appid: mp.appid, openid: user, createdAt: now, expiresAt, used: false });
+    return { code, openid: user, expiresAt };
+  }
+
+  /** Marks the code used and returns its user; 40029 unknown, expired or another appid's; 40163 used. */
+  redeemWxLoginCode(code: string, appid: string): { openid: string } | { errcode: 40029 | 40163 } {
+    const record = this.wxLoginCodes.get(code);
+    if (record === undefined || record.appid !== appid) return { errcode: 40029 };
+    if (record.used) return { errcode: 40163 };
+    if (this.now() >= record.expiresAt) return { errcode: 40029 };
+    record.used = true;
+    return { openid: record.openid };
   }
 
   // ---- authorization ----

@@ -2,6 +2,7 @@
 import { isUnderReview } from './audits';
 import type { EmulatorContext } from './context';
 import { hasPrivacyGuide, missingBasicInfo } from './gates';
+import { runtimeOf } from './runtime';
 import type { MiniProgram } from './state';
 
 /** Where the mini-program stands on WeChat's release gates. */
@@ -64,5 +65,26 @@ export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
     gray: mp.gray ?? null,
     outcome: mp.outcome ?? null,
     gates: summarizeGates(mp),
+    runtime: runtimeCounts(mp),
   };
+}
+
+/** How much the runtime APIs did for this mini-program (the full records: runtimeDetail). */
+export function runtimeCounts(mp: MiniProgram) {
+  const runtime = runtimeOf(mp);
+  return {
+    users: runtime.users.length,
+    logins: runtime.logins.length,
+    subscribeMessages: runtime.subscribeMessages.length,
+    wxacodes: runtime.wxacodes.length,
+    schemes: runtime.schemes.length,
+    urlLinks: runtime.urlLinks.length,
+    userMessages: runtime.userMessages.length,
+  };
+}
+
+/** GET /__admin/state?appid=: its users and the latest records of what the runtime APIs did. */
+export function runtimeDetail(mp: MiniProgram) {
+  const runtime = runtimeOf(mp);
+  return { ...runtime, users: runtime.users.slice(-200), userCount: runtime.users.length };
 }

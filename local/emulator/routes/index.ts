@@ -5,6 +5,7 @@ import { gateRoutes } from './gates';
 import { messageRoutes } from './message';
 import { privacyRoutes } from './privacy';
 import { releaseRoutes } from './release';
+import { runtimeRoutes } from './runtime';
 import { settingsRoutes } from './settings';
 import { templateRoutes } from './templates';
 import type { ApiRoute } from './types';
@@ -18,6 +19,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...messageRoutes,
   ...privacyRoutes,
   ...gateRoutes,
+  ...runtimeRoutes,
 ];
 
 export function routeTable(routes: readonly ApiRoute[] = API_ROUTES): Map<string, ApiRoute> {
