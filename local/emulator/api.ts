@@ -29,7 +29,7 @@ export async function handleApiCall(ctx: EmulatorContext, route: ApiRoute, call:
   const query = call.url.searchParams;
   const token = tokenFrom(route, query);
   const parsed = route.method === 'POST' || call.rawBody !== '' ? parseBody(call.rawBody) : ({ kind: 'empty' } as const);
-  const appid = attributeAppid(ctx, token, parsed);
+  const appid = attributeAppid(ctx, token, parsed, query);
 
   const effect = state.faults.apply(route.path, appid);
   const latencyMs = ctx.settings.latencyMs + effect.latencyMs;
@@ -119,14 +119,15 @@ function checkAuthorizerToken(ctx: EmulatorContext, token: string | undefined): 
   return mp;
 }
 
-/** Which mini-program a call concerns: the token's, or the body's authorizer_appid. */
-function attributeAppid(ctx: EmulatorContext, token: string | undefined, parsed: ParsedBody): string | undefined {
+/** Which mini-program a call concerns: the token's, the body's authorizer_appid, or the query's appid (jscode2session). */
+function attributeAppid(ctx: EmulatorContext, token: string | undefined, parsed: ParsedBody, query: URLSearchParams): string | undefined {
   if (token !== undefined) {
     const record = ctx.state.tokens.peek(token);
     if (record?.appid !== undefined) return record.appid;
   }
   if (parsed.kind === 'ok' && typeof parsed.body.authorizer_appid === 'string') return parsed.body.authorizer_appid;
-  return undefined;
+  const queried = query.get('appid');
+  return queried === null || queried === '' ? undefined : queried;
 }
 
 function parseBody(raw: string): ParsedBody {

@@ -101,6 +101,9 @@ describe('wx.login codes and sns/component/jscode2session', () => {
     await admin(emulator, 'POST', '/__admin/faults', { path: '/sns/component/jscode2session', errcode: 45011, times: 1 });
     expect((await session(mp.appid, code)).errcode).toBe(45011);
     expect((await session(mp.appid, code)).openid).toEqual(expect.any(String));
+    // Logins are logged under the mini-program they are for; a rule may target one mini-program.
+    const calls = (await admin(emulator, 'GET', `/__admin/calls?path=/sns/component/jscode2session&appid=${mp.appid}`)).json.calls as { errcode: number }[];
+    expect(calls.map((c) => c.errcode)).toEqual([40002, 40013, 40001, 41008, 45011, 0]);
   });
 });
 
@@ -237,6 +240,21 @@ describe('user messages pushed to a mini-program', () => {
     await expect.poll(() => receiver.requests.filter((request) => request.path === `/wechat/callback/${mp.appid}`).length).toBe(20);
     const contents = receiver.requests.filter((request) => request.path === `/wechat/callback/${mp.appid}`).map((request) => openReceivedPush(request).fields).filter((fields) => fields.MsgType === 'text').map((fields) => fields.Content);
     expect(new Set(contents).size).toBe(20);
+  });
+});
+
+describe('the dashboard', () => {
+  it("has per mini-program a wx.login code button and a text message button asking for the content", async () => {
+    const emulator = await startEmulatorWith(undefined);
+    try {
+      const html = await (await fetch(`${emulator.url}/__admin`)).text();
+      const appid = emulator.state.seeded[0]!.appid;
+      const body = (value: unknown) => JSON.stringify(value).replaceAll('"', '&quot;');
+      expect(html).toContain(`data-path="/__admin/wx-login" data-body="${body({ appid })}">wx.login code</button>`);
+      expect(html).toMatch(new RegExp(`data-path="/__admin/user-message" data-body="${body({ appid, msgType: 'text' })}" data-prompt="[^"]+" data-prompt-field="content">Send a text message…</button>`));
+    } finally {
+      await emulator.close();
+    }
   });
 });
 
