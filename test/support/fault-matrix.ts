@@ -7,6 +7,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { LocalStackOptions } from '../../local/stack';
 import { dynamo } from '../../shared/db/client';
+import { refreshReadiness } from '../../shared/readiness/refresh-readiness';
 import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from './stack';
 
@@ -71,16 +72,20 @@ export async function startMatrixStack(tenants: number, options: LocalStackOptio
 }
 
 /**
- * Authorizes the mini-programs (as if each merchant consented) and waits until each is an active
- * tenant whose release gates were checked (the check an authorization queues): a row's faults then
- * meet the deploy's own calls, not a readiness read of the fan-out.
+ * Authorizes the mini-programs (as if each merchant consented), waits until each is an active
+ * tenant, and makes sure its release gates were checked (the check an authorization queues runs
+ * here for any it has not reached yet): a row's faults then meet the deploy's own calls, not a
+ * readiness read of the fan-out.
  */
 export async function authorize(t: TestStack, appids: string[]): Promise<void> {
   await Promise.all(appids.map((appid) => t.admin('/authorize', { appid })));
   await t.until(async () => {
     const tenants = await Promise.all(appids.map((appid) => services().tenants.get(appid)));
-    return tenants.every((tenant) => tenant?.status === 'active' && tenant.readiness) || undefined;
-  }, 90_000);
+    return tenants.every((tenant) => tenant?.status === 'active') || undefined;
+  }, 30_000);
+  for (const appid of appids) {
+    if (!(await services().tenants.get(appid))?.readiness) await refreshReadiness(services(), appid);
+  }
 }
 
 export async function deploy(t: TestStack, body: Record<string, unknown>): Promise<string> {

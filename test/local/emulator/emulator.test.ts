@@ -15,10 +15,9 @@ describe('the emulator server', () => {
     expect(() => new MessageCrypto({ ...EMULATOR_PLATFORM, appid: EMULATOR_PLATFORM.componentAppid })).not.toThrow();
   });
 
-  it('seeds 10,000 mini-programs in well under a second, with stable distinct appids', async () => {
-    const started = performance.now();
+  // How fast it seeds is the bench's to measure (npm run bench), not a test's.
+  it('seeds 10,000 mini-programs with stable distinct appids', async () => {
     emulator = await createEmulator({ miniPrograms: 10_000, ticketIntervalMs: 0 });
-    expect(performance.now() - started).toBeLessThan(800);
     const appids = emulator.state.seeded.map((mp) => mp.appid);
     expect(appids).toHaveLength(10_000);
     expect(new Set(appids).size).toBe(10_000);
