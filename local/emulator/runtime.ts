@@ -57,6 +57,11 @@ export function runtimeOf(mp: MiniProgram): RuntimeRecords {
   return runtime;
 }
 
+/** The records without creating them (summaries read every mini-program). */
+export function peekRuntime(mp: MiniProgram): RuntimeRecords {
+  return mp.runtime === undefined ? emptyRuntime() : runtimeOf(mp);
+}
+
 export function record<T>(list: T[], entry: T): void {
   list.push(entry);
   if (list.length > MAX_RUNTIME_RECORDS) list.splice(0, list.length - MAX_RUNTIME_RECORDS);

@@ -2,7 +2,7 @@
 import { isUnderReview } from './audits';
 import type { EmulatorContext } from './context';
 import { hasPrivacyGuide, missingBasicInfo } from './gates';
-import { runtimeOf } from './runtime';
+import { peekRuntime } from './runtime';
 import type { MiniProgram } from './state';
 
 /** Where the mini-program stands on WeChat's release gates. */
@@ -71,7 +71,7 @@ export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
 
 /** How much the runtime APIs did for this mini-program (the full records: runtimeDetail). */
 export function runtimeCounts(mp: MiniProgram) {
-  const runtime = runtimeOf(mp);
+  const runtime = peekRuntime(mp);
   return {
     users: runtime.users.length,
     logins: runtime.logins.length,
@@ -85,6 +85,6 @@ export function runtimeCounts(mp: MiniProgram) {
 
 /** GET /__admin/state?appid=: its users and the latest records of what the runtime APIs did. */
 export function runtimeDetail(mp: MiniProgram) {
-  const runtime = runtimeOf(mp);
+  const runtime = peekRuntime(mp);
   return { ...runtime, users: runtime.users.slice(-200), userCount: runtime.users.length };
 }
