@@ -48,6 +48,9 @@ const FUNCTION_SPECS = {
     sendsToDeployQueue: true,
   },
   'api-pushes': { secrets: ['operatorToken'], callsWeChat: false },
+  'api-service-keys': { secrets: ['operatorToken'], callsWeChat: false },
+  /** The template backend's runtime API: jscode2session with the component token, the tenant's token, the proxy. */
+  runtime: { secrets: ['componentSecret'], callsWeChat: true },
   'deploy-worker': {
     secrets: ['componentSecret'],
     callsWeChat: true,

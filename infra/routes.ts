@@ -3,10 +3,11 @@ import type { FunctionName } from './functions';
 /**
  * THE route table: the CDK HTTP API and the local runtime are both built from it, so they cannot
  * drift. `caller` says who is expected to call: WeChat (authenticity from signatures), a merchant's
- * browser (public pages), an operator (bearer token) or anyone (health).
+ * browser (public pages), an operator (bearer token), a template's backend (a service key) or
+ * anyone (health, the console's files).
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type Caller = 'wechat' | 'merchant' | 'operator' | 'public';
+export type Caller = 'wechat' | 'merchant' | 'operator' | 'service' | 'public';
 
 export interface Route {
   method: HttpMethod;
@@ -55,4 +56,12 @@ export const ROUTES: readonly Route[] = [
   operator('GET', '/api/deployments/{id}', 'api-deployments'),
   operator('POST', '/api/deployments/{id}/{action}', 'api-deployments'),
   operator('GET', '/api/pushes', 'api-pushes'),
+  operator('POST', '/api/service-keys', 'api-service-keys'),
+  operator('GET', '/api/service-keys', 'api-service-keys'),
+  operator('DELETE', '/api/service-keys/{keyId}', 'api-service-keys'),
+
+  // The runtime API of the template's backend (a service key scoped to tenants and to login / token / proxy).
+  { method: 'POST', path: '/runtime/{appid}/login', function: 'runtime', caller: 'service' },
+  { method: 'GET', path: '/runtime/{appid}/access-token', function: 'runtime', caller: 'service' },
+  { method: 'POST', path: '/runtime/{appid}/wechat/{path+}', function: 'runtime', caller: 'service' },
 ];

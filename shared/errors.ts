@@ -1,11 +1,11 @@
 /**
  * The domain's own errors: what went wrong, in the caller's terms, with a short stable code.
  * Domain modules throw these and never HTTP errors; `shared/http/error-mapping.ts` gives each
- * kind its status at the edge (400, 404, 409, 413, 422, 502), and the queue worker can tell a
+ * kind its status at the edge (400, 403, 404, 409, 413, 422, 429, 502), and the queue worker can tell a
  * refusal from a fault without knowing about HTTP.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'invalid_input' | 'not_found' | 'conflict' | 'too_large' | 'unprocessable' | 'unexpected_answer';
+  abstract readonly kind: 'invalid_input' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unprocessable' | 'rate_limited' | 'unexpected_answer';
   constructor(
     readonly code: string,
     message: string,
@@ -18,6 +18,16 @@ export abstract class DomainError extends Error {
 /** The caller sent something malformed or out of range; sending it again will not help. */
 export class InvalidInput extends DomainError {
   readonly kind = 'invalid_input';
+}
+
+/** The caller is known but may not do this (a service key without that tenant or scope). */
+export class Forbidden extends DomainError {
+  readonly kind = 'forbidden';
+}
+
+/** Asked too often (WeChat's 45011 for a caller): slow down and ask again. */
+export class RateLimited extends DomainError {
+  readonly kind = 'rate_limited';
 }
 
 /** What the caller named does not exist. */

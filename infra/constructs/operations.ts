@@ -128,6 +128,11 @@ export class Operations extends Construct {
           new cloudwatch.GraphWidget({ title: 'WeChat errcodes', left: [byDimension('WeChatError')], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Dead letters', left: props.extraAlarms.map((a) => a.metric), width: 8 }),
         ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Template backends: logins, by outcome', left: [byDimension('RuntimeLogin')], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Template backends: token reads', left: [appMetric('RuntimeTokenRead')], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Template backends: proxied WeChat calls, by API', left: [byDimension('RuntimeProxyCall')], width: 8 }),
+        ],
       ],
     });
   }

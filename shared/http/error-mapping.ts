@@ -12,10 +12,12 @@ import { HttpError } from './errors';
  */
 const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
   invalid_input: 400,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   too_large: 413,
   unprocessable: 422,
+  rate_limited: 429,
   unexpected_answer: 502,
 };
 

@@ -31,6 +31,12 @@ export const METRICS = {
   DeployTransition: { unit: 'Count', by: 'state' },
   /** WeChat answered an errcode (or could not be reached: `network`); by errcode. */
   WeChatError: { unit: 'Count', by: 'errcode' },
+  /** A template backend logged a user in through the runtime API; by outcome (`ok` or WeChat's errcode). */
+  RuntimeLogin: { unit: 'Count', by: 'outcome' },
+  /** A template backend read a tenant's access token. */
+  RuntimeTokenRead: { unit: 'Count' },
+  /** A template backend called WeChat through the runtime proxy; by API path. */
+  RuntimeProxyCall: { unit: 'Count', by: 'api' },
 } as const satisfies Record<string, { unit: Unit; by?: string }>;
 
 export type MetricName = keyof typeof METRICS;

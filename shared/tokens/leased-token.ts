@@ -104,6 +104,14 @@ export class LeasedToken {
     return this.inFlight;
   }
 
+  /** The token and when it expires (for a backend that calls WeChat with it itself); refreshed as `get()` would. */
+  async getWithExpiry(): Promise<{ token: string; expiresAtMs: number }> {
+    const token = await this.get();
+    if (this.cached?.token === token) return { token, expiresAtMs: this.cached.expiresAtMs };
+    const stored = await this.read();
+    return { token, expiresAtMs: stored?.token === token && typeof stored.expiresAtMs === 'number' ? stored.expiresAtMs : this.now() };
+  }
+
   /** Refreshes now even if the stored token is still good (another instance's fresh one counts). */
   async refreshNow(): Promise<string> {
     this.cached = undefined;

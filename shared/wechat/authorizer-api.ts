@@ -171,6 +171,11 @@ export class AuthorizerApi {
     return this.get('/wxa/security/get_privacy_interface', token);
   }
 
+  /** A template backend's call through mpfleet (the runtime proxy): WeChat's answer as it is; a refused token throws (to be refreshed). */
+  callForBackend(token: string, path: string, body: unknown): Promise<WeChatBinaryResponse & { status: number }> {
+    return this.http.postPassThrough(path, withToken(token, {}), body);
+  }
+
   /** Without `privacyVer` WeChat picks its default version. */
   getPrivacySetting(token: string, privacyVer?: PrivacyVersion): Promise<GetPrivacySettingResponse> {
     return this.post('/cgi-bin/component/getprivacysetting', token, privacyVer === undefined ? {} : { privacy_ver: privacyVer });

@@ -8,6 +8,7 @@ import type {
   AuthorizerListResponse,
   AuthorizerTokenResponse,
   ComponentTokenResponse,
+  JsCode2SessionResponse,
   PreAuthCodeResponse,
   QueryAuthResponse,
   TemplateDraftListResponse,
@@ -30,6 +31,17 @@ export class ComponentApi {
       component_appid: this.componentAppid,
       component_appsecret: componentSecret,
       component_verify_ticket: verifyTicket,
+    });
+  }
+
+  /** A wx.login code of an authorized mini-program's user → its openid and session key (小程序登录, on behalf). */
+  jscode2session(componentToken: string, appid: string, code: string): Promise<JsCode2SessionResponse> {
+    return this.http.getJson('/sns/component/jscode2session', {
+      appid,
+      js_code: code,
+      grant_type: 'authorization_code',
+      component_appid: this.componentAppid,
+      component_access_token: componentToken,
     });
   }
 

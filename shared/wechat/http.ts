@@ -4,7 +4,7 @@
  * error message: tokens travel in the query string, which is never put into errors.
  */
 import { recordMetric } from '../metrics/record';
-import { SYSTEM_BUSY, WeChatApiError, type WeChatApiErrorInit } from './errors';
+import { classifyErrcode, SYSTEM_BUSY, WeChatApiError, type WeChatApiErrorInit } from './errors';
 
 export interface WeChatHttpOptions {
   /** scheme://host[:port][/prefix] of api.weixin.qq.com or the emulator. */
@@ -56,6 +56,20 @@ export class WeChatHttp {
       parseJsonAnswer<unknown>(response, secretsOf(query, undefined));
     }
     return { contentType, body: bytes };
+  }
+
+  /**
+   * For the runtime proxy: WeChat's answer as it is (JSON, errcode included, or bytes), except a
+   * refused access token, which throws so the caller's lease refreshes the token and asks once more.
+   */
+  async postPassThrough(path: string, query: Query, body: unknown): Promise<WeChatBinaryResponse & { status: number }> {
+    const response = await this.send(path, query, body, 'POST');
+    const { contentType, bytes, status } = response;
+    if (looksLikeJson(contentType, bytes)) {
+      const errcode = toErrcode(tryParseObject(bytes.toString('utf8'))?.errcode);
+      if (errcode !== undefined && classifyErrcode(errcode) === 'token_invalid') parseJsonAnswer<unknown>(response, secretsOf(query, body));
+    }
+    return { contentType, body: bytes, status };
   }
 
   private async send(path: string, query: Query, body: unknown, method: 'GET' | 'POST'): Promise<RawAnswer> {

@@ -393,3 +393,11 @@ export interface CodePrivacyInfoResponse extends WeChatResult {
 export interface PrivacyInterfaceResponse extends WeChatResult {
   interface_list?: { api_name: string; api_ch_name?: string; status: number }[];
 }
+
+// ---------- a template backend's runtime (issue #16) ----------
+
+export interface JsCode2SessionResponse extends WeChatResult {
+  openid: string;
+  session_key: string;
+  unionid?: string;
+}

@@ -46,6 +46,8 @@ let userName: string;
 let usedAuthCode: string;
 /** A settled deployment (committed, release: manual) for the `{id}` routes. */
 let deploymentId: string;
+/** A service key of the tenant (its id addresses something real; its secret a runtime route). */
+let serviceKey: { id: string; secret: string };
 let token: string;
 /** nextTokens the paged routes really issued, to tamper with. */
 const issuedTokens = new Map<string, string>();
@@ -56,6 +58,7 @@ const UNKNOWN_DEPLOYMENT = 'd-zzzzzzzz-00000000';
 const UNKNOWN_TEMPLATE = '9999999999';
 /** In the library (the beforeAll deploys it): a route that writes to a template addresses this one, so a slip would show. */
 const REAL_TEMPLATE = '1';
+const UNKNOWN_KEY = 'zzzzzzzzzzzz';
 /** The type of the pushes beforeAll sends, so its list has a second page. */
 const PAGED_TYPE = 'event:user_enter_tempsession';
 const PAGED_ROUTES = ['GET /api/tenants', 'GET /api/deployments', 'GET /api/deployments/{id}', 'GET /api/pushes'];
@@ -74,6 +77,7 @@ beforeAll(async () => {
     body: JSON.stringify({ templateId: 1, userVersion: '1.0.0', userDesc: 'hostile-inputs target', tenants: [tenant], submitAudit: false, release: 'manual' }),
   });
   deploymentId = ((await created.json()) as { id: string }).id;
+  serviceKey = (await (await t.operator('/api/service-keys', { method: 'POST', body: JSON.stringify({ name: 'hostile-inputs target', tenants: [tenant], scopes: ['login', 'token', 'proxy'] }) })).json()) as { id: string; secret: string };
   await t.until(async () => {
     const view = (await (await t.operator(`/api/deployments/${deploymentId}`)).json()) as { status: string; counts: Record<string, number> };
     return view.status === 'completed' && view.counts.committed === 1;
@@ -96,10 +100,10 @@ afterAll(() => t?.close());
 
 const OPERATOR_ROUTES = ROUTES.filter((route) => route.caller === 'operator');
 const BODY_ROUTES = OPERATOR_ROUTES.filter((route) => route.method === 'POST' || route.method === 'PUT');
-const PARAM_ROUTES = ROUTES.filter((route) => pathParams(route.path).length > 0 && route.caller !== 'merchant');
+const PARAM_ROUTES = ROUTES.filter((route) => pathParams(route.path).length > 0 && route.caller !== 'merchant' && route.caller !== 'service');
 
 /** Path parameters addressing real things (the action is the one that reads a body). */
-const realParams = (): Record<string, string> => ({ appid: tenant, id: deploymentId, templateId: UNKNOWN_TEMPLATE, action: 'release' });
+const realParams = (): Record<string, string> => ({ appid: tenant, id: deploymentId, templateId: UNKNOWN_TEMPLATE, action: 'release', keyId: serviceKey.id });
 /**
  * The real target of a request that must be refused: `realParams`, but a real template wherever
  * that cannot delete it (a refused write to its release profile must leave it as it was).
@@ -109,7 +113,7 @@ const targetParams = (route: Route): Record<string, string> => ({
   ...(route.method === 'DELETE' ? {} : { templateId: REAL_TEMPLATE }),
 });
 /** Path parameters that are well-formed but address nothing: a harmless probe. */
-const unknownParams = (): Record<string, string> => ({ appid: UNKNOWN_APPID, id: UNKNOWN_DEPLOYMENT, templateId: UNKNOWN_TEMPLATE, action: 'release' });
+const unknownParams = (): Record<string, string> => ({ appid: UNKNOWN_APPID, id: UNKNOWN_DEPLOYMENT, templateId: UNKNOWN_TEMPLATE, action: 'release', keyId: UNKNOWN_KEY });
 
 /** A body each write route would accept: sent where a refusal must come from something else. */
 const VALID_BODIES: Record<string, () => unknown> = {
@@ -123,6 +127,7 @@ const VALID_BODIES: Record<string, () => unknown> = {
   // Takes no options, like the sync: a body, if any, is an empty object.
   'POST /api/tenants/{appid}/readiness': () => ({}),
   'PUT /api/templates/{templateId}/profile': () => validProfile(),
+  'POST /api/service-keys': () => ({ name: 'hostile-inputs', tenants: [tenant], scopes: ['token'] }),
 };
 const REQUIRED_QUERY: Record<string, string> = { 'GET /api/tenants/{appid}/ext-json': 'templateId=1' };
 
@@ -164,7 +169,19 @@ describe('the route table is covered', () => {
 
   it('has hand-written cases for every WeChat, merchant and public route', () => {
     const handWritten = ROUTES.filter((route) => route.caller !== 'operator').map(routeKey).sort();
-    expect(handWritten).toEqual(['GET /', 'GET /auth/callback', 'GET /authorize', 'GET /console', 'GET /console/{path+}', 'GET /health', 'POST /wechat/callback/{appid}', 'POST /wechat/ticket']);
+    expect(handWritten).toEqual([
+      'GET /',
+      'GET /auth/callback',
+      'GET /authorize',
+      'GET /console',
+      'GET /console/{path+}',
+      'GET /health',
+      'GET /runtime/{appid}/access-token',
+      'POST /runtime/{appid}/login',
+      'POST /runtime/{appid}/wechat/{path+}',
+      'POST /wechat/callback/{appid}',
+      'POST /wechat/ticket',
+    ]);
   });
 });
 
@@ -412,12 +429,14 @@ const INVALID_PARAM: Record<string, [status: number, code: string]> = {
   id: [404, 'deployment_not_found'],
   templateId: [400, 'invalid_template_id'],
   action: [404, 'unknown_action'],
+  keyId: [400, 'invalid_key_id'],
 };
 const UNKNOWN_PARAM: Record<string, { value: string; status: number; code: string }> = {
   appid: { value: UNKNOWN_APPID, status: 404, code: 'tenant_not_found' },
   id: { value: UNKNOWN_DEPLOYMENT, status: 404, code: 'deployment_not_found' },
   templateId: { value: UNKNOWN_TEMPLATE, status: 404, code: 'template_not_found' },
   action: { value: 'delete', status: 404, code: 'unknown_action' },
+  keyId: { value: UNKNOWN_KEY, status: 404, code: 'service_key_not_found' },
 };
 /**
  * Where a route answers a well-formed parameter that addresses nothing otherwise: the profile of a
@@ -935,6 +954,55 @@ describe('GET /health', () => {
   it.each(['POST', 'PUT', 'DELETE'])('has no %s route: the gateway answers 404', async (method) => {
     await expectGatewayRefusal(await t.api('/health', { method }), 404);
   });
+});
+
+describe('the runtime API (/runtime/{appid}/…, a service key)', () => {
+  const asService = (path: string, init: RequestInit & { secret?: string } = {}) =>
+    t.api(path, { ...init, headers: { 'content-type': 'application/json', ...(init.secret === undefined ? {} : { authorization: `Bearer ${init.secret}` }) } });
+
+  it.each([
+    ['no token', undefined],
+    ['the operator token', 'OPERATOR'],
+    ['a secret with its last character changed', 'FLIPPED'],
+    ['a secret of another shape', 'mpk_../../x'],
+    ['SQL injection', "' OR '1'='1"],
+  ])('answers 401 to %s, changing nothing', async (_label, which) => {
+    const secret = which === 'OPERATOR' ? token : which === 'FLIPPED' ? `${serviceKey.secret.slice(0, -1)}${serviceKey.secret.endsWith('A') ? 'B' : 'A'}` : which;
+    for (const [method, path] of [['GET', `/runtime/${tenant}/access-token`], ['POST', `/runtime/${tenant}/login`], ['POST', `/runtime/${tenant}/wechat/wxa/generatescheme`]] as const) {
+      const { response, before, after } = await around(t, () => asService(path, { method, body: method === 'POST' ? '{"code":"x"}' : undefined, ...(secret === undefined ? {} : { secret }) }));
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(await after()).toEqual(before);
+    }
+  });
+
+  it.each(HOSTILE_SEGMENTS)('refuses an appid that is %s with 400, before anything runs', async (_label, make) => {
+    const response = await asService(`/runtime/${make(tenant)}/access-token`, { secret: serviceKey.secret });
+    expect([400, 404]).toContain(response.status); // 404: the gateway's, for a segment it cannot route
+  });
+
+  it.each([
+    ['malformed JSON', '{"code":'],
+    ['an array', '[]'],
+    ['an unknown field', '{"code":"x","openid":"o"}'],
+    ['a code of 4 KiB', JSON.stringify({ code: 'c'.repeat(4096) })],
+    ['a NoSQL operator', '{"code":{"$ne":null}}'],
+  ])('refuses a login body that is %s with a 4xx, asking WeChat nothing', async (_label, body) => {
+    await t.admin('/calls', undefined, 'DELETE');
+    const response = await asService(`/runtime/${tenant}/login`, { method: 'POST', body, secret: serviceKey.secret });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(await t.calls({ path: '/sns/component/jscode2session' })).toEqual([]);
+  });
+
+  it.each(['wxa/commit', 'wxa/release', 'cgi-bin/component/api_query_auth', 'wxa/..%2Fwxa%2Fcommit', 'wxa/generatescheme/../../wxa/release', 'cgi-bin/message/subscribe/send%00'])(
+    'proxies nothing off the allowlist: %s is 403 (or the gateway\'s 404)',
+    async (path) => {
+      await t.admin('/calls', undefined, 'DELETE');
+      const response = await asService(`/runtime/${tenant}/wechat/${path}`, { method: 'POST', body: '{}', secret: serviceKey.secret });
+      expect([403, 404]).toContain(response.status);
+      expect((await t.calls()).filter((c) => c.kind === 'api')).toEqual([]);
+    },
+  );
 });
 
 describe('GET /, /console and /console/{path+}', () => {

@@ -219,6 +219,7 @@ export const COMPONENT_CALLS: Record<ComponentMethod, (s: ClientSession) => Prom
   addToTemplate: (s) => s.component.addToTemplate(s.componentToken, 3),
   getTemplateList: (s) => s.component.getTemplateList(s.componentToken),
   deleteTemplate: (s) => s.component.deleteTemplate(s.componentToken, 2),
+  jscode2session: (s) => s.component.jscode2session(s.componentToken, s.tenant.appid, 'never-issued-code'),
 };
 
 /** The component APIs that need no component token. */
@@ -261,6 +262,7 @@ export const AUTHORIZER_CALLS: Record<AuthorizerMethod, (api: AuthorizerApi, tok
   getAccountBasicInfo: (api, token) => api.getAccountBasicInfo(token),
   getCodePrivacyInfo: (api, token) => api.getCodePrivacyInfo(token),
   getPrivacyInterface: (api, token) => api.getPrivacyInterface(token),
+  callForBackend: (api, token) => api.callForBackend(token, '/wxa/generate_urllink', { path: 'pages/index/index' }),
 };
 
 export function callAsTenant(s: ClientSession, method: AuthorizerMethod): Promise<unknown> {

@@ -107,6 +107,16 @@ const componentScenarios: Record<ComponentMethod, Scenario> = {
     expect(info.authorization_info).toMatchObject({ authorizer_appid: s.tenant.appid, authorizer_refresh_token: s.tenant.refreshToken });
   },
 
+  async jscode2session(s) {
+    const { code, openid } = (await s.admin('POST', '/__admin/wx-login', { appid: s.tenant.appid })) as { code: string; openid: string };
+    const session = await s.component.jscode2session(s.componentToken, s.tenant.appid, code);
+    expect(session).toMatchObject({ openid, session_key: expect.any(String) });
+    // Single use, and bound to its mini-program.
+    await expectWeChatError(s.component.jscode2session(s.componentToken, s.tenant.appid, code), { code: 40163, errorClass: 'permanent' });
+    const other = (await s.admin('POST', '/__admin/wx-login', { appid: s.tenant.appid })) as { code: string };
+    await expectWeChatError(s.component.jscode2session(s.componentToken, 'wx0000000000000001', other.code), { code: 40013, errorClass: 'permanent' });
+  },
+
   async getAuthorizerList(s) {
     const second = await authorizeTenant(s, 1);
     const all = await s.component.getAuthorizerList(s.componentToken, 0, 500);
@@ -560,6 +570,17 @@ const authorizerScenarios: Record<AuthorizerMethod, Scenario> = {
     } finally {
       await scanning.close();
     }
+  },
+
+  async callForBackend(s) {
+    // WeChat's answer as it is, errcode included: nothing is released yet, so no URL link (85079)…
+    const refused = await s.authorizer.callForBackend(s.tenant.accessToken, '/wxa/generate_urllink', { path: 'pages/index/index' });
+    expect(JSON.parse(refused.body.toString('utf8'))).toMatchObject({ errcode: 85079 });
+    // …bytes as they come…
+    const code = await s.authorizer.callForBackend(s.tenant.accessToken, '/wxa/getwxacodeunlimit', { scene: 'a=1', check_path: false });
+    expect(code.contentType).toBe('image/jpeg');
+    // …and a refused token throws, so the lease refreshes it and asks once more.
+    await expectWeChatError(s.authorizer.callForBackend('not-a-token', '/wxa/generate_urllink', {}), { code: 40001, errorClass: 'token_invalid' });
   },
 
   async getPrivacyInterface(s) {
