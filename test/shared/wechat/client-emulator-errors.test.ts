@@ -500,6 +500,20 @@ describe('typed WeChat client against the emulator: errors', () => {
     });
   });
 
+  /** The runtime proxy hands WeChat's answer back as it is: only a refused token throws (for the lease to refresh it). */
+  const PASS_THROUGH: readonly AuthorizerMethod[] = ['callForBackend'];
+
+  describe('the runtime proxy passes WeChat\'s refusals through as answers', () => {
+    it('-1 and 61003 come back as answers with their errcode; 40001 throws', async () => {
+      await injectFault(s, { errcode: -1, times: 1 });
+      const busy = await s.authorizer.callForBackend(s.tenant.accessToken, '/wxa/generate_urllink', {});
+      expect(JSON.parse(busy.body.toString('utf8'))).toMatchObject({ errcode: -1 });
+      await s.admin('POST', '/__admin/revoke', { appid: s.tenant.appid });
+      const revoked = await s.authorizer.callForBackend(s.tenant.accessToken, '/wxa/generate_urllink', {});
+      expect(JSON.parse(revoked.body.toString('utf8'))).toMatchObject({ errcode: expect.any(Number) });
+    });
+  });
+
   describe('WeChat busy (injected -1): every method', () => {
     const methods = [
       ...Object.keys(COMPONENT_CALLS).map((m) => ['ComponentApi', m] as const),
@@ -511,7 +525,7 @@ describe('typed WeChat client against the emulator: errors', () => {
       expect(Object.keys(AUTHORIZER_CALLS).sort()).toEqual(runtimeMethodsOf(AuthorizerApi));
     });
 
-    it.each(methods)('%s.%s → -1 retryable', async (api, method) => {
+    it.each(methods.filter(([, m]) => !PASS_THROUGH.includes(m as AuthorizerMethod)))('%s.%s → -1 retryable', async (api, method) => {
       const call =
         api === 'ComponentApi'
           ? () => COMPONENT_CALLS[method as ComponentMethod](s)
@@ -565,7 +579,7 @@ describe('typed WeChat client against the emulator: errors', () => {
       await expectWeChatError(COMPONENT_CALLS[method](s), { code: 61003, errorClass: 'tenant_revoked' });
     });
 
-    it.each(authorizerMethods)('AuthorizerApi.%s', async (method) => {
+    it.each(authorizerMethods.filter((m) => !PASS_THROUGH.includes(m)))('AuthorizerApi.%s', async (method) => {
       await s.admin('POST', '/__admin/revoke', { appid: s.tenant.appid });
       await expectWeChatError(callAsTenant(s, method), { code: 61003, errorClass: 'tenant_revoked' });
     });
