@@ -2,15 +2,15 @@ import { forEachConcurrently } from '../concurrency';
 import type { DeployMessage } from '../deployments/deploy-messages';
 import { Conflict, NotFound } from '../errors';
 import { logger } from '../logger';
-import type { TenantStore } from '../tenants/tenant-store';
-import type { WeChatClients } from '../wechat/bound-clients';
 import type { Tenant } from '../tenants/tenant';
+import type { TenantStore } from '../tenants/tenant-store';
+import { TenantUnusableError } from '../tokens/errors';
+import type { WeChatClients } from '../wechat/bound-clients';
+import { checkReadiness } from './check-readiness';
+import type { Readiness } from './readiness';
 
 /** What a readiness check needs: WeChat bound to the tenant's token, and where to store the answer. */
 type ReadinessPorts = { wechat: Pick<WeChatClients, 'tenant'>; tenants: Pick<TenantStore, 'saveReadiness'> };
-import { TenantUnusableError } from '../tokens/errors';
-import { checkReadiness } from './check-readiness';
-import type { Readiness } from './readiness';
 
 /** Stored readiness younger than this is trusted by preflight and the fan-out; older is read again. */
 export function readinessMaxAgeMs(): number {
