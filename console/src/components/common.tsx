@@ -5,8 +5,8 @@ import { ApiError } from '../api';
 import { defineMessages, useT } from '../i18n';
 
 const messages = defineMessages({
-  zh: { loading: '加载中…', retry: '重试', cancel: '取消', confirm: '确认' },
-  en: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', confirm: 'Confirm' },
+  zh: { loading: '加载中…', retry: '重试', cancel: '取消', confirm: '确认', first: '第一页', next: '下一页' },
+  en: { loading: 'Loading…', retry: 'Retry', cancel: 'Cancel', confirm: 'Confirm', first: 'First page', next: 'Next page' },
 });
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ready'; value: T };
@@ -81,8 +81,33 @@ const STATE_TONES: Record<string, string> = {
   revoked: 'bad',
 };
 
+/** The tone a status or state is shown in (badges, the deployment bar). */
+export const toneOf = (value: string) => STATE_TONES[value] ?? 'muted';
+
 export function Badge({ value, label }: { value: string; label?: string }) {
-  return <span class={`badge tone-${STATE_TONES[value] ?? 'muted'}`}>{label ?? value}</span>;
+  return <span class={`badge tone-${toneOf(value)}`}>{label ?? value}</span>;
+}
+
+/**
+ * Paging through an API list: `pages` are the nextTokens followed so far (the last one is the page
+ * shown), so "next" pushes the answer's token and "first" starts over.
+ */
+export function Pager({ pages, nextToken, setPages }: { pages: string[]; nextToken: string | undefined; setPages: (pages: string[]) => void }) {
+  const t = useT(messages);
+  return (
+    <div class="pager">
+      {pages.length > 0 && (
+        <button type="button" onClick={() => setPages([])}>
+          {t('first')}
+        </button>
+      )}
+      {nextToken && (
+        <button type="button" onClick={() => setPages([...pages, nextToken])}>
+          {t('next')}
+        </button>
+      )}
+    </div>
+  );
 }
 
 /** A button for an API action: asks first when `confirmText` is given, shows the API's error when it refuses. */

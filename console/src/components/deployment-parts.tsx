@@ -6,7 +6,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { TargetCounts } from '../../../shared/contract/operator-api';
 import { ApiError } from '../api';
-import { ErrorBox } from './common';
+import { TARGET_STATES } from '../../../shared/deployments/target-machine';
+import { ErrorBox, toneOf } from './common';
 import { defineMessages, useLang, useT, type Lang } from '../i18n';
 
 const messages = defineMessages({
@@ -14,53 +15,8 @@ const messages = defineMessages({
   en: { none: 'No targets yet', confirm: 'Confirm', back: 'Back', sent: 'Requested' },
 });
 
-/** The target states in lifecycle order (the server's TARGET_STATES); a state the console does not know yet goes last. */
-export const STATE_ORDER = [
-  'queued',
-  'waiting',
-  'committing',
-  'committed',
-  'submitting',
-  'auditing',
-  'withdrawing',
-  'approved',
-  'releasing',
-  'gray',
-  'reverting_gray',
-  'released',
-  'rolling_back',
-  'rolled_back',
-  'failed',
-  'blocked',
-  'rejected',
-  'skipped',
-  'cancelled',
-];
-
-/** The same tones the Badge gives these states. */
-const TONES: Record<string, string> = {
-  released: 'ok',
-  approved: 'ok',
-  gray: 'info',
-  auditing: 'info',
-  committing: 'info',
-  committed: 'info',
-  submitting: 'info',
-  releasing: 'info',
-  withdrawing: 'info',
-  reverting_gray: 'info',
-  rolling_back: 'info',
-  queued: 'muted',
-  waiting: 'muted',
-  skipped: 'muted',
-  cancelled: 'muted',
-  rolled_back: 'muted',
-  blocked: 'warn',
-  failed: 'bad',
-  rejected: 'bad',
-};
-
-export const toneOf = (state: string) => TONES[state] ?? 'muted';
+/** The target states in lifecycle order: the server's own list; a state the console does not know yet goes last. */
+const STATE_ORDER: readonly string[] = TARGET_STATES;
 
 /** The states present in `counts`, in lifecycle order, with their numbers. */
 export function presentStates(counts: TargetCounts): [string, number][] {

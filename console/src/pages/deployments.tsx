@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import type { DeploymentPage, DeploymentSummary } from '../../../shared/contract/operator-api';
 import { getJson } from '../api';
-import { Badge, Show, useLoad, usePoll } from '../components/common';
+import { Badge, Pager, Show, useLoad, usePoll } from '../components/common';
 import { countsText, StateBar, Time } from '../components/deployment-parts';
 import { defineMessages, useT } from '../i18n';
 
@@ -22,8 +22,6 @@ const messages = defineMessages({
     targets: '目标（按状态）',
     created: '创建时间',
     empty: '还没有发布。',
-    next: '下一页',
-    first: '第一页',
     manual: '手动发布',
     noAudit: '不提审',
   },
@@ -38,8 +36,6 @@ const messages = defineMessages({
     targets: 'Targets by state',
     created: 'Created',
     empty: 'No deployment yet.',
-    next: 'Next page',
-    first: 'First page',
     manual: 'manual release',
     noAudit: 'no audit',
   },
@@ -88,18 +84,7 @@ export function DeploymentsPage() {
                   ))}
                 </tbody>
               </table>
-              <div class="pager">
-                {pages.length > 0 && (
-                  <button type="button" onClick={() => setPages([])}>
-                    {t('first')}
-                  </button>
-                )}
-                {p.nextToken && (
-                  <button type="button" onClick={() => setPages([...pages, p.nextToken!])}>
-                    {t('next')}
-                  </button>
-                )}
-              </div>
+              <Pager pages={pages} nextToken={p.nextToken} setPages={setPages} />
             </>
           )
         }

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import type { TenantPage, TenantSummary, TenantView } from '../../../shared/contract/operator-api';
 import { getJson } from '../api';
-import { Badge, Show, useLoad } from '../components/common';
+import { Badge, Pager, Show, useLoad } from '../components/common';
 import { defineMessages, useT } from '../i18n';
 
 const messages = defineMessages({
@@ -25,8 +25,6 @@ const messages = defineMessages({
     version: '线上版本',
     lastDeployment: '最近发布',
     unchecked: '未检查',
-    next: '下一页',
-    first: '第一页',
     empty: '没有符合条件的小程序。',
     total: '共 {n} 个',
     perVersion: '各线上版本数量',
@@ -46,8 +44,6 @@ const messages = defineMessages({
     version: 'Online version',
     lastDeployment: 'Last deployment',
     unchecked: 'not checked',
-    next: 'Next page',
-    first: 'First page',
     empty: 'No tenant matches.',
     total: '{n} in all',
     perVersion: 'Tenants per online version',
@@ -129,18 +125,7 @@ export function FleetPage() {
                   ))}
                 </tbody>
               </table>
-              <div class="pager">
-                {pages.length > 0 && (
-                  <button type="button" onClick={() => setPages([])}>
-                    {t('first')}
-                  </button>
-                )}
-                {p.nextToken && (
-                  <button type="button" onClick={() => setPages([...pages, p.nextToken!])}>
-                    {t('next')}
-                  </button>
-                )}
-              </div>
+              <Pager pages={pages} nextToken={p.nextToken} setPages={setPages} />
             </>
           )
         }
