@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePortPair, NpmStartProcess } from '../support/npm-start';
+import { freePortPair, NpmStartProcess, stackClients } from '../support/npm-start';
 
 const MERCHANTS = 100;
 /** After the 100 consents, when the exchanges (each at least two 500 ms WeChat calls) are under way. */
@@ -29,7 +29,6 @@ describe('a crash during 100 concurrent merchant consents loses no authorization
   it('every one of the 100 is an active tenant with a working token after kill -9 and a restart', { timeout: 180_000 }, async () => {
     const port = await freePortPair();
     const api = `http://127.0.0.1:${port}`;
-    const emulatorUrl = `http://127.0.0.1:${port + 1}`;
     const env = stack.env({
       PORT: String(port),
       AUTH_CODE_STALE_SECONDS: '3',
@@ -46,34 +45,7 @@ describe('a crash during 100 concurrent merchant consents loses no authorization
     const killGroup = () => stack.killGroup();
 
     const token = () => stack.token();
-    const operator = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
-      const response = await fetch(`${api}${p}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
-        signal: AbortSignal.timeout(20_000),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-    };
-    const admin = async <T>(p: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${emulatorUrl}/__admin${p}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(20_000),
-      });
-      if (!response.ok) throw new Error(`emulator ${p}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    };
-    const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; log: ${logFile}`);
-        await sleep(everyMs);
-      }
-    };
+    const { operator, admin, until } = stackClients(stack, port);
     /** Every tenant, paged. */
     const tenants = async (): Promise<{ appid: string; status: string }[]> => {
       const all: { appid: string; status: string }[] = [];

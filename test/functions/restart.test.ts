@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePortPair, NpmStartProcess } from '../support/npm-start';
+import { freePortPair, NpmStartProcess, stackClients } from '../support/npm-start';
 
 const TENANTS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,14 +37,13 @@ interface StoredMiniProgram {
 }
 
 const stack = new NpmStartProcess('mpfleet-restart');
-const { dataDir, logFile } = stack;
+const { dataDir } = stack;
 
 afterAll(() => stack.close());
 
 describe('npm start survives kill -9 of its process group during a fleet deploy (#13)', () => {
   it('completes a 50-tenant deploy after two kills, with one audit and one release per tenant', { timeout: 360_000 }, async () => {
     const port = await freePortPair();
-    const api = `http://127.0.0.1:${port}`;
     const emulatorUrl = `http://127.0.0.1:${port + 1}`;
     const env = stack.env({
       PORT: String(port),
@@ -91,34 +90,7 @@ describe('npm start survives kill -9 of its process group during a fleet deploy 
       }
     })();
 
-    const token = () => stack.token();
-    const operator = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
-      const response = await fetch(`${api}${p}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
-        signal: AbortSignal.timeout(20_000),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-    };
-    const admin = async <T>(p: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${emulatorUrl}/__admin${p}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(20_000),
-      });
-      return (await response.json()) as T;
-    };
-    const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; log: ${logFile}`);
-        await sleep(everyMs);
-      }
-    };
+    const { operator, admin, until } = stackClients(stack, port);
     const activeTenants = async () => {
       const { body } = await operator<{ tenants: { appid: string; status: string }[] }>('/api/tenants?limit=100');
       return body.tenants;

@@ -110,3 +110,42 @@ export class NpmStartProcess {
     else rmSync(this.dataRoot, { recursive: true, force: true });
   }
 }
+
+/**
+ * What a test says to the stack `npm start` runs on `port` (the API) and `port + 1` (the emulator):
+ * the operator API with the token it keeps, the emulator's admin API, and a patient wait that
+ * names the log to read when it gives up.
+ */
+export function stackClients(stack: NpmStartProcess, port: number) {
+  const api = `http://127.0.0.1:${port}`;
+  const emulatorUrl = `http://127.0.0.1:${port + 1}`;
+  const operator = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${api}${p}`, {
+      ...init,
+      headers: { authorization: `Bearer ${stack.token()}`, 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  const admin = async <T>(p: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${emulatorUrl}/__admin${p}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    if (!response.ok) throw new Error(`emulator ${p}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe().catch(() => undefined);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; log: ${stack.logFile}`);
+      await sleep(everyMs);
+    }
+  };
+  return { api, emulatorUrl, operator, admin, until };
+}
