@@ -79,9 +79,14 @@ describe('a merchant authorizes on the consent page', () => {
   });
 
   it('a code reused long after shows the already-authorized page; a forged one an error and stores nothing', async () => {
-    const { callback } = await consentAsAPerson('pc');
+    const { callback, appid } = await consentAsAPerson('pc');
     const url = new URL(callback);
     expect((await t.api(`${url.pathname}${url.search}`)).status).toBe(200);
+    // The release-gate check the authorization queued has run (it writes to the tenant, below).
+    await t.until(async () => {
+      const tenant = await services().tenants.get(appid);
+      return tenant?.readiness && tenant.readiness.checkedAtMs >= tenant.authorizedAtMs;
+    });
     // A reload right away is still this authorization.
     const reload = await t.api(`${url.pathname}${url.search}`);
     expect(reload.status).toBe(200);
