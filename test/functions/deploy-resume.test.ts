@@ -96,7 +96,11 @@ describe('the sweeper', () => {
     } finally {
       lost.delete(appid);
     }
-    const stranded = await view(t, id);
+    // The fan-out marks itself done just after sending the (lost) message: wait for that, not for a sweep.
+    const stranded = await t.until(async () => {
+      const current = await view(t, id);
+      return current.status !== 'preparing' ? current : undefined;
+    });
     expect(stranded).toMatchObject({ status: 'running' });
     expect(targetOf(stranded, appid).state).toBe('queued');
     expect(stranded).not.toHaveProperty('lastSweptAt');
