@@ -41,6 +41,11 @@ export class ApiClient {
     return this.request<T>('PUT', path, body);
   }
 
+  /** Resolves to undefined on the API's `204 No Content`. */
+  delete<T = void>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
   /**
    * Follows `nextToken` until the last page and returns every item of the list under `key`;
    * a `nextToken` in `query` starts from that page.

@@ -5,6 +5,7 @@ import { registerAuthLink } from './commands/auth-link';
 import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
 import { registerDeployments } from './commands/deployments';
+import { registerKeys } from './commands/keys';
 import { registerPreflight } from './commands/preflight';
 import { registerReadiness } from './commands/readiness';
 import { registerStatus } from './commands/status';
@@ -71,6 +72,7 @@ function buildProgram(ctx: CliContext): Command {
   registerStatus(program, ctx);
   registerDeployments(program, ctx);
   registerActions(program, ctx);
+  registerKeys(program, ctx);
   return program;
 }
 
