@@ -111,7 +111,11 @@ function forwardTarget(args: string[], options: ForwardOptions): { appid: string
   return { appid, url: checkForwardUrl(rest[0]!) };
 }
 
-const errorCell = (error: DeliveryView['lastError']) => (error ? (error.httpStatus === undefined ? error.message : `${error.httpStatus}: ${error.message}`) : undefined);
+/** LAST ERROR: the receiver's HTTP status first (unless the message already names it), then what happened. */
+function errorCell(error: DeliveryView['lastError']): string | undefined {
+  if (!error) return undefined;
+  return error.httpStatus === undefined || error.message.includes(String(error.httpStatus)) ? error.message : `${error.httpStatus}: ${error.message}`;
+}
 
 function forwardingReport(status: ForwardingStatus, filter: DeliveryStatus | undefined): string {
   const where = status.forwarding
