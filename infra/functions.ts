@@ -10,10 +10,10 @@ export interface FunctionSpec {
   secrets: readonly SecretName[];
   /** Whether it calls the WeChat API (and so needs the component secret and, on AWS, egress). */
   callsWeChat: boolean;
-  /** Whether it may send to the deploy queue. */
-  sendsToDeployQueue?: boolean;
-  /** Consumes the deploy queue (SQS event source). */
-  consumesDeployQueue?: boolean;
+  /** The queues it sends to (it gets their URLs in QUEUES[q].urlVariable and may send). */
+  sendsTo?: readonly QueueName[];
+  /** The queue that invokes it (an SQS event source; it gets the queue's URL too). */
+  consumes?: QueueName;
   /** EventBridge schedule expression that invokes it. */
   schedule?: string;
   timeoutSeconds?: number;
@@ -30,38 +30,43 @@ const FUNCTION_SPECS = {
     secrets: ['componentSecret', 'messageToken', 'encodingAesKey'],
     callsWeChat: true,
     // An authorization queues its tenant's readiness check.
-    sendsToDeployQueue: true,
+    sendsTo: ['deploy'],
   },
   'wechat-callback': {
     secrets: ['componentSecret', 'messageToken', 'encodingAesKey'],
     callsWeChat: true,
-    sendsToDeployQueue: true,
+    // Readiness checks, and the messages it forwards to the tenants' backends.
+    sendsTo: ['deploy', 'forward'],
   },
   authorize: { secrets: ['componentSecret'], callsWeChat: true },
-  'auth-callback': { secrets: ['componentSecret'], callsWeChat: true, sendsToDeployQueue: true },
+  'auth-callback': { secrets: ['componentSecret'], callsWeChat: true, sendsTo: ['deploy'] },
   'api-auth-links': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
-  'api-tenants': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true, sendsToDeployQueue: true },
+  'api-tenants': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true, sendsTo: ['deploy'] },
   'api-templates': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
   'api-deployments': {
     secrets: ['componentSecret', 'operatorToken'],
     callsWeChat: true,
-    sendsToDeployQueue: true,
+    sendsTo: ['deploy'],
   },
   'api-pushes': { secrets: ['operatorToken'], callsWeChat: false },
   'api-service-keys': { secrets: ['operatorToken'], callsWeChat: false },
+  /** Forward URLs and their deliveries; a redrive queues dead deliveries again. */
+  'api-forwarding': { secrets: ['operatorToken'], callsWeChat: false, sendsTo: ['forward'] },
+  /** POSTs forwarded messages to the tenants' backends (not WeChat: it needs no whitelisted IP). */
+  'message-forwarder': { secrets: [], callsWeChat: false, consumes: 'forward', timeoutSeconds: 30 },
   /** The template backend's runtime API: jscode2session with the component token, the tenant's token, the proxy. */
   runtime: { secrets: ['componentSecret'], callsWeChat: true },
   'deploy-worker': {
     secrets: ['componentSecret'],
     callsWeChat: true,
-    sendsToDeployQueue: true,
-    consumesDeployQueue: true,
+    sendsTo: ['deploy'],
+    consumes: 'deploy',
     timeoutSeconds: 60,
   },
   'token-refresher': {
     secrets: ['componentSecret'],
     callsWeChat: true,
-    sendsToDeployQueue: true,
+    sendsTo: ['deploy'],
     schedule: 'rate(5 minutes)',
     timeoutSeconds: 300,
   },
@@ -74,7 +79,7 @@ const FUNCTION_SPECS = {
   'audit-reconciler': {
     secrets: ['componentSecret'],
     callsWeChat: true,
-    sendsToDeployQueue: true,
+    sendsTo: ['deploy'],
     schedule: `rate(${AUDIT_RECONCILE_PERIOD_MINUTES} minutes)`,
     timeoutSeconds: 300,
   },
@@ -86,14 +91,50 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = FUNCTION_SPECS;
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
-/** The deploy queue's settings, shared by the CDK queue and the local SQS so the two behave alike. */
-export const DEPLOY_QUEUE = {
-  /** Six times the worker timeout, as AWS recommends for SQS event sources. */
-  visibilityTimeoutSeconds: 360,
-  maxReceiveCount: 5,
-  dlqRetentionDays: 14,
-  batchSize: 10,
-  maxBatchingWindowSeconds: 1,
-  /** Caps parallel WeChat calls from the fleet deploy (and so the per-platform API rate). */
-  maxConcurrency: 10,
-} as const;
+export interface QueueSettings {
+  /** The environment variable that carries the queue's URL to its senders and consumer. */
+  urlVariable: string;
+  /** What a message in its dead-letter queue means (the alarm's description). */
+  deadLetterMeaning: string;
+  /** Six times the consumer's timeout, as AWS recommends for SQS event sources. */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  dlqRetentionDays: number;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  maxConcurrency: number;
+}
+
+/** The queues' settings, shared by the CDK queues and the local SQS so the two behave alike. */
+export const QUEUES = {
+  /** Fan-out pages, per-tenant deploy steps, operator actions, readiness checks. */
+  deploy: {
+    urlVariable: 'DEPLOY_QUEUE_URL',
+    deadLetterMeaning: 'Deploy steps reached the dead-letter queue',
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+    dlqRetentionDays: 14,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    /** Caps parallel WeChat calls from the fleet deploy (and so the per-platform API rate). */
+    maxConcurrency: 10,
+  },
+  /** Messages and events on their way to the tenants' forward URLs. */
+  forward: {
+    urlVariable: 'FORWARD_QUEUE_URL',
+    deadLetterMeaning: 'Forward messages reached the dead-letter queue: the forwarder failed on them repeatedly (not a receiver being down, which retries and then marks the delivery dead for a redrive)',
+    visibilityTimeoutSeconds: 180,
+    // A receiver that is down is retried by the forwarder itself (backoff in the visibility timeout,
+    // about 100 receives in its 24-hour window); only a forwarder failing over and over exceeds this.
+    maxReceiveCount: 150,
+    dlqRetentionDays: 14,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 5,
+  },
+} as const satisfies Record<string, QueueSettings>;
+
+export type QueueName = keyof typeof QUEUES;
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+
+export const DEPLOY_QUEUE = QUEUES.deploy;

@@ -59,6 +59,13 @@ export const ROUTES: readonly Route[] = [
   operator('POST', '/api/service-keys', 'api-service-keys'),
   operator('GET', '/api/service-keys', 'api-service-keys'),
   operator('DELETE', '/api/service-keys/{keyId}', 'api-service-keys'),
+  operator('PUT', '/api/forwarding', 'api-forwarding'),
+  operator('GET', '/api/forwarding', 'api-forwarding'),
+  operator('DELETE', '/api/forwarding', 'api-forwarding'),
+  operator('PUT', '/api/tenants/{appid}/forwarding', 'api-forwarding'),
+  operator('GET', '/api/tenants/{appid}/forwarding', 'api-forwarding'),
+  operator('DELETE', '/api/tenants/{appid}/forwarding', 'api-forwarding'),
+  operator('POST', '/api/tenants/{appid}/forwarding/redrive', 'api-forwarding'),
 
   // The runtime API of the template's backend (a service key scoped to tenants and to login / token / proxy).
   { method: 'POST', path: '/runtime/{appid}/login', function: 'runtime', caller: 'service' },

@@ -5,13 +5,13 @@ import type { Construct, Node } from 'constructs';
 import { AppFunction } from './constructs/app-function';
 import { CustomDomain } from './constructs/custom-domain';
 import { DataTable } from './constructs/data-table';
-import { DeployQueue } from './constructs/deploy-queue';
 import { EgressNetwork } from './constructs/egress-network';
 import { HttpApi } from './constructs/http-api';
 import { Operations } from './constructs/operations';
 import { Schedule } from './constructs/schedules';
 import { WeChatSecrets } from './constructs/wechat-secrets';
-import { DEPLOY_QUEUE, FUNCTIONS, FUNCTION_NAMES, type FunctionName } from './functions';
+import { WorkQueue } from './constructs/work-queue';
+import { FUNCTIONS, FUNCTION_NAMES, QUEUES, QUEUE_NAMES, type FunctionName, type QueueName } from './functions';
 
 export interface DomainSettings {
   domainName: string;
@@ -44,7 +44,10 @@ export class MpfleetStack extends Stack {
     });
 
     const data = new DataTable(this, 'Data');
-    const deployQueue = new DeployQueue(this, 'DeployQueue');
+    // Construct ids keep the deploy queue's logical ids from before there were two queues.
+    const queues = Object.fromEntries(
+      QUEUE_NAMES.map((name) => [name, new WorkQueue(this, `${name[0]!.toUpperCase()}${name.slice(1)}Queue`, QUEUES[name])]),
+    ) as Record<QueueName, WorkQueue>;
     const secrets = new WeChatSecrets(this, 'Secrets', props.secretsParameterPrefix);
     const http = new HttpApi(this, 'Http');
     const egress = props.egressIps ? new EgressNetwork(this, 'Egress', { availabilityZones: props.availabilityZones }) : undefined;
@@ -61,21 +64,23 @@ export class MpfleetStack extends Stack {
           TABLE_NAME: data.table.tableName,
           WECHAT_COMPONENT_APPID: componentAppid.valueAsString,
           PUBLIC_BASE_URL: baseUrl,
-          ...(spec.sendsToDeployQueue ? { DEPLOY_QUEUE_URL: deployQueue.queue.queueUrl } : {}),
+          ...Object.fromEntries(queuesOf(spec).map((q) => [QUEUES[q].urlVariable, queues[q].queue.queueUrl])),
         },
         // Only WeChat callers need the whitelisted IPs; the rest skip the VPC and its cold-start cost.
         network: egress && spec.callsWeChat ? { vpc: egress.vpc, subnets: egress.subnets, securityGroups: [egress.securityGroup] } : undefined,
       });
       data.table.grantReadWriteData(fn);
       secrets.grantRead(fn, spec.secrets);
-      if (spec.sendsToDeployQueue) deployQueue.queue.grantSendMessages(fn);
-      if (spec.consumesDeployQueue) {
+      for (const q of spec.sendsTo ?? []) queues[q].queue.grantSendMessages(fn);
+      if (spec.consumes) {
+        const settings = QUEUES[spec.consumes];
+        // The event source grants receive, delete and ChangeMessageVisibility (the forwarder's backoff).
         fn.addEventSource(
-          new SqsEventSource(deployQueue.queue, {
-            batchSize: DEPLOY_QUEUE.batchSize,
-            maxBatchingWindow: Duration.seconds(DEPLOY_QUEUE.maxBatchingWindowSeconds),
+          new SqsEventSource(queues[spec.consumes].queue, {
+            batchSize: settings.batchSize,
+            maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
             reportBatchItemFailures: true,
-            maxConcurrency: DEPLOY_QUEUE.maxConcurrency,
+            maxConcurrency: settings.maxConcurrency,
           }),
         );
       }
@@ -88,7 +93,7 @@ export class MpfleetStack extends Stack {
       alarmEmails: props.alarmEmails ?? [],
       api: http.api,
       functions,
-      extraAlarms: [deployQueue.deadLetterAlarm],
+      extraAlarms: QUEUE_NAMES.map((q) => queues[q].deadLetterAlarm),
     });
 
     // Exactly what to register on the WeChat Open Platform (第三方平台 → 开发资料).
@@ -98,6 +103,11 @@ export class MpfleetStack extends Stack {
     new CfnOutput(this, 'MessageEventUrl', { value: `${baseUrl}/wechat/callback/$APPID$` });
     new CfnOutput(this, 'AuthorizationDomain', { value: host });
   }
+}
+
+/** The queues whose URL a function gets: those it sends to and the one it consumes. */
+function queuesOf(spec: (typeof FUNCTIONS)[FunctionName]): QueueName[] {
+  return [...new Set([...(spec.sendsTo ?? []), ...(spec.consumes ? [spec.consumes] : [])])];
 }
 
 /** The stack's settings from CDK context (`-c key=value` arrives as a string, cdk.json may hold JSON). */

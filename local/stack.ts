@@ -5,14 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { DEPLOY_QUEUE, FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../infra/functions';
+import { FUNCTION_NAMES, FUNCTIONS, QUEUE_NAMES, QUEUES, type FunctionName, type QueueName } from '../infra/functions';
 import { StateDirInUseError, stateDirOwner } from './emulator/persistence';
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator/server';
 import { DataDirInUseError, startDynamo } from './runtime/dynamodb';
 import { createFunctionInvoker, type LambdaHandler } from './runtime/functions';
 import { startHttpServer } from './runtime/http-server';
 import { localScheduleMs, startSchedule } from './runtime/scheduler';
-import { startQueue } from './runtime/sqs';
+import { startQueues } from './runtime/sqs';
 import { startQueuePoller } from './runtime/sqs-poller';
 
 export interface LocalStackOptions {
@@ -36,7 +36,7 @@ export interface LocalStackOptions {
   persistEmulator?: boolean;
   /** Delete everything under dataDir before starting (`npm start -- --reset`); see resetDataDir. */
   reset?: boolean;
-  /** Shorter redelivery for tests; defaults to the deploy queue's real visibility timeout. */
+  /** Shorter redelivery of the deploy queue for tests; defaults to its real visibility timeout. */
   queueVisibilityTimeoutSeconds?: number;
   /** Replace functions with test doubles (e.g. a worker that fails on purpose). */
   functionOverrides?: Partial<Record<FunctionName, LambdaHandler>>;
@@ -55,8 +55,11 @@ export interface LocalStack {
   /** <dataDir>/operator-token, unless OPERATOR_TOKEN set the token. */
   operatorTokenFile?: string;
   emulator?: Emulator;
+  /** The deploy queue's. */
   queueUrl: string;
   deadLetterQueueUrl: string;
+  /** Every queue's (infra/functions.ts QUEUES). */
+  queues: Record<QueueName, { queueUrl: string; deadLetterQueueUrl: string }>;
   invoke: ReturnType<typeof createFunctionInvoker>;
   /** Runs a scheduled function now, as its EventBridge rule would. */
   runSchedule(name: FunctionName): Promise<void>;
@@ -87,15 +90,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.reset) await resetDataDir(dataDir);
     const dynamo = await startDynamo({ dataDir: path.join(dataDir, 'dynamodb'), tableName: TABLE_NAME, region: REGION });
     closers.push(dynamo.close);
-    const queue = await startQueue({
+    const sqs = await startQueues({
       dataDir: path.join(dataDir, 'queue'),
-      name: 'mpfleet-deploy',
       region: REGION,
-      visibilityTimeoutSeconds: options.queueVisibilityTimeoutSeconds ?? DEPLOY_QUEUE.visibilityTimeoutSeconds,
-      maxReceiveCount: DEPLOY_QUEUE.maxReceiveCount,
-      deadLetterRetentionSeconds: DEPLOY_QUEUE.dlqRetentionDays * 86_400,
+      queues: QUEUE_NAMES.map((name) => ({
+        name: `mpfleet-${name}`,
+        visibilityTimeoutSeconds: (name === 'deploy' ? options.queueVisibilityTimeoutSeconds : undefined) ?? QUEUES[name].visibilityTimeoutSeconds,
+        maxReceiveCount: QUEUES[name].maxReceiveCount,
+        deadLetterRetentionSeconds: QUEUES[name].dlqRetentionDays * 86_400,
+      })),
     });
-    closers.push(queue.close);
+    closers.push(sqs.close);
+    const queues = Object.fromEntries(QUEUE_NAMES.map((name) => [name, sqs.queues[`mpfleet-${name}`]!])) as LocalStack['queues'];
 
     const invoke = createFunctionInvoker(options.functionOverrides);
     const http = await startHttpServer({ port, invoke, onError: (error) => log(`handler error: ${String(error)}`) });
@@ -122,9 +128,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: queue.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       TABLE_NAME,
-      DEPLOY_QUEUE_URL: queue.queueUrl,
+      ...Object.fromEntries(QUEUE_NAMES.map((name) => [QUEUES[name].urlVariable, queues[name].queueUrl])),
       PUBLIC_BASE_URL: publicBaseUrl,
       OPERATOR_TOKEN: operatorToken,
       // Only where it is kept, for the 401's hint; never the token itself.
@@ -151,16 +157,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     emulator?.setPushTargets({ ticketUrl: `${http.url}/wechat/ticket`, callbackUrlTemplate: `${http.url}/wechat/callback/$APPID$` });
 
-    const queueArn = (
-      await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] }))
-    ).Attributes!.QueueArn!;
-    for (const name of FUNCTION_NAMES.filter((n) => FUNCTIONS[n].consumesDeployQueue)) {
+    for (const name of FUNCTION_NAMES) {
+      const consumed = FUNCTIONS[name].consumes;
+      if (!consumed) continue;
+      const { queueUrl } = queues[consumed];
+      const queueArn = (await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
       const poller = startQueuePoller({
-        client: queue.client,
-        queueUrl: queue.queueUrl,
+        client: sqs.client,
+        queueUrl,
         queueArn,
-        batchSize: DEPLOY_QUEUE.batchSize,
-        maxConcurrency: DEPLOY_QUEUE.maxConcurrency,
+        batchSize: QUEUES[consumed].batchSize,
+        maxConcurrency: QUEUES[consumed].maxConcurrency,
         handler: (event: SQSEvent) => invoke<SQSBatchResponse | void>(name, event),
         onError: (error) => log(`${name} batch failed: ${String(error)}`),
       });
@@ -188,8 +195,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       operatorTokenSource: token ? (token.created ? 'file-created' : 'file') : 'env',
       ...(token ? { operatorTokenFile: token.file } : {}),
       emulator,
-      queueUrl: queue.queueUrl,
-      deadLetterQueueUrl: queue.deadLetterQueueUrl,
+      queueUrl: queues.deploy.queueUrl,
+      deadLetterQueueUrl: queues.deploy.deadLetterQueueUrl,
+      queues,
       invoke,
       runSchedule: async (name) => {
         const schedule = schedules.get(name);

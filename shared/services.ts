@@ -4,6 +4,9 @@ import { DeployQueue } from './deployments/deploy-queue';
 import type { DeploymentStore } from './deployments/deployment-store';
 import { DynamoDeploymentStore } from './deployments/dynamo-deployment-store';
 import { dynamo, tableName } from './db/client';
+import { DeliveryStore } from './forwarding/delivery-store';
+import { ForwardQueue } from './forwarding/forward-queue';
+import { forwardRetryPolicy } from './forwarding/retry-policy';
 import { PushLog, pushRetentionDays } from './pushes/push-log';
 import { getSecret } from './secrets';
 import { TenantStore } from './tenants/tenant-store';
@@ -30,6 +33,9 @@ export interface Services {
   tenants: TenantStore;
   deployments: DeploymentStore;
   deployQueue: DeployQueue;
+  /** Messages and events on their way to the tenants' forward URLs. */
+  deliveries: DeliveryStore;
+  forwardQueue: ForwardQueue;
   /** Every authentic push WeChat sent, secrets removed, kept PUSH_RETENTION_DAYS. */
   pushLog: PushLog;
   componentToken: LeasedToken;
@@ -73,6 +79,8 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoD
     tenants,
     deployments: new DynamoDeploymentStore(db, table),
     deployQueue: new DeployQueue(config.deployQueueUrl),
+    deliveries: new DeliveryStore(db, table, forwardRetryPolicy(env).retentionDays),
+    forwardQueue: new ForwardQueue(env.FORWARD_QUEUE_URL ?? ''),
     pushLog: new PushLog(db, table, pushRetentionDays(env)),
     componentToken: platformToken,
     authorizerTokens,
@@ -89,7 +97,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoD
 
 let shared: { services: Services; builtFrom: string } | undefined;
 
-const WIRING_ENV = ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'WECHAT_API_BASE', 'WECHAT_COMPONENT_APPID', 'PUBLIC_BASE_URL', 'DEPLOY_QUEUE_URL'];
+const WIRING_ENV = ['TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'WECHAT_API_BASE', 'WECHAT_COMPONENT_APPID', 'PUBLIC_BASE_URL', 'DEPLOY_QUEUE_URL', 'FORWARD_QUEUE_URL'];
 
 /**
  * The container's services, built on first use so it sees the environment the runtime set. (On

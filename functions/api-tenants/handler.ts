@@ -6,7 +6,7 @@ import { tenantDeployments } from '../../shared/deployments/tenant-deployments';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
-import { bodyJson, queryParams } from '../../shared/http/request';
+import { appidParam, bodyJson, queryParams } from '../../shared/http/request';
 import { binary, json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
 import { checkTenantReadiness } from '../../shared/readiness/refresh-readiness';
@@ -14,7 +14,6 @@ import { services } from '../../shared/services';
 import { experienceQrcode } from '../../shared/tenant-config/experience-qrcode';
 import { MAX_CONFIG_BYTES } from '../../shared/tenant-config/schema';
 import { existingTenant, getTenantConfig, previewExtJson, replaceTenantConfig } from '../../shared/tenant-config/tenant-config-use-cases';
-import { isAppid } from '../../shared/tenants/tenant';
 import { tenantView } from '../../shared/tenants/tenant-view';
 
 const ListQuery = z.object({
@@ -32,12 +31,6 @@ const ExtJsonQuery = z.object({
 const QrcodeQuery = z.object({ path: z.string().max(1024).optional() });
 /** The sync and the readiness check take no options: a body, if any, is an empty object. */
 const EmptyBody = z.object({}).strict();
-
-function appidParam(event: APIGatewayProxyEventV2): string {
-  const appid = event.pathParameters?.appid;
-  if (!isAppid(appid)) throw badRequest('invalid_appid', 'appid must be wx + 16 hex digits');
-  return appid;
-}
 
 export const handler = httpHandler(
   byRouteKey({

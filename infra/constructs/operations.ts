@@ -89,6 +89,15 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
     });
 
+    const forwardsDead = appMetric('ForwardDead');
+    this.addAlarm('ForwardsGivenUp', {
+      alarmDescription:
+        "Forwarded messages were given up after their retry window: a template backend's receiver is down or refusing them. Fix it, then POST /api/tenants/{appid}/forwarding/redrive",
+      metric: forwardsDead,
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+
     const action = new actions.SnsAction(this.topic);
     for (const alarm of props.extraAlarms) {
       alarm.addAlarmAction(action);
@@ -132,6 +141,15 @@ export class Operations extends Construct {
           new cloudwatch.GraphWidget({ title: 'Template backends: logins, by outcome', left: [byDimension('RuntimeLogin')], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Template backends: token reads', left: [appMetric('RuntimeTokenRead')], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Template backends: proxied WeChat calls, by API', left: [byDimension('RuntimeProxyCall')], width: 8 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Forwards queued, by type', left: [byDimension('ForwardQueued')], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'Forwards delivered and given up',
+            left: [appMetric('ForwardDelivered').with({ label: 'delivered' }), forwardsDead.with({ label: 'given up' })],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({ title: 'Forward attempts failed, by outcome', left: [byDimension('ForwardFailed')], width: 8 }),
         ],
       ],
     });

@@ -20,15 +20,32 @@ export interface LocalQueueOptions {
   deadLetterRetentionSeconds: number;
 }
 
+export type QueueSpec = Pick<LocalQueueOptions, 'name' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'deadLetterRetentionSeconds'>;
+
+export interface LocalQueues {
+  endpoint: string;
+  client: SQSClient;
+  /** By QueueSpec name. */
+  queues: Record<string, { queueUrl: string; deadLetterQueueUrl: string }>;
+  close(): Promise<void>;
+}
+
 const ACCOUNT_ID = '000000000000';
 
-/**
- * An in-process SQS speaking the real wire protocol — a queue whose failures redrive to a DLQ —
- * whose messages survive a crash and a restart: every send, receive and delete is on disk under
- * `dataDir` before it is answered. A message in flight when the process stopped is delivered
- * again at the next start, its receive count carrying on.
- */
+/** One queue (and its DLQ) on its own local SQS: see {@link startQueues}. */
 export async function startQueue(options: LocalQueueOptions): Promise<LocalQueue> {
+  const started = await startQueues({ dataDir: options.dataDir, region: options.region, queues: [options] });
+  return { endpoint: started.endpoint, client: started.client, close: started.close, ...started.queues[options.name]! };
+}
+
+/**
+ * An in-process SQS speaking the real wire protocol — queues whose failures redrive to their DLQs
+ * — whose messages survive a crash and a restart: every send, receive and delete is on disk under
+ * `dataDir` before it is answered. A message in flight when the process stopped is delivered
+ * again at the next start, its receive count carrying on. One endpoint for all the queues, as
+ * AWS_ENDPOINT_URL_SQS is one variable.
+ */
+export async function startQueues(options: { dataDir: string; region: string; queues: QueueSpec[] }): Promise<LocalQueues> {
   const store = await DurableQueueStore.open({ dir: options.dataDir, region: options.region, accountId: ACCOUNT_ID });
   let server: Awaited<ReturnType<typeof startSqsServer>>;
   try {
@@ -45,23 +62,24 @@ export async function startQueue(options: LocalQueueOptions): Promise<LocalQueue
   };
 
   try {
-    const dlq = await client.send(
-      new CreateQueueCommand({
-        QueueName: `${options.name}-dlq`,
-        Attributes: { MessageRetentionPeriod: String(options.deadLetterRetentionSeconds) },
-      }),
-    );
-    const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
-    const queue = await client.send(
-      new CreateQueueCommand({
-        QueueName: options.name,
-        Attributes: {
-          VisibilityTimeout: String(options.visibilityTimeoutSeconds),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount }),
-        },
-      }),
-    );
-    return { endpoint: server.endpoint, queueUrl: queue.QueueUrl!, deadLetterQueueUrl: dlq.QueueUrl!, client, close };
+    const queues: LocalQueues['queues'] = {};
+    for (const spec of options.queues) {
+      const dlq = await client.send(
+        new CreateQueueCommand({ QueueName: `${spec.name}-dlq`, Attributes: { MessageRetentionPeriod: String(spec.deadLetterRetentionSeconds) } }),
+      );
+      const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+      const queue = await client.send(
+        new CreateQueueCommand({
+          QueueName: spec.name,
+          Attributes: {
+            VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
+          },
+        }),
+      );
+      queues[spec.name] = { queueUrl: queue.QueueUrl!, deadLetterQueueUrl: dlq.QueueUrl! };
+    }
+    return { endpoint: server.endpoint, client, queues, close };
   } catch (error) {
     await close();
     throw error;

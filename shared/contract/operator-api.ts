@@ -290,3 +290,89 @@ export interface PushPage {
   pushes: PushView[];
   nextToken?: string;
 }
+
+// ---- service keys: POST/GET /api/service-keys, DELETE /api/service-keys/{id}
+
+export type ServiceKeyScope = 'login' | 'token' | 'proxy';
+
+export interface CreateServiceKeyRequest {
+  name: string;
+  /** The appids the key may act for, or `*` for every tenant. */
+  tenants: string[] | '*';
+  scopes: ServiceKeyScope[];
+}
+
+/** A key as listed: never its secret. */
+export interface ServiceKeyView {
+  id: string;
+  name: string;
+  tenants: string[] | '*';
+  scopes: ServiceKeyScope[];
+  createdAt: string;
+}
+
+/** The 201 of POST /api/service-keys: the only answer that ever carries the secret. */
+export interface ServiceKeyCreated extends ServiceKeyView {
+  secret: string;
+}
+
+export interface ServiceKeyList {
+  keys: ServiceKeyView[];
+}
+
+// ---- message forwarding: PUT/GET/DELETE /api/forwarding and /api/tenants/{appid}/forwarding
+
+export interface ForwardingRequest {
+  /** http(s) URL that receives every message and event mpfleet does not consume itself. */
+  url: string;
+  /** A new signingSecret (the old one stops being used at once). Otherwise a PUT keeps the secret. */
+  rotateSecret?: boolean;
+}
+
+/** Where one tenant's (or, `appid` absent, the platform default's) messages go and how they are signed. */
+export interface ForwardingSettings {
+  url: string;
+  /** HMAC-SHA256 key of X-Mpfleet-Signature (`t=<unix s>,v1=<hex of HMAC("<t>.<body>")>`). */
+  signingSecret: string;
+  appid?: string;
+  updatedAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'dead';
+
+/** One message or event on its way to a forward URL. */
+export interface DeliveryView {
+  /** X-Mpfleet-Id: the MsgId of a message, the dedupe key of an event. */
+  id: string;
+  /** The MsgType, or `event:<Event>`. */
+  type: string;
+  status: DeliveryStatus;
+  /** POSTs made so far. */
+  attempts: number;
+  /** WeChat's CreateTime. */
+  createdAt: string;
+  lastAttemptAt?: string;
+  /** When the next POST is due (pending and retrying). */
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  /** The last failure: the receiver's HTTP status (absent when it could not be reached) and what happened. */
+  lastError?: { httpStatus?: number; message: string };
+}
+
+/** GET /api/tenants/{appid}/forwarding[?status=&limit=&nextToken=]: settings and deliveries, newest first. */
+export interface ForwardingStatus {
+  appid: string;
+  /** The URL in effect: the tenant's own, else the platform default; null when messages are not forwarded. */
+  forwarding: { url: string; source: 'tenant' | 'platform'; updatedAt: string } | null;
+  /** Deliveries kept (FORWARD_RETENTION_DAYS) per status. */
+  counts: Record<DeliveryStatus, number>;
+  deliveries: DeliveryView[];
+  nextToken?: string;
+}
+
+/** POST /api/tenants/{appid}/forwarding/redrive: dead (and stalled) deliveries queued again. */
+export interface RedriveResult {
+  redriven: number;
+  /** More were waiting than one call queues (1,000): call again. */
+  more?: boolean;
+}

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { isAppid } from '../tenants/tenant';
 import { badRequest, payloadTooLarge } from './errors';
 
 /** The request body as text, refused past `maxBytes` before anything parses it. */
@@ -26,4 +27,11 @@ export function queryParams(event: APIGatewayProxyEventV2): Record<string, strin
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   return event.headers?.[name.toLowerCase()];
+}
+
+/** The `{appid}` of the route, or a 400 when it is not an appid. */
+export function appidParam(event: APIGatewayProxyEventV2): string {
+  const appid = event.pathParameters?.appid;
+  if (!isAppid(appid)) throw badRequest('invalid_appid', 'appid must be wx + 16 hex digits');
+  return appid;
 }

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { keyAllows, keyForSecret, type ServiceKeyScope } from '../service-keys/service-keys';
 import type { Services } from '../services';
-import { isAppid } from '../tenants/tenant';
-import { badRequest, HttpError, unauthorized } from './errors';
+import { HttpError, unauthorized } from './errors';
+import { appidParam } from './request';
 
 /**
  * The runtime API's guard: `Authorization: Bearer <service key secret>` (401 when missing, unknown
@@ -14,8 +14,7 @@ export async function authorizeServiceKey(services: Pick<Services, 'db' | 'table
   if (!presented) throw unauthorized('missing bearer token: send Authorization: Bearer <service key secret> (POST /api/service-keys creates one)');
   const key = await keyForSecret(services, presented);
   if (!key) throw unauthorized('unknown or revoked service key');
-  const appid = event.pathParameters?.appid;
-  if (!isAppid(appid)) throw badRequest('invalid_appid', 'appid must be wx + 16 hex digits');
+  const appid = appidParam(event);
   if (!keyAllows(key, appid, scope)) {
     const why = key.scopes.includes(scope) ? `is not for tenant ${appid}` : `lacks the ${scope} scope`;
     throw new HttpError(403, 'forbidden', `service key ${key.id} (${key.name}) ${why}`);

@@ -37,6 +37,14 @@ export const METRICS = {
   RuntimeTokenRead: { unit: 'Count' },
   /** A template backend called WeChat through the runtime proxy; by API path. */
   RuntimeProxyCall: { unit: 'Count', by: 'api' },
+  /** A message or event was queued for the tenant's forward URL; by MsgType or `event:<Event>`. */
+  ForwardQueued: { unit: 'Count', by: 'type' },
+  /** A receiver answered 2xx. */
+  ForwardDelivered: { unit: 'Count' },
+  /** One POST to a receiver failed; by outcome (the HTTP status, `timeout` or `unreachable`). */
+  ForwardFailed: { unit: 'Count', by: 'outcome' },
+  /** A delivery was given up after its retry window (it waits, dead, for a redrive). */
+  ForwardDead: { unit: 'Count' },
 } as const satisfies Record<string, { unit: Unit; by?: string }>;
 
 export type MetricName = keyof typeof METRICS;

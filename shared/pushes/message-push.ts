@@ -1,4 +1,5 @@
 import { InvalidInput } from '../errors';
+import { forwardPush } from '../forwarding/forward-push';
 import { logger } from '../logger';
 import { READINESS_EVENTS } from '../readiness/readiness-pushes';
 import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
@@ -41,7 +42,8 @@ export async function receiveMessagePush(
   // Recorded before it is handled (a retry is not recorded again), whatever it is.
   await services.pushLog.record({ source: 'message', type: msgType === 'event' ? `event:${event}` : msgType, appid, createdAtMs: epochMs(createTime), fields });
   // Messages carry MsgId; events are identified by sender and time (docs/wechat-protocol.md §1).
-  const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${from}:${createTime}:${event || msgType}`;
+  const eventKey = `${from}:${createTime}:${event || msgType}`;
+  const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${eventKey}`;
 
   if (msgType === 'event' && AUDIT_EVENTS.has(event) && !FULL_NETWORK_TEST_APPIDS.has(appid)) {
     // Audit results are applied by conditional transitions, so a repeat moves nothing; and two
@@ -59,8 +61,15 @@ export async function receiveMessagePush(
         if ('empty' in reply) return { kind: 'empty' };
         return { kind: 'encrypted', xml: sealReply(crypto, reply.xml) };
       }
-      logger.info('message acknowledged', { appid, msgType, event });
-      if (msgType === 'event' && READINESS_EVENTS.has(event)) await refreshReadinessQuietly(services, appid);
+      if (msgType === 'event' && READINESS_EVENTS.has(event)) {
+        await refreshReadinessQuietly(services, appid);
+        return { kind: 'success' };
+      }
+      // Not mpfleet's to consume: the tenant's backend hears it, if a forward URL is set. A failure to
+      // queue it throws, so the dedupe forgets the push and WeChat's retry queues it.
+      const type = msgType === 'event' ? `event:${event}` : msgType;
+      const forwarded = await forwardPush(services, { appid, id: msgId || `event:${eventKey}`, type, createdAtMs: epochMs(createTime), fields });
+      logger.info('message acknowledged', { appid, msgType, event, forwarded });
       return { kind: 'success' };
     },
     () => ({ kind: 'success' }),

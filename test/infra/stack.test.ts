@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEPLOY_QUEUE, FUNCTIONS, FUNCTION_NAMES } from '../../infra/functions';
+import { FUNCTIONS, FUNCTION_NAMES, QUEUES, QUEUE_NAMES } from '../../infra/functions';
 import { ROUTES } from '../../infra/routes';
 import { MpfleetStack } from '../../infra/stack';
 
@@ -82,28 +82,51 @@ describe('data table', () => {
   });
 });
 
-describe('deploy queue', () => {
-  it('dead-letters after maxReceiveCount, keeps dead letters 14 days and alarms on them', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: DEPLOY_QUEUE.visibilityTimeoutSeconds,
-      RedrivePolicy: Match.objectLike({ maxReceiveCount: DEPLOY_QUEUE.maxReceiveCount }),
-    });
+describe('work queues', () => {
+  it('dead-letters each queue after its maxReceiveCount, keeps dead letters 14 days and alarms on them', () => {
+    for (const name of QUEUE_NAMES) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: QUEUES[name].visibilityTimeoutSeconds,
+        RedrivePolicy: Match.objectLike({ maxReceiveCount: QUEUES[name].maxReceiveCount }),
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: QUEUES[name].deadLetterMeaning,
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+    template.resourceCountIs('AWS::SQS::Queue', QUEUE_NAMES.length * 2);
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Namespace: 'AWS/SQS',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
   });
 
-  it('feeds the worker with partial batch failures and bounded concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: DEPLOY_QUEUE.batchSize,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: DEPLOY_QUEUE.maxConcurrency },
-    });
+  it('feeds each consumer with partial batch failures and bounded concurrency', () => {
+    const consumers = FUNCTION_NAMES.filter((name) => FUNCTIONS[name].consumes);
+    expect(consumers.sort()).toEqual(['deploy-worker', 'message-forwarder']);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumers.length);
+    for (const name of consumers) {
+      const settings = QUEUES[FUNCTIONS[name].consumes!];
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: settings.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: settings.maxConcurrency },
+      });
+    }
+  });
+
+  it('gives each function the URL of exactly the queues it sends to or consumes', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const name of FUNCTION_NAMES) {
+      const spec = FUNCTIONS[name];
+      const wanted = new Set([...(spec.sendsTo ?? []), ...(spec.consumes ? [spec.consumes] : [])].map((q) => QUEUES[q].urlVariable));
+      const fn = Object.values(functions).find((r) => (r as { Properties: { Description?: string } }).Properties.Description === `mpfleet ${name}`) as
+        | { Properties: { Environment: { Variables: Record<string, unknown> } } }
+        | undefined;
+      expect(fn, name).toBeDefined();
+      const present = Object.keys(fn!.Properties.Environment.Variables).filter((v) => v.endsWith('_QUEUE_URL'));
+      expect(new Set(present), name).toEqual(wanted);
+    }
   });
 });
 

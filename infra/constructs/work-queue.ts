@@ -2,30 +2,30 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOY_QUEUE } from '../functions';
+import type { QueueSettings } from '../functions';
 
-/** The fan-out queue of per-tenant deploy steps, its dead-letter queue and an alarm on the latter. */
-export class DeployQueue extends Construct {
+/** One of the platform's work queues (infra/functions.ts QUEUES), its dead-letter queue and an alarm on the latter. */
+export class WorkQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, settings: QueueSettings) {
     super(scope, id);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      retentionPeriod: Duration.days(DEPLOY_QUEUE.dlqRetentionDays),
+      retentionPeriod: Duration.days(settings.dlqRetentionDays),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
     this.queue = new sqs.Queue(this, 'Queue', {
-      visibilityTimeout: Duration.seconds(DEPLOY_QUEUE.visibilityTimeoutSeconds),
+      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DEPLOY_QUEUE.maxReceiveCount },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
-    // Any message here is a tenant step that gave up: an operator must look.
+    // Any message here is work that gave up: an operator must look.
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'Deploy steps reached the dead-letter queue',
+      alarmDescription: settings.deadLetterMeaning,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 1,
