@@ -226,6 +226,11 @@ function rowActions(appid: string, authorized: boolean, auditStatus: number | un
   buttons.push(
     action('wx.login code', 'POST', '/__admin/wx-login', { appid }, { kind: 'secondary' }),
     action('Send a text message…', 'POST', '/__admin/user-message', { appid, msgType: 'text' }, { kind: 'secondary', prompt: 'The message a user sends to this mini-program (pushed to its message URL)', promptField: 'content' }),
+    action('User opens a chat…', 'POST', '/__admin/user-message', { appid, msgType: 'event', event: 'user_enter_tempsession' }, {
+      kind: 'secondary',
+      prompt: 'SessionFrom of the contact button (the user_enter_tempsession event pushed to the message URL; may be empty)',
+      promptField: 'sessionFrom',
+    }),
   );
   return buttons.join('');
 }

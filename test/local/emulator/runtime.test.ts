@@ -244,7 +244,7 @@ describe('user messages pushed to a mini-program', () => {
 });
 
 describe('the dashboard', () => {
-  it("has per mini-program a wx.login code button and a text message button asking for the content", async () => {
+  it("has per mini-program a wx.login code button, a text message button asking for the content and a chat-opened event button", async () => {
     const emulator = await startEmulatorWith(undefined);
     try {
       const html = await (await fetch(`${emulator.url}/__admin`)).text();
@@ -252,6 +252,7 @@ describe('the dashboard', () => {
       const body = (value: unknown) => JSON.stringify(value).replaceAll('"', '&quot;');
       expect(html).toContain(`data-path="/__admin/wx-login" data-body="${body({ appid })}">wx.login code</button>`);
       expect(html).toMatch(new RegExp(`data-path="/__admin/user-message" data-body="${body({ appid, msgType: 'text' })}" data-prompt="[^"]+" data-prompt-field="content">Send a text message…</button>`));
+      expect(html).toMatch(new RegExp(`data-path="/__admin/user-message" data-body="${body({ appid, msgType: 'event', event: 'user_enter_tempsession' })}" data-prompt="[^"]+" data-prompt-field="sessionFrom">User opens a chat…</button>`));
     } finally {
       await emulator.close();
     }
