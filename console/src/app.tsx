@@ -6,6 +6,7 @@ import { AuthorizePage } from './pages/authorize';
 import { DeploymentPage } from './pages/deployment';
 import { DeploymentsPage } from './pages/deployments';
 import { FleetPage } from './pages/fleet';
+import { KeysPage } from './pages/keys';
 import { NewDeploymentPage } from './pages/new-deployment';
 import { SignInPage } from './pages/sign-in';
 import { TemplatesPage } from './pages/templates';
@@ -13,8 +14,8 @@ import { TenantPage } from './pages/tenant';
 import { onSessionChange, signOut, token } from './session';
 
 const messages = defineMessages({
-  zh: { fleet: '小程序', deployments: '发布', newDeployment: '新建发布', templates: '模板', authorize: '授权商家', signOut: '退出', emulator: '微信模拟器', notFound: '页面不存在' },
-  en: { fleet: 'Fleet', deployments: 'Deployments', newDeployment: 'New deployment', templates: 'Templates', authorize: 'Authorize merchants', signOut: 'Sign out', emulator: 'WeChat emulator', notFound: 'No such page' },
+  zh: { fleet: '小程序', deployments: '发布', newDeployment: '新建发布', templates: '模板', authorize: '授权商家', keys: '服务密钥', signOut: '退出', emulator: '微信模拟器', notFound: '页面不存在' },
+  en: { fleet: 'Fleet', deployments: 'Deployments', newDeployment: 'New deployment', templates: 'Templates', authorize: 'Authorize merchants', keys: 'Service keys', signOut: 'Sign out', emulator: 'WeChat emulator', notFound: 'No such page' },
 });
 
 /** The built-in emulator's dashboard, when the server runs against it (it says so in a meta tag). */
@@ -41,6 +42,7 @@ function Shell() {
           <a href="/console/deployments/new">{t('newDeployment')}</a>
           <a href="/console/templates">{t('templates')}</a>
           <a href="/console/authorize">{t('authorize')}</a>
+          <a href="/console/keys">{t('keys')}</a>
           {emulatorDashboard && (
             <a href={emulatorDashboard} target="_blank" rel="noreferrer">
               {t('emulator')} ↗
@@ -64,6 +66,7 @@ function Shell() {
           <Route path="/console/deployments/new" component={NewDeploymentPage} />
           <Route path="/console/deployments/:id" component={DeploymentPage} />
           <Route path="/console/authorize" component={AuthorizePage} />
+          <Route path="/console/keys" component={KeysPage} />
           <Route default component={() => <p>{t('notFound')}</p>} />
         </Router>
       </main>
