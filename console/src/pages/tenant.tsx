@@ -2,7 +2,7 @@
  * One tenant: its profile, its release readiness (checked again on demand), its configuration
  * (the ext_json fragment, edited and validated by the API), the ext_json a deploy of a chosen
  * template would commit, the experience version's QR code, the pushes WeChat sent about it and
- * the deployments that included it.
+ * the deployments that included it, and where its users' messages are forwarded (with the deliveries).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
@@ -10,6 +10,7 @@ import type { TemplateList, TenantView } from '../../../shared/contract/operator
 import { ApiError, getImageUrl, getJson, sendJson } from '../api';
 import { Badge, ErrorBox, Show, useLoad } from '../components/common';
 import { TenantDeploymentsCard, TenantPushesCard } from '../components/tenant-activity';
+import { ForwardingCard } from '../components/tenant-forwarding';
 import { JsonEditor, pretty } from '../components/tenant-json-editor';
 import { formatTime, ReadinessCard } from '../components/tenant-readiness';
 import { defineMessages, useLang, useT } from '../i18n';
@@ -114,6 +115,7 @@ function TenantScreen({ appid }: { appid: string }) {
                 <QrCard appid={appid} t={t} />
                 <TenantDeploymentsCard appid={appid} />
               </div>
+              <ForwardingCard appid={appid} />
               <TenantPushesCard appid={appid} />
             </>
           );
