@@ -24,6 +24,9 @@ const DeliveriesQuery = z.object({
   nextToken: z.string().max(2048).optional(),
 });
 
+/** A redrive takes no options: a body, if any, is an empty object. */
+const EmptyBody = z.object({}).strict();
+
 const noContent = () => ({ statusCode: 204, body: '' });
 
 /** Where messages and events are forwarded (per tenant, or the platform default), and how their deliveries fare. */
@@ -47,7 +50,11 @@ export const handler = httpHandler(
       await stopTenantForwarding(forwardingPorts(), appidParam(event));
       return noContent();
     },
-    'POST /api/tenants/{appid}/forwarding/redrive': async (event) => json(200, await redriveDeliveries(forwardingPorts(), appidParam(event))),
+    'POST /api/tenants/{appid}/forwarding/redrive': async (event) => {
+      const appid = appidParam(event);
+      parseOr400(EmptyBody, event.body ? bodyJson(event, 16 * 1024) : {});
+      return json(200, await redriveDeliveries(forwardingPorts(), appid));
+    },
   }),
   { operatorOnly: true },
 );

@@ -128,6 +128,10 @@ const VALID_BODIES: Record<string, () => unknown> = {
   'POST /api/tenants/{appid}/readiness': () => ({}),
   'PUT /api/templates/{templateId}/profile': () => validProfile(),
   'POST /api/service-keys': () => ({ name: 'hostile-inputs', tenants: [tenant], scopes: ['token'] }),
+  'PUT /api/forwarding': () => ({ url: 'https://hostile-inputs.example.com/must-not-be-set' }),
+  'PUT /api/tenants/{appid}/forwarding': () => ({ url: 'https://hostile-inputs.example.com/must-not-be-set' }),
+  // Takes no options: a body, if any, is an empty object.
+  'POST /api/tenants/{appid}/forwarding/redrive': () => ({}),
 };
 const REQUIRED_QUERY: Record<string, string> = { 'GET /api/tenants/{appid}/ext-json': 'templateId=1' };
 
