@@ -1,10 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { syncAuthorizers } from '../../shared/authorization/sync-authorizers';
 import type { TenantDeployments, TenantPage, TenantSummary, TenantSyncResult } from '../../shared/contract/operator-api';
 import { tenantDeployments } from '../../shared/deployments/tenant-deployments';
 import { byRouteKey } from '../../shared/http/dispatch';
-import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';
 import { appidParam, bodyJson, queryParams } from '../../shared/http/request';
 import { binary, json } from '../../shared/http/responses';
