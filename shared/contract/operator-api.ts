@@ -366,6 +366,8 @@ export interface ForwardingStatus {
   forwarding: { url: string; source: 'tenant' | 'platform'; updatedAt: string } | null;
   /** Deliveries kept (FORWARD_RETENTION_DAYS) per status. */
   counts: Record<DeliveryStatus, number>;
+  /** Pending or retrying deliveries long past due (their queue message was lost): a redrive queues them again. */
+  stalled: number;
   deliveries: DeliveryView[];
   nextToken?: string;
 }

@@ -166,6 +166,30 @@ export class DeliveryStore {
     return total;
   }
 
+  /** Pending or retrying deliveries due before `cutoffMs`: their queue message was lost (a redrive takes them). */
+  async countStalled(appid: string, cutoffMs: number): Promise<number> {
+    let total = 0;
+    for (const status of ['pending', 'retrying'] as const) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            FilterExpression: 'expiresAt > :now AND nextAttemptAtMs < :cutoff',
+            ExpressionAttributeValues: { ':pk': statusPartition(appid, status), ':now': Math.floor(Date.now() / 1000), ':cutoff': cutoffMs },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        );
+        total += page.Count ?? 0;
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return total;
+  }
+
   /** Every kept delivery of the tenant in `status`, oldest first (for a redrive). */
   async *inStatus(appid: string, status: DeliveryStatus): AsyncGenerator<Delivery> {
     let start: Record<string, unknown> | undefined;

@@ -47,15 +47,18 @@ export function deliveryView(delivery: Delivery): DeliveryView {
 
 export async function forwardingStatus(p: Ports, appid: string, query: { status?: DeliveryStatus; limit?: number; nextToken?: string }): Promise<ForwardingStatus> {
   await knownTenant(p, appid);
-  const [forwarding, page, ...counts] = await Promise.all([
+  const stalledBefore = Date.now() - forwardRetryPolicy().stalledAfterSeconds * 1000;
+  const [forwarding, page, stalled, ...counts] = await Promise.all([
     effectiveForwarding(p, appid),
     p.deliveries.list(appid, query),
+    p.deliveries.countStalled(appid, stalledBefore),
     ...DELIVERY_STATUSES.map((status) => p.deliveries.count(appid, status)),
   ]);
   return {
     appid,
     forwarding: forwarding ? { url: forwarding.url, source: forwarding.source, updatedAt: iso(forwarding.updatedAtMs)! } : null,
     counts: Object.fromEntries(DELIVERY_STATUSES.map((status, i) => [status, counts[i]!])) as ForwardingStatus['counts'],
+    stalled,
     deliveries: page.deliveries.map(deliveryView),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),
   };

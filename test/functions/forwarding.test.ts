@@ -44,6 +44,7 @@ interface Settings {
 interface Status {
   forwarding: { url: string; source: string } | null;
   counts: Record<string, number>;
+  stalled: number;
   deliveries: { id: string; type: string; status: string; attempts: number; lastError?: { httpStatus?: number; message: string } }[];
 }
 
@@ -199,4 +200,24 @@ describe('forwarding messages and events', () => {
       await receiver.close();
     }
   }, 60_000);
+
+  it('counts a delivery whose queue message was lost as stalled, and a redrive delivers it', async () => {
+    const receiver = await startReceiver();
+    try {
+      await forwardTo(tenantB, receiver.url);
+      // As if the message had been dead-lettered by SQS two hours ago: the item alone, past due.
+      const twoHoursAgo = Date.now() - 2 * 3600_000;
+      const body = JSON.stringify({ appid: tenantB, MsgType: 'text', Content: 'lost in the queue', MsgId: '424242' });
+      await services().deliveries.create({ appid: tenantB, id: '424242', type: 'text', body, createdAtMs: twoHoursAgo }, twoHoursAgo);
+      expect(await status(tenantB)).toMatchObject({ stalled: 1, counts: { pending: 1 } });
+
+      expect(await (await t.operator(`/api/tenants/${tenantB}/forwarding/redrive`, { method: 'POST' })).json()).toEqual({ redriven: 1 });
+      await t.until(async () => (receiver.received.length === 1 ? true : undefined), 15_000);
+      expect(receiver.received[0]!).toMatchObject({ id: '424242', raw: body });
+      expect(await status(tenantB)).toMatchObject({ stalled: 0, counts: { pending: 0 } });
+    } finally {
+      await receiver.close();
+      await t.operator(`/api/tenants/${tenantB}/forwarding`, { method: 'DELETE' });
+    }
+  });
 });

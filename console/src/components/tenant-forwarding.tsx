@@ -96,11 +96,6 @@ const STATUSES: DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'dead'];
 const TONES: Record<DeliveryStatus, string> = { pending: 'muted', retrying: 'warn', delivered: 'ok', dead: 'bad' };
 const PAGE = 20;
 const POLL_MS = 3000;
-/** A delivery whose next attempt is this late is stalled (its retry was lost): the server's default FORWARD_STALLED_AFTER_SECONDS, past which a redrive takes it. */
-const STALLED_MS = 3600_000;
-
-const stalledOf = (deliveries: DeliveryView[], now: number) =>
-  deliveries.filter((d) => (d.status === 'pending' || d.status === 'retrying') && d.nextAttemptAt !== undefined && now - new Date(d.nextAttemptAt).getTime() > STALLED_MS).length;
 
 export function ForwardingCard({ appid }: { appid: string }) {
   const t = useT(messages);
@@ -123,7 +118,8 @@ export function ForwardingCard({ appid }: { appid: string }) {
       <p class="muted">{t('hint')}</p>
       <Show loaded={loaded}>
         {(value) => {
-          const stalled = stalledOf(value.deliveries, Date.now());
+          // The server counts them (past FORWARD_STALLED_AFTER_SECONDS): a redrive takes them.
+          const stalled = value.stalled;
           return (
             <>
               <dl class="facts">
