@@ -14,8 +14,8 @@ import { TenantPage } from './pages/tenant';
 import { onSessionChange, signOut, token } from './session';
 
 const messages = defineMessages({
-  zh: { fleet: '小程序', deployments: '发布', newDeployment: '新建发布', templates: '模板', authorize: '授权商家', keys: '服务密钥', signOut: '退出', emulator: '微信模拟器', notFound: '页面不存在' },
-  en: { fleet: 'Fleet', deployments: 'Deployments', newDeployment: 'New deployment', templates: 'Templates', authorize: 'Authorize merchants', keys: 'Service keys', signOut: 'Sign out', emulator: 'WeChat emulator', notFound: 'No such page' },
+  zh: { fleet: '小程序', deployments: '发布', newDeployment: '新建发布', templates: '模板', authorize: '授权商家', keys: '模板后端', signOut: '退出', emulator: '微信模拟器', notFound: '页面不存在' },
+  en: { fleet: 'Fleet', deployments: 'Deployments', newDeployment: 'New deployment', templates: 'Templates', authorize: 'Authorize merchants', keys: 'Template backend', signOut: 'Sign out', emulator: 'WeChat emulator', notFound: 'No such page' },
 });
 
 /** The built-in emulator's dashboard, when the server runs against it (it says so in a meta tag). */

@@ -7,6 +7,9 @@
  * message, and the delivery shows as delivered in the panel while the receiver holds the message,
  * signed with the secret the panel showed; a message the receiver refuses turns dead, with the
  * receiver's HTTP status, and a redrive from the panel delivers it once the receiver works again.
+ * On the template backend page (/console/keys) they set the platform default forward URL: a
+ * message for a tenant without a URL of its own reaches the receiver, signed with the secret the
+ * page shows (and reveals again after a reload), and stopping the default turns it off.
  * Screenshots land in test-results/console/.
  *
  *   npx vitest run test/console/console-keys-forwarding.test.ts
@@ -18,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ForwardingStatus } from '../../shared/contract/operator-api';
 import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -216,5 +220,60 @@ describe('message forwarding on the tenant page', () => {
     await page.click('[data-testid=forwarding-stop]');
     await page.click('[role=dialog] button.danger');
     await expect.poll(() => page.getAttribute('[data-testid=forwarding-url]', 'data-source')).toBe('none');
+  });
+});
+
+describe('the platform default forward URL on the template backend page', () => {
+  it('sets the default URL, which forwards for a tenant without its own, signed with the secret the page shows; then stops it', { timeout: 60_000 }, async () => {
+    // The tenant's own URL was stopped above: nothing is forwarded for it yet.
+    const tenantForwarding = async () => (await (await fetch(`${base}/api/tenants/${appid}/forwarding`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as ForwardingStatus;
+    expect((await tenantForwarding()).forwarding).toBeNull();
+
+    await page.click('a[href="/console/keys"]');
+    await page.waitForSelector('[data-testid=default-forwarding-url]');
+    expect(await page.textContent('h1')).toMatch(/^(模板后端|Template backend)$/);
+    expect(await page.getAttribute('[data-testid=default-forwarding-url]', 'data-state')).toBe('unset');
+    expect(await page.locator('[data-testid=default-forwarding-stop]').count()).toBe(0);
+    expect(await page.textContent('[data-testid=default-forwarding]')).toContain('docs/examples/template-backend.ts');
+
+    // The server's refusal shows at the form.
+    await page.fill('[data-testid=default-forwarding-input]', 'ftp://example.com/x');
+    await page.click('[data-testid=default-forwarding-save]');
+    await expect.poll(() => page.textContent('[data-testid=default-forwarding-error]')).toMatch(/http/);
+    expect(await page.getAttribute('[data-testid=default-forwarding-url]', 'data-state')).toBe('unset');
+
+    await page.fill('[data-testid=default-forwarding-input]', receiverUrl);
+    await page.click('[data-testid=default-forwarding-save]');
+    await page.waitForSelector('[data-testid=default-forwarding-secret]');
+    const signingSecret = (await page.textContent('[data-testid=default-forwarding-secret]'))!.trim();
+    expect(signingSecret).toMatch(/^mpfwd_/);
+    expect(await page.textContent('[data-testid=default-forwarding-error]')).toBe('');
+    await expect.poll(() => page.getAttribute('[data-testid=default-forwarding-url]', 'data-state')).toBe('set');
+    expect(await page.textContent('[data-testid=default-forwarding-url]')).toContain(receiverUrl);
+    expect((await tenantForwarding()).forwarding).toMatchObject({ url: receiverUrl, source: 'platform' });
+
+    // After a reload the secret is behind the reveal toggle, and it is the same one.
+    await page.reload();
+    await page.waitForSelector('[data-testid=default-forwarding-reveal]');
+    expect(await page.locator('[data-testid=default-forwarding-secret]').count()).toBe(0);
+    await page.click('[data-testid=default-forwarding-reveal]');
+    expect((await page.textContent('[data-testid=default-forwarding-secret]'))!.trim()).toBe(signingSecret);
+    await page.locator('[data-testid=default-forwarding]').screenshot({ path: path.join(SHOTS, 'default-forwarding-panel.png') });
+    await shot('keys-default-forwarding');
+
+    const sent = await t.admin<{ msgId: number }>('/user-message', { appid, msgType: 'text', content: 'hello via the platform default' });
+    const id = String(sent.msgId);
+    await expect.poll(() => received.find((r) => r.headers['x-mpfleet-id'] === id), { timeout: 30_000 }).toBeDefined();
+    const got = received.find((r) => r.headers['x-mpfleet-id'] === id)!;
+    expect(got.body).toContain('hello via the platform default');
+    expect(got.body).toContain(appid);
+    const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(got.headers['x-mpfleet-signature'])) ?? [];
+    expect(v1).toBe(createHmac('sha256', signingSecret).update(`${ts}.${got.body}`).digest('hex'));
+
+    await page.click('[data-testid=default-forwarding-stop]');
+    await page.click('[role=dialog] button.danger');
+    await expect.poll(() => page.getAttribute('[data-testid=default-forwarding-url]', 'data-state')).toBe('unset');
+    expect(await page.locator('[data-testid=default-forwarding-secret]').count()).toBe(0);
+    expect((await tenantForwarding()).forwarding).toBeNull();
   });
 });

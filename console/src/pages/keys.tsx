@@ -1,21 +1,28 @@
 /**
- * Service keys: what the template's backend shows mpfleet's runtime API (login, access token,
- * WeChat calls for a tenant). The list (never a secret), a form that creates a key and shows its
- * secret once (kept in this page's state only: reloading or leaving loses it, by design), and a
- * revoke button per key (the next request with that secret is refused).
+ * Template backend: the two ways a template's backend meets mpfleet, on one page (/console/keys).
+ *
+ * - Service keys: what the backend shows mpfleet's runtime API (login, access token, WeChat calls
+ *   for a tenant). The list (never a secret), a form that creates a key and shows its secret once
+ *   (kept in this page's state only: reloading or leaving loses it, by design), and a revoke
+ *   button per key (the next request with that secret is refused).
+ * - The platform default forward URL, where the messages of tenants without their own URL go
+ *   (DefaultForwardingCard).
  */
 import { useState } from 'preact/hooks';
 import type { CreateServiceKeyRequest, ServiceKeyCreated, ServiceKeyList, ServiceKeyScope, ServiceKeyView } from '../../../shared/contract/operator-api';
 import { ApiError, getJson, sendJson } from '../api';
 import { ActionButton, ErrorBox, Show, useLoad } from '../components/common';
+import { DefaultForwardingCard } from '../components/default-forwarding';
 import { Time } from '../components/deployment-parts';
 import { SecretBox } from '../components/secret-box';
 import { defineMessages, useT } from '../i18n';
 
 const messages = defineMessages({
   zh: {
-    title: '服务密钥',
-    intro: '模板后端（小程序的服务端）用服务密钥调用 mpfleet 的运行时 API，代某个已授权的小程序登录用户、取 access_token 或调用微信接口，无需自己保存任何微信凭据。每个密钥限定可用的小程序和权限范围；密钥只在创建时显示一次，随时可以吊销。',
+    title: '模板后端',
+    pageIntro: '模板后端（小程序的服务端）与 mpfleet 双向往来：用服务密钥调用 mpfleet 的运行时 API，并在转发地址接收用户发给小程序的消息和事件。',
+    keysTitle: '服务密钥',
+    intro: '后端用服务密钥调用 mpfleet 的运行时 API，代某个已授权的小程序登录用户、取 access_token 或调用微信接口，无需自己保存任何微信凭据。每个密钥限定可用的小程序和权限范围；密钥只在创建时显示一次，随时可以吊销。',
     endpoints: '运行时 API（请求头 Authorization: Bearer <密钥>）：',
     login: 'code2session：用 wx.login 的 code 换 openid（login 权限）',
     token: '该小程序当前的 access_token（token 权限）',
@@ -41,8 +48,10 @@ const messages = defineMessages({
     revokeConfirm: '吊销后，使用这个密钥的请求会立即被拒绝（401）。确定吊销“{name}”？',
   },
   en: {
-    title: 'Service keys',
-    intro: "A template's backend (the mini-program's server) uses a service key to call mpfleet's runtime API for an authorized mini-program: sign users in, get its access_token or call WeChat APIs, without keeping any WeChat credential itself. Each key is limited to some tenants and scopes; its secret is shown once, at creation, and a key can be revoked at any time.",
+    title: 'Template backend',
+    pageIntro: "A template's backend (the mini-program's server) meets mpfleet both ways: it calls mpfleet's runtime API with a service key, and receives the messages and events users send the mini-program at a forward URL.",
+    keysTitle: 'Service keys',
+    intro: "With a service key, the backend calls mpfleet's runtime API for an authorized mini-program: sign users in, get its access_token or call WeChat APIs, without keeping any WeChat credential itself. Each key is limited to some tenants and scopes; its secret is shown once, at creation, and a key can be revoked at any time.",
     endpoints: 'The runtime API (header Authorization: Bearer <secret>):',
     login: "code2session: exchanges wx.login's code for the openid (login scope)",
     token: "the mini-program's current access_token (token scope)",
@@ -89,6 +98,8 @@ export function KeysPage() {
   return (
     <section class="keys-page">
       <h1>{t('title')}</h1>
+      <p class="muted">{t('pageIntro')}</p>
+      <h2 id="service-keys">{t('keysTitle')}</h2>
       <p class="muted">{t('intro')}</p>
       <div class="card">
         <div class="muted">{t('endpoints')}</div>
@@ -125,7 +136,7 @@ export function KeysPage() {
           reload();
         }}
       />
-      <h2>{t('list')}</h2>
+      <h3>{t('list')}</h3>
       <Show loaded={list}>
         {(value) =>
           value.keys.length === 0 ? (
@@ -159,6 +170,7 @@ export function KeysPage() {
           )
         }
       </Show>
+      <DefaultForwardingCard />
     </section>
   );
 }
