@@ -44,7 +44,7 @@ export const handler = httpHandler(
       const deployments = await Promise.all(
         page.deployments.map(async (d) => {
           const tally = await p.deployments.tally(d.id);
-          return deploymentSummary(d, deploymentStatus(d, tally), tally.counts);
+          return deploymentSummary(d, deploymentStatus(d, tally), tally.counts, tally.byWave);
         }),
       );
       return json(200, { deployments, ...(page.nextToken ? { nextToken: page.nextToken } : {}) } satisfies DeploymentPage);
@@ -58,7 +58,7 @@ export const handler = httpHandler(
         p.deployments.listTargets(deployment.id, query.limit ?? 100, query.nextToken),
       ]);
       return json(200, {
-        ...deploymentSummary(deployment, deploymentStatus(deployment, tally), tally.counts),
+        ...deploymentSummary(deployment, deploymentStatus(deployment, tally), tally.counts, tally.byWave),
         targets: page.targets.map(targetView),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
       } satisfies DeploymentView);

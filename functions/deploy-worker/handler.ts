@@ -6,6 +6,7 @@ import { advanceTarget } from '../../shared/deployments/advance-target';
 import { DeployMessageSchema } from '../../shared/deployments/deploy-messages';
 import { fanOutPage } from '../../shared/deployments/fan-out';
 import { runBulkAction } from '../../shared/deployments/operator-actions';
+import { watchWaves } from '../../shared/deployments/waves';
 import { logger } from '../../shared/logger';
 import { refreshReadiness } from '../../shared/readiness/refresh-readiness';
 import { services } from '../../shared/services';
@@ -36,6 +37,7 @@ async function handleMessage(record: SQSRecord): Promise<void> {
     if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
     else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
     else if (message.kind === 'check-readiness') await refreshReadiness(p, message.appid);
+    else if (message.kind === 'watch-waves') await watchWaves(p, message.deploymentId, message.loop);
     else await runBulkAction(p, message);
   } catch (error) {
     // `message` is a reserved key of the logger's: the deploy message goes under its own name.

@@ -199,6 +199,8 @@ export interface TargetError {
 export interface TargetView {
   appid: string;
   state: TargetState;
+  /** Its wave, in a staged rollout. */
+  wave?: number;
   auditId?: number;
   /** WeChat's audit is taking longer than usual. */
   auditDelayed?: boolean;
@@ -251,6 +253,40 @@ export interface DeploymentSummary {
   updatedAt: string;
   /** When the sweeper last looked for stranded targets of this deployment (absent: not yet). */
   lastSweptAt?: string;
+  /** A staged rollout: its waves and what it waits for (absent: the deployment has no waves). */
+  rollout?: RolloutView;
+}
+
+export type WaveState = 'pending' | 'open' | 'settled' | 'halted';
+
+export interface WaveView {
+  index: number;
+  /** As asked: named pilot tenants (how many), or a cumulative share of the other tenants. */
+  spec: { tenants: number } | { percent: number };
+  /** `pending` not open yet; `open` deploying; `settled` every target released or ended; `halted` its failures tripped haltWhen. */
+  state: WaveState;
+  /** Its targets (skipped tenants included). */
+  total: number;
+  counts: TargetCounts;
+  /** Audit submissions it still needs (its targets not yet submitted, when the deployment submits). */
+  quotaNeeded: number;
+}
+
+/** What a staged rollout waits for now, if anything. */
+export type RolloutWait =
+  | { kind: 'advance'; wave: number }
+  | { kind: 'soak'; wave: number; until: string }
+  | { kind: 'quota'; wave: number; needed: number; left: number }
+  | { kind: 'resume'; wave: number };
+
+export interface RolloutView {
+  advance: 'manual' | { afterMinutes: number };
+  haltWhen?: { failedOrRejectedPercent: number };
+  openWave: number;
+  waves: WaveView[];
+  waitingFor?: RolloutWait;
+  /** The numbers that tripped the halt. */
+  halt?: { wave: number; failed: number; rejected: number; total: number; percent: number; at: string };
 }
 
 /** GET /api/deployments/{id}: the summary and one page of its targets. */
@@ -290,6 +326,9 @@ export interface PushPage {
   pushes: PushView[];
   nextToken?: string;
 }
+
+/** POST /api/deployments' staged rollout fields (see CreateDeploymentRequest): waves, advance, haltWhen. */
+export type WavesRequest = Pick<CreateDeploymentRequest, 'waves' | 'advance' | 'haltWhen'>;
 
 // ---- service keys: POST/GET /api/service-keys, DELETE /api/service-keys/{id}
 

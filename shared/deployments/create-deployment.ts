@@ -8,6 +8,7 @@ import { findTemplate, templateTypeOf } from '../templates/template-library';
 import { APPID_PATTERN } from '../tenants/tenant';
 import { parseInput } from '../validation';
 import type { Deployment } from './deployment';
+import { checkWaveRequest, ensureWaveWatcher, MAX_WAVE_TENANTS, planWaves, WaveFields } from './waves';
 
 const httpsDomain = z.string().regex(/^(https|wss|udp|tcp):\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be scheme://host');
 
@@ -37,6 +38,7 @@ export const CreateDeploymentRequest = z
     webviewDomains: z.array(z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be https://host')).max(200).optional(),
     /** Take tenants over from a deployment still in the middle of its lifecycle there (withdrawing its audit) instead of waiting. */
     supersede: z.boolean().optional(),
+    ...WaveFields,
   })
   .strict();
 
@@ -78,6 +80,7 @@ export async function checkDeploymentRequest(services: Services, body: unknown) 
   const ext = request.ext === undefined ? undefined : parseTenantConfig(request.ext);
   if (request.tenants && new Set(request.tenants).size !== request.tenants.length) throw new InvalidInput('duplicate_tenants', 'tenants lists an appid twice');
   if (request.tenants) await refuseUnknownTenants(services, request.tenants);
+  checkWaveRequest(request);
   const template = await findTemplate(services, request.templateId);
   const profile = (await getReleaseProfile(services, request.templateId))?.profile;
   return { request, ext, template, profile };
@@ -94,14 +97,18 @@ function newDeploymentId(now: number): string {
  */
 export async function createDeployment(services: Services, body: unknown, now = Date.now()): Promise<Deployment> {
   const { request, ext, template, profile } = await checkDeploymentRequest(services, body);
+  const id = newDeploymentId(now);
+  // A staged rollout fixes its tenants and their waves now (stored in wave order).
+  const staged = request.waves ? planWaves(id, request.tenants ?? (await activeTenants(services)), request.waves) : undefined;
 
   const deployment: Deployment = {
-    id: newDeploymentId(now),
+    id,
     templateId: request.templateId,
     templateType: templateTypeOf(template),
     userVersion: request.userVersion,
     userDesc: request.userDesc,
-    ...(request.tenants ? { tenants: request.tenants } : {}),
+    ...(staged ? { tenants: staged.tenants, waves: request.waves!, waveEnds: staged.waveEnds, advance: request.advance ?? 'manual' } : request.tenants ? { tenants: request.tenants } : {}),
+    ...(request.haltWhen ? { haltWhen: request.haltWhen } : {}),
     ...(ext ? { ext } : {}),
     submitAudit: request.submitAudit,
     release: request.release,
@@ -118,5 +125,21 @@ export async function createDeployment(services: Services, body: unknown, now = 
   };
   await services.deployments.create(deployment);
   await services.deployQueue.send([{ kind: 'fan-out', deploymentId: deployment.id }]);
+  if (deployment.waves) await ensureWaveWatcher(services, deployment, now, 0);
   return deployment;
+}
+
+/** Every active tenant, for a staged rollout over the whole fleet (at most MAX_WAVE_TENANTS). */
+async function activeTenants(services: Services): Promise<string[]> {
+  const appids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await services.tenants.list({ limit: 500, status: 'active', ...(nextToken ? { nextToken } : {}) });
+    appids.push(...page.tenants.map((tenant) => tenant.appid));
+    nextToken = page.nextToken;
+    if (appids.length > MAX_WAVE_TENANTS) {
+      throw new InvalidInput('too_many_tenants_for_waves', `a staged rollout reaches at most ${MAX_WAVE_TENANTS} tenants: name them in tenants, in several deployments`);
+    }
+  } while (nextToken);
+  return appids;
 }

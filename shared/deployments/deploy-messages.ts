@@ -12,6 +12,8 @@ export const DeployMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
   /** An operator action over every target it applies to. */
   z.object({ kind: z.literal('bulk'), deploymentId: z.string(), action: z.enum(BULK_ACTIONS), requestedAtMs: z.number().optional() }),
+  /** Look at a staged rollout's open wave and move it on (waves.ts); `loop` tells a stale watcher from the current one. */
+  z.object({ kind: z.literal('watch-waves'), deploymentId: z.string(), loop: z.number().int() }),
   /** Read a tenant's release gates from WeChat (after its authorization: off the merchant's and WeChat's wait). */
   z.object({ kind: z.literal('check-readiness'), appid: z.string() }),
 ]);

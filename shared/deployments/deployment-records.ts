@@ -35,6 +35,7 @@ export function targetFromItem(item: Item): Target {
     deploymentId: required(str(item.deploymentId), 'deploymentId', item),
     appid: required(str(item.appid), 'appid', item),
     state: required(state(item.state), 'state', item),
+    wave: num(item.wave),
     attempts: num(item.attempts) ?? 0,
     auditId: num(item.auditId),
     submittedAtMs: num(item.submittedAtMs),
@@ -84,6 +85,10 @@ export function deploymentFromItem(item: Item): Deployment {
     webviewDomains: Array.isArray(item.webviewDomains) ? item.webviewDomains.filter((d): d is string => typeof d === 'string') : undefined,
     supersede: bool(item.supersede),
     profile: obj<Deployment['profile']>(item.profile),
+    waves: Array.isArray(item.waves) ? (item.waves as Deployment['waves']) : undefined,
+    waveEnds: Array.isArray(item.waveEnds) ? item.waveEnds.filter((n): n is number => typeof n === 'number') : undefined,
+    advance: item.advance === 'manual' ? 'manual' : obj<{ afterMinutes: number }>(item.advance),
+    haltWhen: obj<Deployment['haltWhen']>(item.haltWhen),
     createdAtMs: num(item.createdAtMs) ?? 0,
     updatedAtMs: num(item.updatedAtMs) ?? 0,
     fanOutDone: bool(item.fanOutDone) ?? false,
@@ -98,28 +103,33 @@ export function deploymentFromItem(item: Item): Deployment {
     resubmission: obj<Deployment['resubmission']>(item.resubmission),
     pendingAction: pendingAction(item.pendingAction, item),
     lastSweptAtMs: num(item.lastSweptAtMs),
+    waveProgress: obj<Deployment['waveProgress']>(item.waveProgress),
   });
 }
 
 /** What a tally needs of a target: its state and what decides its next step. */
 export function restingFromItem(item: Item): RestingTarget {
-  return defined<RestingTarget>({ state: required(state(item.state), 'state', item), grayPercentage: num(item.grayPercentage), refused: stepName(item.refused) });
+  return defined<RestingTarget>({ state: required(state(item.state), 'state', item), grayPercentage: num(item.grayPercentage), refused: stepName(item.refused), wave: num(item.wave) });
 }
 
 /** Counts targets per state and per group of equal resting fields. */
 export class TallyBuilder {
   private readonly counts: TargetTally['counts'] = {};
+  private readonly byWave: TargetTally['counts'][] = [];
   private readonly groups = new Map<string, { target: RestingTarget; n: number }>();
 
   add(target: RestingTarget): void {
     this.counts[target.state] = (this.counts[target.state] ?? 0) + 1;
-    const key = `${target.state}|${target.grayPercentage ?? ''}|${target.refused ?? ''}`;
+    const wave = target.wave ?? 0;
+    for (let w = this.byWave.length; w <= wave; w++) this.byWave.push({});
+    this.byWave[wave]![target.state] = (this.byWave[wave]![target.state] ?? 0) + 1;
+    const key = `${target.state}|${target.grayPercentage ?? ''}|${target.refused ?? ''}|${wave}`;
     const group = this.groups.get(key);
     if (group) group.n += 1;
     else this.groups.set(key, { target, n: 1 });
   }
 
   done(): TargetTally {
-    return { counts: this.counts, groups: [...this.groups.values()] };
+    return { counts: this.counts, byWave: this.byWave, groups: [...this.groups.values()] };
   }
 }

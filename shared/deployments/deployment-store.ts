@@ -1,6 +1,6 @@
 import { recordMetric } from '../metrics/record';
 import type { AuditOutcome } from './audit-results';
-import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch, TargetTally } from './deployment';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch, TargetTally, WaveProgress } from './deployment';
 import { assertTransition, CANCELLABLE, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
 
 /**
@@ -86,6 +86,8 @@ export abstract class DeploymentStore {
   /** Updates deployment-level fields (pause, operator intent, fan-out progress). */
   abstract update(id: string, set: DeploymentPatch, remove?: readonly (keyof DeploymentPatch)[]): Promise<void>;
   /** Clears the pending operator action once its queue side is done, unless a newer one has replaced it meanwhile. */
+  /** Writes a staged rollout's progress if it is still at `expectedVersion` (undefined: none yet); false when another writer got there first. */
+  abstract saveWaveProgress(id: string, next: Omit<WaveProgress, 'version'>, expectedVersion: number | undefined): Promise<boolean>;
   abstract clearPendingAction(id: string, pending: { action: BulkAction; atMs: number }): Promise<void>;
 
   /** Records a target once (fan-out); a repeated fan-out (SQS redelivery) leaves an existing one alone. */

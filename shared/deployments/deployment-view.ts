@@ -1,5 +1,6 @@
-import type { DeploymentSummary, TargetView } from '../contract/operator-api';
+import type { DeploymentSummary, RolloutView, TargetView, WaveState } from '../contract/operator-api';
 import { pendingActionExpired, type Deployment, type DeploymentStatus, type Target, type TargetState } from './deployment';
+import { waveNumbers } from './waves';
 
 // Overloaded so a timestamp that is always there reads as a string in the contract.
 function iso(ms: number): string;
@@ -11,7 +12,12 @@ function iso(ms: number | undefined) {
 /** Targets that would still be submitted for audit. */
 const STILL_TO_SUBMIT: readonly TargetState[] = ['queued', 'waiting', 'committing', 'committed', 'submitting'];
 
-export function deploymentSummary(deployment: Deployment, status: DeploymentStatus, counts: Partial<Record<TargetState, number>>): DeploymentSummary {
+export function deploymentSummary(
+  deployment: Deployment,
+  status: DeploymentStatus,
+  counts: Partial<Record<TargetState, number>>,
+  byWave: Partial<Record<TargetState, number>>[] = [],
+): DeploymentSummary {
   return {
     id: deployment.id,
     status,
@@ -34,6 +40,48 @@ export function deploymentSummary(deployment: Deployment, status: DeploymentStat
     createdAt: iso(deployment.createdAtMs),
     updatedAt: iso(deployment.updatedAtMs),
     ...(deployment.lastSweptAtMs !== undefined ? { lastSweptAt: iso(deployment.lastSweptAtMs) } : {}),
+    ...(deployment.waves && deployment.waveEnds ? { rollout: rolloutView(deployment, byWave) } : {}),
+  };
+}
+
+function rolloutView(deployment: Deployment, byWave: Partial<Record<TargetState, number>>[]): RolloutView {
+  const progress = deployment.waveProgress;
+  const open = progress?.openWave ?? 0;
+  const advance = deployment.advance ?? 'manual';
+  const waves = deployment.waves!.map((spec, index) => {
+    const counts = byWave[index] ?? {};
+    const numbers = waveNumbers(deployment, counts);
+    const state: WaveState = index > open ? 'pending' : progress?.halt?.wave === index ? 'halted' : numbers.settled && deployment.fanOutDone ? 'settled' : 'open';
+    return {
+      index,
+      spec: 'tenants' in spec ? { tenants: spec.tenants.length } : { percent: spec.percent },
+      state,
+      total: Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0),
+      counts,
+      quotaNeeded: deployment.submitAudit ? STILL_TO_SUBMIT.reduce((sum, s) => sum + (counts[s] ?? 0), 0) : 0,
+    };
+  });
+  const last = waves.length - 1;
+  const settled = waves[open]?.state === 'settled';
+  const halt = progress?.halt;
+  const waitingFor: RolloutView['waitingFor'] = halt
+    ? { kind: 'resume', wave: halt.wave }
+    : progress?.quotaWait
+      ? { kind: 'quota', wave: progress.quotaWait.wave, needed: progress.quotaWait.needed, left: progress.quotaWait.left }
+      : settled && open < last && !deployment.cancelRequested && !deployment.rollbackRequested
+        ? advance === 'manual' || progress?.settledAtMs === undefined
+          ? advance === 'manual'
+            ? { kind: 'advance', wave: open + 1 }
+            : undefined
+          : { kind: 'soak', wave: open + 1, until: iso(progress.settledAtMs + advance.afterMinutes * 60_000) }
+        : undefined;
+  return {
+    advance,
+    ...(deployment.haltWhen ? { haltWhen: deployment.haltWhen } : {}),
+    openWave: open,
+    waves,
+    ...(waitingFor ? { waitingFor } : {}),
+    ...(halt ? { halt: { wave: halt.wave, failed: halt.failed, rejected: halt.rejected, total: halt.total, percent: halt.percent, at: iso(halt.atMs) } } : {}),
   };
 }
 
@@ -41,6 +89,7 @@ export function targetView(target: Target): TargetView {
   return {
     appid: target.appid,
     state: target.state,
+    ...(target.wave !== undefined ? { wave: target.wave } : {}),
     ...(target.auditId !== undefined ? { auditId: target.auditId } : {}),
     ...(target.auditDelayed ? { auditDelayed: true } : {}),
     ...(target.error ? { error: target.error } : {}),

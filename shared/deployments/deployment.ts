@@ -34,6 +34,41 @@ export interface DeploymentSpec {
   supersede?: boolean;
   /** The template's release profile when the deployment was created (later edits do not change it). */
   profile?: ReleaseProfile;
+  /**
+   * A staged rollout (waves.ts): `tenants` is ordered wave by wave and `waveEnds[w]` is where wave w
+   * ends in it. A wave's targets commit only once it is open; the next opens when this one settled,
+   * the halt condition held, and the operator advanced (or the soak time passed).
+   */
+  waves?: WaveSpec[];
+  waveEnds?: number[];
+  advance?: WaveAdvance;
+  haltWhen?: { failedOrRejectedPercent: number };
+}
+
+/** One wave as asked for: named pilot tenants, or a cumulative share of the other tenants. */
+export type WaveSpec = { tenants: string[] } | { percent: number };
+/** How the next wave opens once the current one settled: the operator's advance, or a soak time. */
+export type WaveAdvance = 'manual' | { afterMinutes: number };
+
+/** Where a staged rollout stands (absent on deployments without waves). */
+export interface WaveProgress {
+  /** Bumped by every write (deployment-store.ts saveWaveProgress): two writers never both win. */
+  version: number;
+  /** The highest open wave: targets of later waves stay queued, nothing of theirs reaches WeChat. */
+  openWave: number;
+  /** When the open wave was first seen settled (the soak counts from here). */
+  settledAtMs?: number;
+  /** The operator asked for this wave to open (advance, or resume after a halt). */
+  advanceRequested?: number;
+  /** The halt condition tripped: no commit or submit until the operator resumes (or rolls back, or cancels). */
+  halt?: { wave: number; failed: number; rejected: number; total: number; percent: number; atMs: number };
+  /** Waves whose halt the operator overrode (resume): their numbers do not trip it again. */
+  haltOverridden?: number[];
+  /** The next wave waits for audit quota: queryquota left less than its submissions need. */
+  quotaWait?: { wave: number; needed: number; left: number; atMs: number };
+  /** The wave watcher's loop (waves.ts): a check message of another loop is dropped. */
+  watchLoop?: number;
+  watchedAtMs?: number;
 }
 
 /**
@@ -66,15 +101,20 @@ export interface Deployment extends DeploymentSpec {
   pendingAction?: { action: BulkAction; atMs: number };
   /** When the sweeper last looked for stranded targets of this deployment (sweep.ts). */
   lastSweptAtMs?: number;
+  /** A staged rollout's progress (deployments with waves). */
+  waveProgress?: WaveProgress;
 }
 
 /** What a use case may change on a deployment after creating it. */
 export type DeploymentPatch = Partial<
-  Pick<Deployment, 'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'pausedCode' | 'releaseRequested' | 'revertGrayRequested' | 'cancelRequested' | 'withdrawAudits' | 'rollbackRequested' | 'resubmission' | 'pendingAction'>
+  Pick<
+    Deployment,
+    'fanOutDone' | 'fanOutCursor' | 'pausedReason' | 'pausedCode' | 'releaseRequested' | 'revertGrayRequested' | 'cancelRequested' | 'withdrawAudits' | 'rollbackRequested' | 'resubmission' | 'pendingAction' | 'waveProgress'
+  >
 >;
 
 /** What an operator can ask of a whole deployment (`POST /api/deployments/{id}/{action}`). */
-export const BULK_ACTIONS = ['retry', 'release', 'revert-gray', 'rollback', 'cancel'] as const;
+export const BULK_ACTIONS = ['retry', 'release', 'revert-gray', 'rollback', 'cancel', 'advance', 'resume'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 export interface TargetError {
@@ -87,6 +127,8 @@ export interface Target {
   deploymentId: string;
   appid: string;
   state: TargetState;
+  /** Its wave in a staged rollout (absent: the deployment has none, or wave 0). */
+  wave?: number;
   attempts: number;
   auditId?: number;
   /** When submit_audit was accepted: the audit reconciler polls on a schedule from here. */
@@ -158,24 +200,28 @@ function movesOnItsOwn(target: RestingTarget, deployment: Deployment): boolean {
   // A queued target always has a message coming: its step, or (cancelled meanwhile) its cancel.
   // Until then a cancelled deployment is not settled: a cancel accepted while it was preparing
   // finds its last targets recorded as queued after the cancel's own pass.
-  if (IN_FLIGHT.has(target.state) || target.state === 'waiting' || target.state === 'queued') return true;
+  if (IN_FLIGHT.has(target.state) || target.state === 'waiting') return true;
+  // A queued target of a wave not open yet has no message coming: it waits for the wave.
+  if (target.state === 'queued') return waveIsOpen(deployment, target) || !!deployment.cancelRequested;
   // An audit under review is work in progress, except for a cancelled deployment: its result only settles the target.
   return target.state === 'auditing' && !deployment.cancelRequested;
 }
 
 /** What decides whether a target at rest has a step due: its state and what it carries. */
-export type RestingTarget = Pick<Target, 'state' | 'grayPercentage' | 'refused'>;
+export type RestingTarget = Pick<Target, 'state' | 'grayPercentage' | 'refused' | 'wave'>;
 
 /** A deployment's targets counted: per state, and grouped by what decides their next step. */
 export interface TargetTally {
   counts: Partial<Record<TargetState, number>>;
+  /** The counts per wave (wave 0 holds the targets of a deployment without waves). */
+  byWave?: Partial<Record<TargetState, number>>[];
   groups: { target: RestingTarget; n: number }[];
 }
 
 /** The deployment's status, derived from its targets rather than stored beside them. */
 export function deploymentStatus(deployment: Deployment, tally: TargetTally, nowMs = Date.now()): DeploymentStatus {
   if (!deployment.fanOutDone) return 'preparing';
-  if (deployment.pausedReason) return 'paused';
+  if (deployment.pausedReason || deployment.waveProgress?.halt) return 'paused';
   const pending = deployment.pendingAction;
   if (pending && !pendingActionExpired(pending, nowMs)) return 'running';
   // An expired action never reached its targets: a step it made due (a release, a rollback, a
@@ -184,5 +230,19 @@ export function deploymentStatus(deployment: Deployment, tally: TargetTally, now
   const expired = pending !== undefined;
   const active = tally.groups.some(({ target, n }) => n > 0 && (expired ? movesOnItsOwn(target, deployment) : isActive(target, deployment)));
   if (active) return 'running';
-  return deployment.cancelRequested ? 'cancelled' : 'completed';
+  if (deployment.cancelRequested) return 'cancelled';
+  // Waves still closed: the rollout waits for the operator's advance, the soak or audit quota.
+  if (wavesLeft(deployment, tally) && !deployment.rollbackRequested) return 'paused';
+  return 'completed';
+}
+
+/** Whether a target's wave is open (a deployment without waves has one, always open). */
+export function waveIsOpen(deployment: Pick<Deployment, 'waveProgress'>, target: Pick<Target, 'wave'>): boolean {
+  return (target.wave ?? 0) <= (deployment.waveProgress?.openWave ?? 0);
+}
+
+/** Some wave after the open one still has targets that would deploy. */
+function wavesLeft(deployment: Deployment, tally: TargetTally): boolean {
+  const open = deployment.waveProgress?.openWave ?? 0;
+  return (tally.byWave ?? []).some((counts, wave) => wave > open && (counts.queued ?? 0) > 0);
 }

@@ -1,4 +1,4 @@
-import type { Deployment, RestingTarget } from './deployment';
+import { waveIsOpen, type Deployment, type RestingTarget } from './deployment';
 import type { StepName } from './target-machine';
 
 /**
@@ -16,11 +16,13 @@ export function dueStep(deployment: Deployment, target: RestingTarget): StepName
 function nextFor(deployment: Deployment, target: RestingTarget): StepName | undefined {
   const cancelled = !!deployment.cancelRequested;
   const requested = deployment.releaseRequested;
+  // A halted rollout starts no commit and no submit (its audits would be for a wave that may never release).
+  const halted = !!deployment.waveProgress?.halt;
   switch (target.state) {
     case 'queued':
-      return cancelled ? undefined : 'commit';
+      return cancelled || halted || !waveIsOpen(deployment, target) ? undefined : 'commit';
     case 'committed':
-      return !cancelled && deployment.submitAudit && !deployment.pausedReason ? 'submit' : undefined;
+      return !cancelled && !halted && deployment.submitAudit && !deployment.pausedReason ? 'submit' : undefined;
     case 'auditing':
       return cancelled && deployment.withdrawAudits ? 'withdraw' : undefined;
     case 'approved':

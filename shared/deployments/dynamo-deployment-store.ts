@@ -4,7 +4,7 @@ import { numberField, stringField } from '../db/item-fields';
 import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { deploymentFromItem, restingFromItem, targetFromItem, TallyBuilder } from './deployment-records';
-import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } from './deployment';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally, WaveProgress } from './deployment';
 import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type IndexBackfill, type TargetMove } from './deployment-store';
 import { AUDIT_PENDING } from './target-machine';
 
@@ -86,6 +86,24 @@ export class DynamoDeploymentStore extends DeploymentStore {
         ...updateExpression({ ...set, updatedAtMs: this.now() }, remove),
         ConditionExpression: 'attribute_exists(pk)',
       }),
+    );
+  }
+
+  async saveWaveProgress(id: string, next: Omit<WaveProgress, 'version'>, expectedVersion: number | undefined): Promise<boolean> {
+    return conditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: deploymentKey(id),
+          UpdateExpression: 'SET waveProgress = :next, updatedAtMs = :now',
+          ConditionExpression: expectedVersion === undefined ? 'attribute_exists(pk) AND attribute_not_exists(waveProgress)' : 'waveProgress.version = :expected',
+          ExpressionAttributeValues: {
+            ':next': { ...next, version: (expectedVersion ?? 0) + 1 },
+            ':now': this.now(),
+            ...(expectedVersion === undefined ? {} : { ':expected': expectedVersion }),
+          },
+        }),
+      ),
     );
   }
 
@@ -195,7 +213,7 @@ export class DynamoDeploymentStore extends DeploymentStore {
     const items = this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :target)',
       ExpressionAttributeValues: { ':pk': `DEPLOY#${id}`, ':target': 'TARGET#' },
-      ProjectionExpression: '#state, grayPercentage, refused',
+      ProjectionExpression: '#state, grayPercentage, refused, wave',
       ExpressionAttributeNames: { '#state': 'state' },
     });
     for await (const item of items) tally.add(restingFromItem(item));

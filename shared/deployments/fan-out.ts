@@ -7,6 +7,7 @@ import type { Tenant } from '../tenants/tenant';
 import type { DeployMessage } from './deploy-queue';
 import type { Deployment, Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
+import { waveOfIndex } from './waves';
 
 /** Tenants recorded per fan-out message: one page, then the next page is its own message. */
 export const FAN_OUT_PAGE = 500;
@@ -26,12 +27,13 @@ export async function fanOutPage(engine: DeployEngine, deploymentId: string, cur
   const { next } = page;
   const tenants = await withCurrentReadiness(engine, deployment, page.tenants);
   const advance: DeployMessage[] = [];
-  await forEachConcurrently(tenants, WRITE_CONCURRENCY, async ({ appid, tenant }) => {
-    const fresh = initialTarget(deployment, appid, tenant);
+  await forEachConcurrently(tenants, WRITE_CONCURRENCY, async ({ appid, tenant, index }) => {
+    const fresh = initialTarget(deployment, appid, tenant, waveOfIndex(deployment, index));
     const added = await engine.deployments.addTarget(fresh);
     // Decide from what is stored: a target recorded by an earlier delivery keeps its own state.
     const state = added ? fresh.state : (await engine.deployments.getTarget(deploymentId, appid))?.state;
-    if (state === 'queued') {
+    // A target of a wave not open yet waits for it: its step is sent when the wave opens (waves.ts).
+    if (state === 'queued' && (fresh.wave ?? 0) <= (deployment.waveProgress?.openWave ?? 0)) {
       advance.push({ kind: 'advance', deploymentId, appid });
       await engine.tenants.recordLastDeployment(appid, deploymentId);
     }
@@ -56,16 +58,17 @@ async function pageOfTenants(
   engine: DeployEngine,
   deployment: Deployment,
   cursor: string | undefined,
-): Promise<{ tenants: { appid: string; tenant?: Tenant }[]; next?: string }> {
+): Promise<{ tenants: { appid: string; tenant?: Tenant; index: number }[]; next?: string }> {
   if (deployment.tenants) {
     const offset = Number(cursor ?? 0);
     const appids = deployment.tenants.slice(offset, offset + FAN_OUT_PAGE);
-    const tenants = await Promise.all(appids.map(async (appid) => ({ appid, tenant: await engine.tenants.get(appid) })));
+    const tenants = await Promise.all(appids.map(async (appid, i) => ({ appid, tenant: await engine.tenants.get(appid), index: offset + i })));
     const end = offset + appids.length;
     return { tenants, ...(end < deployment.tenants.length ? { next: String(end) } : {}) };
   }
   const page = await engine.tenants.list({ limit: FAN_OUT_PAGE, nextToken: cursor });
-  return { tenants: page.tenants.map((tenant) => ({ appid: tenant.appid, tenant })), ...(page.nextToken ? { next: page.nextToken } : {}) };
+  // Only a deployment without waves reaches every tenant by listing them (index unused).
+  return { tenants: page.tenants.map((tenant) => ({ appid: tenant.appid, tenant, index: 0 })), ...(page.nextToken ? { next: page.nextToken } : {}) };
 }
 
 /**
@@ -84,20 +87,20 @@ export async function resumeFanOut(engine: Pick<DeployEngine, 'deployQueue'>, de
  * The page's tenants with readiness no older than the max age, when the deployment submits for
  * audit (only then do the release gates apply): the gates are judged from it as targets are recorded.
  */
-async function withCurrentReadiness(engine: DeployEngine, deployment: Deployment, page: { appid: string; tenant?: Tenant }[]): Promise<{ appid: string; tenant?: Tenant }[]> {
+async function withCurrentReadiness<T extends { appid: string; tenant?: Tenant }>(engine: DeployEngine, deployment: Deployment, page: T[]): Promise<T[]> {
   if (!deployment.submitAudit) return page;
   const present = page.map((entry) => entry.tenant).filter((tenant): tenant is Tenant => tenant !== undefined);
   const fresh = new Map((await withFreshReadiness(engine, present)).map((tenant) => [tenant.appid, tenant]));
-  return page.map((entry) => ({ appid: entry.appid, ...(fresh.has(entry.appid) ? { tenant: fresh.get(entry.appid) } : {}) }));
+  return page.map((entry) => ({ ...entry, tenant: fresh.get(entry.appid) }));
 }
 
 /**
  * Active tenants are queued, or blocked by a release gate (nothing of theirs reaches WeChat); the
  * others are skipped with the reason, so the operator sees them.
  */
-function initialTarget(deployment: Deployment, appid: string, tenant: Tenant | undefined): Target {
+function initialTarget(deployment: Deployment, appid: string, tenant: Tenant | undefined, wave: number | undefined): Target {
   const now = Date.now();
-  const base = { deploymentId: deployment.id, appid, attempts: 0, createdAtMs: now, updatedAtMs: now };
+  const base = { deploymentId: deployment.id, appid, ...(wave !== undefined ? { wave } : {}), attempts: 0, createdAtMs: now, updatedAtMs: now };
   if (!tenant) return { ...base, state: 'skipped', error: { code: 'tenant_not_found', message: 'no such tenant' } };
   if (tenant.status !== 'active') {
     return { ...base, state: 'skipped', error: { code: `tenant_${tenant.status}`, message: tenant.statusReason ?? `tenant is ${tenant.status}` } };

@@ -8,6 +8,7 @@ import type { DeployEngine } from './engine-ports';
 import { resumeFanOut } from './fan-out';
 import type { StepName, TargetState } from './target-machine';
 import { letGoIfSettled } from './tenant-turns';
+import { ensureWaveWatcher, progressWaves, requestAdvance } from './waves';
 
 type ActionEngine = Pick<DeployEngine, 'deployments' | 'deployQueue' | 'tenants' | 'wechat'>;
 
@@ -73,6 +74,10 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
       if (options.withdrawAudits) set.withdrawAudits = true;
       break;
     }
+    case 'advance':
+    case 'resume':
+      await requestAdvance(engine, deployment, await engine.deployments.tally(deployment.id), action === 'resume');
+      break;
     case 'retry':
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
       // A fan-out that never finished (a crash, a dead-lettered page) resumes from its cursor: always something to retry.
@@ -126,8 +131,11 @@ async function refuseImpossibleRollback(engine: ActionEngine, deployment: Deploy
  */
 export async function runBulkAction(engine: ActionEngine, request: { deploymentId: string; action: BulkAction; requestedAtMs?: number }): Promise<void> {
   const { deploymentId, action } = request;
+  if (action === 'advance' || action === 'resume') await progressWaves(engine, deploymentId);
   const deployment = await engine.deployments.get(deploymentId);
   if (!deployment) return;
+  // The rollout's watcher takes it from here (a new loop: the wave just opened, or the halt lifted).
+  if (action === 'advance' || action === 'resume') await ensureWaveWatcher(engine, deployment, Date.now(), 0);
   let advance: DeployMessage[] = [];
   const flush = async () => {
     const batch = advance;
@@ -187,4 +195,6 @@ const RETRIED_BY: Record<BulkAction, readonly StepName[]> = {
   cancel: ['withdraw'],
   release: [],
   retry: [],
+  advance: [],
+  resume: [],
 };

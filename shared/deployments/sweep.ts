@@ -6,6 +6,7 @@ import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { resumeFanOut } from './fan-out';
 import { CANCELLABLE, IN_FLIGHT } from './target-machine';
+import { ensureWaveWatcher } from './waves';
 
 /**
  * How long a target may sit with a step due (or a deployment's fan-out go untouched) before the
@@ -33,6 +34,8 @@ export interface SweepReport {
   fanOutsResumed: number;
   /** Deployments from before the index existed, put in it by the one-time backfill. */
   backfilled: number;
+  /** Staged rollouts whose wave watcher was started again. */
+  waveWatchersStarted: number;
 }
 
 export interface SweepOptions {
@@ -43,7 +46,7 @@ export interface SweepOptions {
   budgetMs?: number;
 }
 
-type SweepEngine = Pick<DeployEngine, 'deployments' | 'deployQueue'>;
+type SweepEngine = Pick<DeployEngine, 'deployments' | 'deployQueue' | 'wechat'>;
 
 /**
  * Finds work whose message was lost — a target with a step due or a step in flight long past the
@@ -57,7 +60,7 @@ export async function sweepDeployments(engine: SweepEngine, options: SweepOption
   const afterMs = options.afterMs ?? SWEEP_AFTER_MS;
   let budget = options.maxTargets ?? MAX_TARGETS_PER_RUN;
   const deadline = Date.now() + (options.budgetMs ?? 60_000);
-  const report: SweepReport = { deployments: 0, retired: 0, targets: 0, redriven: 0, fanOutsResumed: 0, backfilled: 0 };
+  const report: SweepReport = { deployments: 0, retired: 0, targets: 0, redriven: 0, fanOutsResumed: 0, backfilled: 0, waveWatchersStarted: 0 };
   report.backfilled = await backfillIndex(engine, deadline);
 
   for await (const entry of engine.deployments.activeDeployments()) {
@@ -81,6 +84,8 @@ export async function sweepDeployments(engine: SweepEngine, options: SweepOption
       }
     }
     if (!deployment.fanOutDone && nowMs - deployment.updatedAtMs > afterMs && (await resumeFanOut(engine, deployment))) report.fanOutsResumed += 1;
+    // A staged rollout's watcher whose message was lost (or that stopped to wait) looks again.
+    if (deployment.waves && (await ensureWaveWatcher(engine, deployment, nowMs, afterMs))) report.waveWatchersStarted += 1;
 
     let cursor = entry.sweepCursor;
     let redrive: DeployMessage[] = [];

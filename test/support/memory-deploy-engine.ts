@@ -1,5 +1,5 @@
 import type { Readiness } from '../../shared/readiness/readiness';
-import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally } from '../../shared/deployments/deployment';
+import type { BulkAction, Deployment, DeploymentPatch, Target, TargetTally, WaveProgress } from '../../shared/deployments/deployment';
 import { TallyBuilder } from '../../shared/deployments/deployment-records';
 import { definedFields } from '../../shared/db/item-fields';
 import type { DeployMessage } from '../../shared/deployments/deploy-messages';
@@ -99,6 +99,14 @@ export class MemoryDeploymentStore extends DeploymentStore {
     patch(deployment as unknown as Record<string, unknown>, { ...set, updatedAtMs: this.now() }, remove);
   }
 
+  async saveWaveProgress(id: string, next: Omit<WaveProgress, 'version'>, expectedVersion: number | undefined): Promise<boolean> {
+    const deployment = this.deployments.get(id);
+    if (!deployment || deployment.waveProgress?.version !== expectedVersion) return false;
+    deployment.waveProgress = structuredClone({ ...next, version: (expectedVersion ?? 0) + 1 });
+    deployment.updatedAtMs = this.now();
+    return true;
+  }
+
   async clearPendingAction(id: string, pending: { action: BulkAction; atMs: number }): Promise<void> {
     const deployment = this.deployments.get(id);
     if (deployment?.pendingAction?.action !== pending.action || deployment.pendingAction.atMs !== pending.atMs) return;
@@ -125,7 +133,7 @@ export class MemoryDeploymentStore extends DeploymentStore {
 
   async tally(id: string): Promise<TargetTally> {
     const tally = new TallyBuilder();
-    for (const { state, grayPercentage, refused } of this.targetsOf(id)) tally.add(definedFields({ state, grayPercentage, refused }));
+    for (const { state, grayPercentage, refused, wave } of this.targetsOf(id)) tally.add(definedFields({ state, grayPercentage, refused, wave }));
     return tally.done();
   }
 

@@ -10,6 +10,8 @@ import { sealPush } from '../../shared/wechat/envelope';
 import { buildXml } from '../../shared/wechat/xml';
 
 export interface EmulatorCall {
+  /** The emulator's running number of the call. */
+  seq: number;
   kind: 'api' | 'push';
   path: string;
   appid?: string;
