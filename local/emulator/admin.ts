@@ -5,9 +5,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { GATE_ROUTES } from './admin-gates';
-import { AdminError, knownMiniProgram } from './admin-input';
+import { AdminError, knownMiniProgram, optionalText } from './admin-input';
 import { RUNTIME_ROUTES } from './admin-runtime';
 import type { Body } from './admin-input';
+import { DEFAULT_SHARE_REJECT_REASON } from './audits';
 import type { CallFilter } from './calls';
 import type { EmulatorContext } from './context';
 import { renderDashboard } from './dashboard';
@@ -20,7 +21,7 @@ import { grantAuthorization, pushNewTicket, revokeAuthorization } from './platfo
 import type { PushTargets } from './pushes';
 import { AUDIT_OUTCOMES } from './settings';
 import type { AuditOutcome } from './settings';
-import type { MiniProgram } from './state';
+import type { AuditRejectShare, MiniProgram } from './state';
 
 export interface AdminHooks {
   setPushTargets: (targets: PushTargets) => void;
@@ -78,6 +79,10 @@ const ROUTES: Record<string, Handler> = {
     return { ok: true, appid: mp.appid, invalidated: ctx.state.tokens.invalidate('authorizer', mp.appid) };
   },
   'POST /__admin/audit-outcome': ({ ctx, body }) => {
+    if (body.rejectPercent !== undefined) return setRejectShare(ctx, body);
+    if (body.outcome === undefined) {
+      throw new AdminError(400, `outcome (${AUDIT_OUTCOMES.join(', ')}) or rejectPercent (0-100, platform-wide) is required`);
+    }
     const setting = outcomeSetting(body);
     if (body.appid === undefined) {
       ctx.state.auditOutcome = setting;
@@ -174,6 +179,29 @@ function outcomeSetting(body: Body): { outcome: AuditOutcome; reason?: string } 
   return { outcome: outcome as AuditOutcome, ...(body.reason === undefined || body.reason === '' ? {} : { reason: body.reason as string }) };
 }
 
+/**
+ * `{rejectPercent, reason?}`: from now on, exactly that share of the audits decided by the
+ * configured outcome is rejected (audits.ts `shareDecision`); the count starts over at every call,
+ * and 0 turns it off. A whole number, or a string of digits (what the dashboard's prompt sends).
+ */
+function setRejectShare(ctx: EmulatorContext, body: Body) {
+  if (body.appid !== undefined) throw new AdminError(400, "rejectPercent is platform-wide: leave out appid (an appid's own outcome, set with outcome, wins over it)");
+  if (body.outcome !== undefined) throw new AdminError(400, 'set rejectPercent and outcome in separate calls');
+  const raw = body.rejectPercent;
+  const percent = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+  if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
+    throw new AdminError(400, `rejectPercent must be a whole number from 0 to 100 (0 turns it off), not ${JSON.stringify(raw)}`);
+  }
+  const reason = optionalText(body, 'reason')?.trim();
+  if (percent === 0) {
+    ctx.state.auditRejectShare = undefined;
+    return { ok: true, scope: 'global', rejectPercent: 0 };
+  }
+  const share: AuditRejectShare = { rejectPercent: percent, reason: reason || DEFAULT_SHARE_REJECT_REASON, decided: 0, rejected: 0, since: ctx.now() };
+  ctx.state.auditRejectShare = share;
+  return { ok: true, scope: 'global', ...share };
+}
+
 function seededMiniProgram(ctx: EmulatorContext, body: Body): MiniProgram {
   const mp = knownMiniProgram(ctx, body);
   if (mp.testAccount) throw new AdminError(400, `${mp.appid} is a full-network test account`);
@@ -240,6 +268,7 @@ function stateSnapshot(ctx: EmulatorContext, hooks: AdminHooks, appid: string | 
     ticket: latestTicket === undefined ? null : { value: latestTicket.value, createdAt: latestTicket.createdAt },
     quota: state.currentQuota(),
     auditOutcome: state.auditOutcome,
+    auditRejectShare: state.auditRejectShare ?? null,
     templates: state.templates.map(({ pages: _pages, ...template }) => template),
     drafts: state.drafts.map(({ pages: _pages, ...draft }) => draft),
     faults: state.faults.size,

@@ -3,10 +3,12 @@
  * according to the outcome configured for the mini-program (or the global default), and the
  * decision is pushed to the mini-program's message URL (docs/wechat-protocol.md §5):
  * approve → weapp_audit_success; reject → weapp_audit_fail; delay → weapp_audit_delay and a
- * success one more delay later; silent → approved but never pushed (a lost push).
+ * success one more delay later; silent → approved but never pushed (a lost push). A platform-wide
+ * reject share (admin: audit-outcome `rejectPercent`) turns an exact share of the decisions that
+ * follow the global outcome into rejections.
  */
 import type { Pusher, PushFields } from './pushes';
-import type { Audit, EmulatorState, MiniProgram, OutcomeSetting } from './state';
+import type { Audit, AuditRejectShare, EmulatorState, MiniProgram, OutcomeSetting } from './state';
 
 /** An operator's decision on one audit (the dashboard's approve / reject / delay buttons). */
 export type AuditDecision = OutcomeSetting;
@@ -17,6 +19,9 @@ export const AUDIT_NOTIFIER_OPENID = 'oEmuAuditNotifier0000000000x';
 export const DEFAULT_REJECT_REASON =
   '1:小程序名称与实际服务内容不符<br>(1):请确保名称与服务一致 / The name does not match what the mini-program offers.';
 export const DEFAULT_REJECT_SCREENSHOT = 'emulator_screenshot_media_1|emulator_screenshot_media_2';
+/** The reason of an audit rejected by the reject share, unless the share was given its own. */
+export const DEFAULT_SHARE_REJECT_REASON =
+  '1:小程序部分功能无法正常使用<br>(1):审核时部分页面加载失败或报错，请修复后重新提交 / Part of the mini-program does not work: some pages failed to load or showed an error during the review.';
 export const DEFAULT_DELAY_REASON = '审核延后，需要更多时间复核 / The review needs more time.';
 
 interface AuditDeskDeps {
@@ -156,7 +161,8 @@ export class AuditDesk {
       return;
     }
     if (audit.status !== 2 && audit.status !== 4) return;
-    const { outcome, reason } = decision ?? state.outcomeFor(mp);
+    const configured: OutcomeSetting & { share?: AuditRejectShare } = decision ?? shareDecision(state, mp);
+    const { outcome, reason, share } = configured;
     switch (outcome) {
       case 'approve':
         this.approve(mp, audit, now, true);
@@ -170,7 +176,7 @@ export class AuditDesk {
         audit.reason = reason ?? DEFAULT_REJECT_REASON;
         audit.screenshot = DEFAULT_REJECT_SCREENSHOT;
         audit.decidedAt = now;
-        log(`audit ${audit.auditid} of ${mp.appid} rejected`);
+        log(`audit ${audit.auditid} of ${mp.appid} rejected${share === undefined ? '' : ` by the reject share (${share.rejectPercent}%: ${share.rejected} of ${share.decided})`}`);
         this.push(mp, audit, { Event: 'weapp_audit_fail', Reason: audit.reason, FailTime: now, ScreenShot: audit.screenshot });
         return;
       case 'delay':
@@ -206,6 +212,22 @@ export class AuditDesk {
       if (!this.closed) this.deps.changed();
     });
   }
+}
+
+/**
+ * The configured outcome of an audit decided now, counting it into the reject share when one is on:
+ * the appid's own outcome wins (not counted); otherwise the k-th audit decided under the share is
+ * rejected when floor(k × rejectPercent / 100) goes up — so after n of them exactly
+ * floor(n × rejectPercent / 100) were rejected (40%: the 3rd, 5th, 8th, 10th, …) — and the others
+ * follow the global outcome.
+ */
+export function shareDecision(state: EmulatorState, mp: MiniProgram): OutcomeSetting & { share?: AuditRejectShare } {
+  const share = state.auditRejectShare;
+  if (mp.outcome !== undefined || share === undefined) return state.outcomeFor(mp);
+  share.decided += 1;
+  if (Math.floor((share.decided * share.rejectPercent) / 100) <= share.rejected) return state.auditOutcome;
+  share.rejected += 1;
+  return { outcome: 'reject', reason: share.reason, share };
 }
 
 export function isUnderReview(audit: Audit): boolean {

@@ -1,8 +1,9 @@
 /**
  * GET /__admin: a small auto-refreshing HTML page for demos — the platform's credentials and push
  * targets, each mini-program's authorization, committed and released version and audit status,
- * and the latest calls — with buttons for what the admin API does (decide a pending audit, revoke,
- * push a ticket, inject and clear faults, run the full-network check), so a demo needs no curl.
+ * and the latest calls — with buttons for what the admin API does (decide a pending audit, reject
+ * a share of the audits to come, revoke, push a ticket, inject and clear faults, run the
+ * full-network check), so a demo needs no curl.
  * Each button carries its admin request (`data-method`, `data-path`, `data-body`); a few lines of
  * script send it and show the answer.
  */
@@ -190,12 +191,17 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
         <tr><th>ticket URL</th><td><code>${escapeHtml(pushes.targets.ticketUrl ?? '(not set)')}</code></td></tr>
         <tr><th>message URL</th><td><code>${escapeHtml(pushes.targets.callbackUrlTemplate ?? '(not set)')}</code></td></tr>
         <tr><th>latest ticket</th><td>${ticket === undefined ? '—' : new Date(ticket.createdAt).toISOString()}</td></tr>
-        <tr><th>audit outcome</th><td>${escapeHtml(state.auditOutcome.outcome)}; quota ${quota.limit - quota.used}/${quota.limit}</td></tr>
+        <tr><th>audit outcome</th><td>${escapeHtml(state.auditOutcome.outcome)}${rejectShareText(ctx)}; quota ${quota.limit - quota.used}/${quota.limit}</td></tr>
         <tr><th>fault rules</th><td>${state.faults.size}</td></tr>
       </table></div>
     <div class="card"><h2>操作 <span class="en">Actions</span></h2>
       <div>${action('Push a ticket now', 'POST', '/__admin/push-ticket')}
         ${action('Run the full-network check', 'POST', '/__admin/full-network-test', {}, { kind: 'secondary' })}</div>
+      <div><span class="muted">Audits:</span> ${action('Reject a share of audits…', 'POST', '/__admin/audit-outcome', {}, {
+        kind: 'danger',
+        prompt: 'Percentage of the audits decided from now on to reject (0-100, exact: 40 rejects 2 of 5; 0 turns it off). They get a default reason.',
+        promptField: 'rejectPercent',
+      })}${state.auditRejectShare === undefined ? '' : ` ${action('Stop rejecting a share', 'POST', '/__admin/audit-outcome', { rejectPercent: 0 }, { kind: 'secondary' })}`}</div>
       <div><span class="muted">Inject a fault:</span> ${FAULT_PRESETS.map((preset) => action(preset.label, 'POST', '/__admin/faults', preset.rule, { kind: 'secondary' })).join(' ')}
         ${action(`Clear faults (${state.faults.size})`, 'DELETE', '/__admin/faults', {}, { kind: 'secondary' })}</div>
       <div class="muted">Per mini-program (in the table below): approve / reject / delay its audit under review, revoke its authorization, issue a user's wx.login code (the answer shows it: exchange it with sns/component/jscode2session), send a user's text message (pushed to the message URL); and its release gates: ICP filing (pushed), privacy guide, basic info, renames (pushed), categories, the wx.getLocation grant, verification expiry (pushed).</div>
@@ -210,6 +216,14 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
     // Refreshed by the script every 5 s, paused while an action runs and its answer is read.
     { wide: true },
   );
+}
+
+/** The reject share, when on: its percentage and what it did so far. */
+function rejectShareText(ctx: EmulatorContext): string {
+  const share = ctx.state.auditRejectShare;
+  if (share === undefined) return '';
+  const since = new Date(share.since).toISOString().slice(11, 19);
+  return `, except <span class="bad">${share.rejectPercent}% rejected</span> <span class="muted">(${share.rejected} of ${share.decided} decided since ${since} UTC)</span>`;
 }
 
 function rowActions(appid: string, authorized: boolean, auditStatus: number | undefined): string {

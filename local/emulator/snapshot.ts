@@ -11,8 +11,8 @@
  * and runtime records: logins, subscribe messages, codes, schemes, links, user messages), wx.login
  * codes (until an hour after they expire), the
  * template library and drafts (with what their code calls and declares),
- * the platform's quota and global audit outcome, the next auditid and app_version, the audit
- * desk's pending decisions and unacknowledged audit pushes.
+ * the platform's quota, global audit outcome and reject share (with its counts), the next auditid
+ * and app_version, the audit desk's pending decisions and unacknowledged audit pushes.
  * Not kept: the call log, received customer messages, fault rules and push targets (given at start),
  * and user-message pushes still being retried (they are not sent again after a restart).
  */
@@ -21,6 +21,7 @@ import { gateSeed } from './fixtures';
 import type { EmulatorOptions } from './settings';
 import { gateFields } from './state';
 import type {
+  AuditRejectShare,
   AuthCodeRecord,
   CodePrivacy,
   CodeRecord,
@@ -64,6 +65,8 @@ export interface EmulatorSnapshot {
   drafts: Kept<Draft>[];
   quota: PlatformQuota;
   auditOutcome: OutcomeSetting;
+  /** The reject share and its counts; absent when off, and in a state file from before it. */
+  auditRejectShare?: AuditRejectShare;
   /** Appids of the seeded mini-programs, in seed order (consent page, dashboard). */
   seeded: string[];
   miniPrograms: KeptMiniProgram[];
@@ -90,6 +93,7 @@ export function takeSnapshot(state: EmulatorState, audits: AuditDeskSnapshot): E
     drafts: state.drafts,
     quota: state.quota,
     auditOutcome: state.auditOutcome,
+    ...(state.auditRejectShare === undefined ? {} : { auditRejectShare: state.auditRejectShare }),
     seeded: state.seeded.map((mp) => mp.appid),
     miniPrograms: [...state.miniPrograms.values()].map(storeMiniProgram),
     audits,
@@ -145,6 +149,8 @@ export function restoreSnapshot(
   if (overrides.auditQuota !== undefined) state.quota.limit = overrides.auditQuota;
   if (overrides.speedupQuota !== undefined) state.quota.speedupLimit = overrides.speedupQuota;
   state.auditOutcome = overrides.auditOutcome !== undefined ? { outcome: overrides.auditOutcome } : { ...snapshot.auditOutcome };
+  // Kept whatever the start options say (none sets it): it is switched off through the admin API.
+  state.auditRejectShare = snapshot.auditRejectShare === undefined ? undefined : { ...snapshot.auditRejectShare };
 
   const stored = new Map(snapshot.miniPrograms.map((mp) => [mp.appid, loadMiniProgram(mp, state.nowSec())]));
   const freshSeeded = [...state.seeded];

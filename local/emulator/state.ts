@@ -102,6 +102,24 @@ export interface OutcomeSetting {
   reason?: string;
 }
 
+/**
+ * A platform-wide policy (admin: audit-outcome with `rejectPercent`): of the audits decided since
+ * it was set, exactly `rejectPercent`% are rejected, deterministically — after n audits decided
+ * under it, floor(n × rejectPercent / 100) of them (audits.ts `shareDecision`). An appid with its
+ * own outcome, and an audit given its own decision, are outside it.
+ */
+export interface AuditRejectShare {
+  /** 1-100 (0 turns the policy off: none is kept). */
+  rejectPercent: number;
+  /** The rejection reason given (or the default one). */
+  reason: string;
+  /** Audits decided under the policy so far, and how many of them it rejected. */
+  decided: number;
+  rejected: number;
+  /** Emulator clock, epoch milliseconds, when it was set. */
+  since: number;
+}
+
 export interface MiniProgram extends MiniProgramProfile {
   authorization: Authorization | undefined;
   revokedAt?: number;
@@ -221,6 +239,8 @@ export class EmulatorState {
   readonly drafts: Draft[] = [];
   readonly messages: CustomMessage[] = [];
   auditOutcome: OutcomeSetting;
+  /** Rejects a share of the audits decided from when it was set; undefined: off. */
+  auditRejectShare: AuditRejectShare | undefined = undefined;
   quota: PlatformQuota;
   /** The next auditid and app_version handed out (kept in the state file). */
   readonly sequence = { nextAuditId: 420_000_001, nextAppVersion: 1, nextMsgId: 7_000_000_000_000_001 };
