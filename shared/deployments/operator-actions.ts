@@ -76,7 +76,7 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
     }
     case 'advance':
     case 'resume':
-      await requestAdvance(engine, deployment, await engine.deployments.tally(deployment.id), action === 'resume');
+      await requestAdvance(engine, deployment.id, action === 'resume');
       break;
     case 'retry':
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');

@@ -183,7 +183,7 @@ export async function progressWaves(engine: WaveEngine, deploymentId: string, no
     if (rest < needed) {
       await save({ ...current, quotaWait: { wave: next, needed, left: rest, atMs: nowMs } });
       logger.warn('next wave waits for audit quota', { deploymentId, wave: next, needed, left: rest });
-      return { watch: true, inSeconds: Math.max(60, WAVE_CHECK_SECONDS()) };
+      return { watch: true, inSeconds: 4 * WAVE_CHECK_SECONDS() };
     }
   }
   const { settledAtMs: _settled, advanceRequested: _asked, quotaWait: _quota, ...kept } = current;
@@ -243,32 +243,40 @@ export async function ensureWaveWatcher(engine: WaveEngine, deployment: Deployme
   return true;
 }
 
-/** The operator's advance: the open wave must have settled and not halted; the next opens (quota permitting). */
-export async function requestAdvance(engine: WaveEngine, deployment: Deployment, tally: TargetTally, resume: boolean): Promise<void> {
+/**
+ * The operator's advance (or resume after a halt): the open wave must have settled and not halted
+ * (resume: must have halted); the next wave opens once it may (quota permitting). Retried on a
+ * concurrent write of the watcher, re-checked each time.
+ */
+export async function requestAdvance(engine: WaveEngine, deploymentId: string, resume: boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const deployment = await engine.deployments.get(deploymentId);
+    if (!deployment) throw new Conflict('deployment_gone', `no deployment ${deploymentId}`);
+    const next = advanceFrom(deployment, await engine.deployments.tally(deploymentId), resume);
+    if (await engine.deployments.saveWaveProgress(deploymentId, next, deployment.waveProgress?.version)) return;
+    if (attempt >= 4) throw new Conflict('rollout_moved', 'the rollout kept changing meanwhile: look again and repeat');
+  }
+}
+
+function advanceFrom(deployment: Deployment, tally: TargetTally, resume: boolean): Omit<WaveProgress, 'version'> {
   if (!deployment.waves || !deployment.waveEnds) throw new Conflict('no_waves', 'this deployment has no waves: nothing to advance');
   if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment opens no wave');
   if (deployment.rollbackRequested) throw new Conflict('deployment_rolled_back', 'this deployment was rolled back: create a new one');
-  const progress = deployment.waveProgress ?? { version: 0, openWave: 0 };
-  const open = progress.openWave;
+  const { version: _version, halt, ...rest } = deployment.waveProgress ?? { version: 0, openWave: 0 };
+  const open = rest.openWave;
   const last = deployment.waveEnds.length - 1;
-  if (resume && !progress.halt) throw new Conflict('not_halted', 'the rollout is not halted: advance it instead');
-  if (!resume && progress.halt) {
-    throw new Conflict('rollout_halted', `wave ${open} halted (${progress.halt.failed} failed, ${progress.halt.rejected} rejected of ${progress.halt.total}): resume, roll back or cancel`);
+  if (resume && !halt) throw new Conflict('not_halted', 'the rollout is not halted: advance it instead');
+  if (!resume && halt) throw new Conflict('rollout_halted', `wave ${open} halted (${halt.failed} failed, ${halt.rejected} rejected of ${halt.total}): resume, roll back or cancel`);
+  if (!resume) {
+    if (!deployment.fanOutDone) throw new Conflict('wave_not_settled', `wave ${open} is still being recorded: advance once it settled`);
+    if (!waveNumbers(deployment, tally.byWave?.[open]).settled) throw new Conflict('wave_not_settled', `wave ${open} is still deploying (${describeCounts(tally.byWave?.[open])}): advance once it settled`);
+    if (open >= last) throw new Conflict('last_wave_open', `wave ${open} is the last: every wave is open`);
   }
-  const numbers = waveNumbers(deployment, tally.byWave?.[open]);
-  if (!resume && !deployment.fanOutDone) throw new Conflict('wave_not_settled', `wave ${open} is still being recorded: advance once it settled`);
-  if (!resume && !numbers.settled) throw new Conflict('wave_not_settled', `wave ${open} is still deploying (${describeCounts(tally.byWave?.[open])}): advance once it settled`);
-  if (!resume && open >= last) throw new Conflict('last_wave_open', `wave ${open} is the last: every wave is open`);
-  const { version, halt, ...rest } = progress;
-  const next: Omit<WaveProgress, 'version'> = {
+  return {
     ...rest,
     ...(open < last ? { advanceRequested: open + 1 } : {}),
     ...(halt ? { haltOverridden: [...(rest.haltOverridden ?? []), halt.wave] } : {}),
   };
-  if (!(await engine.deployments.saveWaveProgress(deployment.id, next, deployment.waveProgress ? version : undefined))) {
-    throw new Conflict('rollout_moved', 'the rollout changed meanwhile: look again and repeat');
-  }
-  void halt;
 }
 
 function describeCounts(counts: Partial<Record<TargetState, number>> = {}): string {

@@ -31,6 +31,18 @@ const create = async (body: Record<string, unknown>): Promise<string> => {
   expect(response.status, await response.clone().text()).toBe(202);
   return ((await response.json()) as { id: string }).id;
 };
+/** Waits for the deployment to satisfy `done`; on a timeout the error shows where it stood. */
+async function waitFor(id: string, done: (d: DeploymentView) => boolean, timeoutMs: number): Promise<DeploymentView> {
+  let last: DeploymentView | undefined;
+  try {
+    return await t.until(async () => {
+      last = await view(id);
+      return done(last) ? last : undefined;
+    }, timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${JSON.stringify({ status: last?.status, counts: last?.counts, rollout: last?.rollout, pendingAction: last?.pendingAction })}`);
+  }
+}
 const action = (id: string, name: string) => t.operator(`/api/deployments/${id}/${name}`, { method: 'POST' });
 /** Appids WeChat (the emulator) saw a successful call of `path` for, since `sinceMs`. */
 const calledFor = async (path: string, sinceSeq: number) =>
@@ -78,10 +90,7 @@ describe('a staged rollout', () => {
     expect(await calledFor('/wxa/release', since)).toEqual(new Set([...waves.get(0)!, ...waves.get(1)!]));
 
     expect((await action(id, 'advance')).status).toBe(202);
-    const done = await t.until(async () => {
-      const d = await view(id);
-      return d.status === 'completed' ? d : undefined;
-    }, 120_000);
+    const done = await waitFor(id, (d) => d.status === 'completed', 120_000);
     expect(done.counts).toEqual({ released: 100 });
     expect(await calledFor('/wxa/submit_audit', since)).toEqual(new Set(fleet));
     // Every wave is open: nothing left to advance.
@@ -106,4 +115,52 @@ describe('a staged rollout', () => {
       expect(firstCommit).toBeGreaterThan(lastReleaseBefore);
     }
   }, 120_000);
+
+  it('halts after the first wave when 40 % of audits are rejected (threshold 20 %), with nothing committed or submitted for later waves; resume after the fix completes it', async () => {
+    await t.admin('/audit-outcome', { rejectPercent: 40 });
+    const since = await lastSeq();
+    // Soak 0: without the halt every wave would follow at once.
+    const id = await create({ userVersion: '2.0.0', waves: [{ percent: 5 }, { percent: 25 }, { percent: 100 }], haltWhen: { failedOrRejectedPercent: 20 }, advance: { afterMinutes: 0 } });
+    const halted = await t.until(async () => {
+      const d = await view(id);
+      return d.rollout?.halt && d.rollout.waves[0]!.state === 'halted' && (d.rollout.waves[0]!.counts.auditing ?? 0) === 0 ? d : undefined;
+    }, 60_000);
+    expect(halted.status).toBe('paused');
+    expect(halted.rollout).toMatchObject({ waitingFor: { kind: 'resume', wave: 0 }, halt: { wave: 0, total: 5 } });
+    expect(halted.rollout!.halt!.percent).toBeGreaterThanOrEqual(20);
+    const waves = wavesOf(halted);
+    const later = [...waves.get(1)!, ...waves.get(2)!];
+    // Advancing a halted rollout is refused with the numbers; the later waves never reached WeChat.
+    expect(await (await action(id, 'advance')).json()).toMatchObject({ error: { code: 'rollout_halted' } });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    for (const path of ['/wxa/commit', '/wxa/submit_audit']) {
+      const touched = await calledFor(path, since);
+      expect(later.filter((appid) => touched.has(appid)), path).toEqual([]);
+    }
+
+    // The fix: WeChat approves again; the operator resumes and resubmits the rejected.
+    await t.admin('/audit-outcome', { rejectPercent: 0 });
+    expect((await action(id, 'resume')).status).toBe(202);
+    expect((await action(id, 'retry')).status).toBe(202);
+    const done = await waitFor(id, (d) => d.status === 'completed', 150_000);
+    expect(done.counts).toEqual({ released: 100 });
+  }, 240_000);
+
+  it('holds the next wave, visibly, while the audit quota cannot cover it, and opens it once it can', async () => {
+    await t.admin('/quota', { limit: 1000, used: 998 });
+    const tenants = fleet.slice(10, 20);
+    const id = await create({ userVersion: '2.1.0', tenants, waves: [{ tenants: [tenants[0]] }, { percent: 100 }], advance: { afterMinutes: 0 } });
+    const waiting = await t.until(async () => {
+      const d = await view(id);
+      return d.rollout?.waitingFor?.kind === 'quota' ? d : undefined;
+    }, 60_000);
+    expect(waiting.rollout).toMatchObject({ openWave: 0, waitingFor: { kind: 'quota', wave: 1, needed: 9, left: 1 }, waves: [{ state: 'settled' }, { state: 'pending', quotaNeeded: 9 }] });
+    expect(waiting.status).toBe('paused');
+    await t.admin('/quota', { used: 0 });
+    const done = await t.until(async () => {
+      const d = await view(id);
+      return d.status === 'completed' ? d : undefined;
+    }, 90_000);
+    expect(done.counts).toEqual({ released: 10 });
+  }, 150_000);
 });
