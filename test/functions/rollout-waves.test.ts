@@ -40,7 +40,7 @@ async function waitFor(id: string, done: (d: DeploymentView) => boolean, timeout
       return done(last) ? last : undefined;
     }, timeoutMs);
   } catch (error) {
-    throw new Error(`${(error as Error).message}: ${JSON.stringify({ status: last?.status, counts: last?.counts, rollout: last?.rollout, pendingAction: last?.pendingAction })}`);
+    throw new Error(`${(error as Error).message}: ${JSON.stringify({ status: last?.status, counts: last?.counts, rollout: last?.rollout, pendingAction: last?.pendingAction })}`, { cause: error });
   }
 }
 const action = (id: string, name: string) => t.operator(`/api/deployments/${id}/${name}`, { method: 'POST' });
