@@ -279,6 +279,10 @@ function transitionTable(): string {
       `Recorded at fan-out as ${INITIAL.map((s) => `\`${s}\``).join(' or ')}. A deployment holds a tenant from its commit until its target reaches ` +
       `${[...LETS_GO_OF_TENANT].map((s) => `\`${s}\``).join(', ')} (or \`committed\` when it submits nothing); another deployment's target waits meanwhile.`,
     '',
+    'In a staged rollout (`waves`, shared/deployments/waves.ts) every target carries its wave. A `queued` target of a wave that is not',
+    'open has no step due (`commit` waits for the wave to open); while the rollout is halted no `commit` and no `submit` is due in any',
+    'wave. No state or transition is added: the wave only decides *when* `commit` and `submit` are due.',
+    '',
     '| from | event | to | when |',
     '|---|---|---|---|',
     ...rows,
