@@ -131,18 +131,25 @@ export function targetDetail(target: TargetView): string | undefined {
   return notes.join('; ') || undefined;
 }
 
-/** One row per target; the DETAIL column only when some target has one, so the common table stays narrow. */
+/**
+ * One row per target; the DETAIL column only when some target has one, and the WAVE column (one-based,
+ * as `status` counts waves) only in a staged rollout, so the common table stays narrow.
+ */
 export function targetsTable(targets: TargetView[]): string {
   const details = targets.map(targetDetail);
-  if (details.every((detail) => detail === undefined)) {
-    return table(
-      ['APPID', 'STATE', 'AUDIT', 'ERROR'],
-      targets.map((t) => [t.appid, t.state, t.auditId, targetProblem(t)]),
-    );
-  }
+  const withDetail = details.some((detail) => detail !== undefined);
+  const withWave = targets.some((t) => t.wave !== undefined);
+  const headers = ['APPID', ...(withWave ? ['WAVE'] : []), 'STATE', ...(withDetail ? ['DETAIL'] : []), 'AUDIT', 'ERROR'];
   return table(
-    ['APPID', 'STATE', 'DETAIL', 'AUDIT', 'ERROR'],
-    targets.map((t, i) => [t.appid, t.state, details[i], t.auditId, targetProblem(t)]),
+    headers,
+    targets.map((t, i) => [
+      t.appid,
+      ...(withWave ? [t.wave === undefined ? undefined : t.wave + 1] : []),
+      t.state,
+      ...(withDetail ? [details[i]] : []),
+      t.auditId,
+      targetProblem(t),
+    ]),
   );
 }
 

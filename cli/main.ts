@@ -24,9 +24,14 @@ Configuration:
   MPFLEET_URL    the mpfleet API (default ${DEFAULT_URL}, the stack \`npm start\` runs); --url overrides
   MPFLEET_TOKEN  the operator token (\`npm start\` prints it); --token overrides
 
-Deployment actions (release, revert-gray, retry/resubmit, cancel/withdraw, rollback) answer at once:
-follow with \`mpfleet status <id> --watch\`. One that cannot apply now is refused by the API
-(409, e.g. nothing_to_release, gray_not_wider): its message says why, and the exit code is 1.
+Deployment actions (release, revert-gray, retry/resubmit, cancel/withdraw, rollback, and advance/resume
+for a staged rollout) answer at once: follow with \`mpfleet status <id> --watch\`. One that cannot apply
+now is refused by the API (409, e.g. nothing_to_release, gray_not_wider, wave_not_settled,
+last_wave_open): its message says why, and the exit code is 1.
+
+Staged rollouts: deploy --waves 5,25,100 [--pilot a,b] [--advance manual|<minutes>] [--halt-when <percent>]
+deploys wave by wave, each released before the next opens; status shows one line per wave and what
+the rollout waits for (mpfleet advance <id>; after a halt, mpfleet resume <id>, rollback or cancel).
 
 Exit codes:
   0  done
@@ -37,6 +42,9 @@ Exit codes:
   4  status --watch / deploy --watch: nothing was deployed (no targets, or every target skipped)
   5  readiness: the tenant is blocked by a release gate (or was never checked);
      deploy: you answered no when the preflight found blocked tenants or a short audit quota
+  6  status --watch / deploy --watch: a staged rollout stopped between waves, waiting for the
+     operator (advance, resume after a halt, a manual release) or for audit quota (before 3 and 4:
+     the deployment is not over)
 
 Release gates: \`mpfleet preflight\` (the same options as deploy) lists the tenants WeChat would refuse
 and why. deploy runs it first and asks before deploying past blocked tenants; without a terminal it

@@ -7,8 +7,9 @@ import { readJsonInput } from './config';
  * The operator actions on a deployment: each one POST /api/deployments/{id}/{action}, answered
  * 202 at once while the queue applies it to every target. What the CLI can check (a percentage,
  * the shape of an audit-items file) it checks before sending; whether the action applies to the
- * deployment's targets is the API's call: a 409 (`nothing_to_release`, `gray_not_wider`, …)
- * prints as any API error does, and exits 1.
+ * deployment's targets is the API's call: a 409 (`nothing_to_release`, `gray_not_wider`,
+ * `wave_not_settled`, `last_wave_open`, …) prints as any API error does, and exits 1. `advance` and
+ * `resume` move a staged rollout (deploy --waves) on to its next wave.
  */
 
 export function parsePercent(value: string): number {
@@ -129,6 +130,31 @@ export function registerActions(program: Command, ctx: CliContext): void {
     .argument(...ID_ARGUMENT)
     .action(async (id: string, _options: unknown, command: Command) => {
       await requestAction(ctx, command, id, 'cancel', { withdrawAudits: true } satisfies CancelRequest, 'cancel', WITHDRAWING);
+    });
+
+  program
+    .command('advance')
+    .summary('a staged rollout (deploy --waves): open the next wave, once the open one settled')
+    .description(
+      'a staged rollout (deploy --waves, advancing manually): open the next wave once every target of the open one is released or ended, ' +
+        'audit quota permitting (else it waits for quota, visibly in status). Refused (409) while the wave is still deploying (wave_not_settled), ' +
+        'when it is halted (rollout_halted: resume, rollback or cancel) and when every wave is open (last_wave_open)',
+    )
+    .argument(...ID_ARGUMENT)
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await requestAction(ctx, command, id, 'advance', undefined, 'advance', `follow it with \`mpfleet status ${id} --watch\``);
+    });
+
+  program
+    .command('resume')
+    .summary('a halted staged rollout: go on past the halt (retry resubmits the failed and rejected)')
+    .description(
+      'a staged rollout halted by --halt-when: accept the halted wave\'s failures and go on: the wave does not halt again, and the next wave opens ' +
+        'once it has settled. Its failed and rejected targets stay so: `mpfleet retry <id>` resubmits them. Refused (409) unless the rollout is halted (not_halted)',
+    )
+    .argument(...ID_ARGUMENT)
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await requestAction(ctx, command, id, 'resume', undefined, 'resume', `the next wave opens once the halted one settled; \`mpfleet retry ${id}\` resubmits its failed and rejected targets`);
     });
 
   program

@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
-import type { CreateDeploymentRequest, DeploymentCreated, PreflightResult } from '../../shared/contract/operator-api';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CreateDeploymentRequest, DeploymentCreated, PreflightResult, WavesRequest } from '../../shared/contract/operator-api';
 import { ApiError, type ApiClient } from '../api-client';
 import { requireOptions, UsageError, type CliContext } from '../context';
 import { needsConfirmation, preflightBrief } from '../gates';
 import { readLine } from '../io';
 import { readJsonInput } from './config';
+import { APPID } from './keys';
 import { watchDeployment } from './status';
 import { parseNonNegativeInteger } from './templates';
 
@@ -23,6 +24,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
   release: '--manual-release',
   submitAudit: '--no-audit',
   supersede: '--supersede',
+  waves: '--waves',
+  advance: '--advance',
+  haltWhen: '--halt-when',
 };
 
 /**
@@ -110,7 +114,89 @@ async function confirmGates(ctx: CliContext, result: PreflightResult, options: {
   return answer === 'y' || answer === 'yes';
 }
 
-interface DeployCommandOptions extends DeployOptions {
+/** The API's bounds on a staged rollout: at most 10 waves (the pilot's included); a soak of at most a week. */
+const MAX_WAVES = 10;
+const MAX_ADVANCE_MINUTES = 7 * 24 * 60;
+
+/** `5,25,100`: cumulative shares of the tenants, whole percentages, each larger than the last, ending at 100. */
+export function parseWaves(value: string): number[] {
+  const items = value.split(',').map((item) => item.trim());
+  const percents = items.map((item) => {
+    const n = Number(item);
+    if (!/^\d+$/.test(item) || n < 1 || n > 100) throw new InvalidArgumentError(`"${item}" is not a whole percentage from 1 to 100 (e.g. --waves 5,25,100)`);
+    return n;
+  });
+  for (let i = 1; i < percents.length; i++) {
+    if (percents[i]! <= percents[i - 1]!) {
+      throw new InvalidArgumentError(`the shares are cumulative, so each is larger than the one before (${percents[i]} after ${percents[i - 1]}), e.g. 5,25,100`);
+    }
+  }
+  if (percents.at(-1) !== 100) throw new InvalidArgumentError('the last wave must be 100, so every tenant has a wave (e.g. 5,25,100)');
+  return percents;
+}
+
+/** The pilot tenants: comma-separated appids, each `wx` and 16 hex digits, none twice. */
+export function parsePilot(value: string): string[] {
+  const appids = parseList(value);
+  if (appids.length === 0) throw new InvalidArgumentError('must be comma-separated appids');
+  const bad = appids.find((appid) => !APPID.test(appid));
+  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not an appid (wx followed by 16 hex digits, as \`mpfleet tenants\` lists them)`);
+  const twice = appids.find((appid, i) => appids.indexOf(appid) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`${twice} is named twice`);
+  return appids;
+}
+
+/** `manual` (the default: `mpfleet advance <id>` opens the next wave), or minutes after a wave settled. */
+export function parseAdvance(value: string): NonNullable<WavesRequest['advance']> {
+  if (value === 'manual') return 'manual';
+  const minutes = Number(value);
+  if (value.trim() === '' || !Number.isFinite(minutes) || minutes < 0 || minutes > MAX_ADVANCE_MINUTES) {
+    throw new InvalidArgumentError(`must be manual, or the minutes from 0 to ${MAX_ADVANCE_MINUTES} (a week) after a wave settled before the next opens`);
+  }
+  return { afterMinutes: minutes };
+}
+
+/** A share of a wave's targets, 1 to 100. */
+export function parseHaltPercent(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 1 || n > 100) throw new InvalidArgumentError('must be a percentage from 1 to 100 (of a wave\'s targets failed or rejected)');
+  return n;
+}
+
+interface WaveOptions {
+  waves?: number[];
+  pilot?: string[];
+  advance?: NonNullable<WavesRequest['advance']>;
+  haltWhen?: number;
+  tenants?: string[];
+}
+
+/**
+ * POST /api/deployments' staged rollout fields from the flags: the pilot as a first wave of named
+ * tenants, then the percentages. Checked before any request: the flags that only mean something
+ * with --waves need it, the pilots must be among --tenants (when given), and the API takes at most
+ * 10 waves.
+ */
+export function wavesRequest(options: WaveOptions): WavesRequest {
+  if (!options.waves) {
+    const orphan = [options.pilot && '--pilot', options.advance && '--advance', options.haltWhen !== undefined && '--halt-when'].filter(Boolean);
+    if (orphan.length) throw new UsageError(`${orphan.join(', ')} ${orphan.length === 1 ? 'applies' : 'apply'} to a staged rollout: add --waves (e.g. --waves 5,25,100)`);
+    return {};
+  }
+  const count = options.waves.length + (options.pilot ? 1 : 0);
+  if (count > MAX_WAVES) throw new UsageError(`at most ${MAX_WAVES} waves (the pilot counts as one): got ${count}`);
+  if (options.pilot && options.tenants) {
+    const outside = options.pilot.filter((appid) => !options.tenants!.includes(appid));
+    if (outside.length) throw new UsageError(`--pilot names tenants not in --tenants: ${outside.join(', ')}`);
+  }
+  return {
+    waves: [...(options.pilot ? [{ tenants: options.pilot }] : []), ...options.waves.map((percent) => ({ percent }))],
+    ...(options.advance ? { advance: options.advance } : {}),
+    ...(options.haltWhen !== undefined ? { haltWhen: { failedOrRejectedPercent: options.haltWhen } } : {}),
+  };
+}
+
+interface DeployCommandOptions extends DeployOptions, WaveOptions {
   version: string;
   desc: string;
   watch?: boolean;
@@ -128,10 +214,16 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       ),
   )
     .option('--yes', 'deploy to the ready tenants without asking, even when the preflight finds blocked tenants or a short audit quota (needed without a terminal)')
-    .option('--watch', 'then follow it like `mpfleet status <id> --watch`');
+    .option('--waves <percents>', 'a staged rollout: cumulative shares of the tenants, e.g. 5,25,100; each wave is released before the next opens', parseWaves)
+    .option('--pilot <appids>', 'with --waves: comma-separated appids deployed first, as a wave of their own before the percentages', parsePilot)
+    .option('--advance <manual|minutes>', 'with --waves: how the next wave opens: manual (the default; `mpfleet advance <id>`) or this many minutes after a wave settled', parseAdvance)
+    .option('--halt-when <percent>', "with --waves: halt the rollout when this share of a wave's targets failed or was rejected (then `mpfleet resume <id>`, rollback or cancel)", parseHaltPercent)
+    .option('--watch', 'then follow it like `mpfleet status <id> --watch` (a staged rollout: until it waits between waves, exit 6)');
   // Required, but a typo'd option is reported before a missing one.
   requireOptions(deploy, 'template', 'version', 'desc').action(async (options: DeployCommandOptions, command: Command) => {
-    const body = await deploymentRequest(ctx, options, { version: options.version, desc: options.desc });
+    const staged = wavesRequest(options);
+    // The preflight gets the very body the deployment is created with (it checks the waves' shape and otherwise ignores them).
+    const body: CreateDeploymentRequest = { ...(await deploymentRequest(ctx, options, { version: options.version, desc: options.desc })), ...staged };
     const client = ctx.client(command);
     if (!(await confirmGates(ctx, await runPreflight(client, body), options))) {
       ctx.notice('not deployed: nothing was created');

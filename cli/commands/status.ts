@@ -5,8 +5,9 @@ import type { DeploymentStatus, DeploymentView, TargetView } from '../../shared/
 import type { CliContext } from '../context';
 import { countsBlock, deploymentNotes, FAILED_STATES, failedCount, summaryLine, targetsTable } from '../format';
 import { progressDisplay, silentDisplay } from '../progress';
+import { rolloutBlock, rolloutStopsWatch } from '../rollout';
 
-/** Statuses a deployment rests in without the operator: --watch stops there. */
+/** Statuses a deployment rests in without the operator: --watch stops there (a staged rollout's pause: see watchStops). */
 const SETTLED: ReadonlySet<DeploymentStatus> = new Set(['completed', 'cancelled', 'paused']);
 /** The API's largest page of targets. */
 const ALL_PAGE_SIZE = 1000;
@@ -14,6 +15,30 @@ const ALL_PAGE_SIZE = 1000;
 export const EXIT_TARGETS_FAILED = 3;
 /** The deployment deployed nothing: it had no targets, or every target was skipped (revoked, needs re-authorization…). */
 export const EXIT_NOTHING_DEPLOYED = 4;
+/**
+ * A staged rollout (deploy --waves) stopped between waves: it waits for the operator (`advance`,
+ * `resume` after a halt, a manual release, a retry) or for audit quota. Not over: 3 and 4 describe
+ * a deployment that is.
+ */
+export const EXIT_ROLLOUT_WAITING = 6;
+
+/**
+ * Whether --watch stops at this view. A staged rollout is `paused` between waves: the watch stops
+ * when it waits for the operator or for audit quota, and goes on through a soak, which ends by itself.
+ */
+function watchStops(view: DeploymentView): boolean {
+  if (view.rollout && view.status === 'paused') return rolloutStopsWatch(view);
+  return SETTLED.has(view.status);
+}
+
+/**
+ * How long a staged rollout must read "waiting for an advance" before --watch believes it. Just
+ * after `mpfleet advance` (or `resume`) the API can read so for a moment: the action is done and
+ * the rollout's watcher is about to open the next wave. A halt or a quota wait is believed at once.
+ */
+const ADVANCE_WAIT_CONFIRM_MS = 3000;
+
+const needsConfirming = (view: DeploymentView) => view.rollout !== undefined && view.status === 'paused' && (view.rollout.waitingFor?.kind ?? 'advance') === 'advance' && !view.pausedReason;
 
 /** How long --watch rides out an unreachable API (a restart of the stack, a deploy of the API) before giving up. */
 export const DEFAULT_RECONNECT_MS = 5 * 60_000;
@@ -70,7 +95,7 @@ async function loadDeployment(client: ApiClient, id: string, allTargets: boolean
 }
 
 function renderStatus(view: DeploymentView): string {
-  const lines = [summaryLine(view), ...deploymentNotes(view)];
+  const lines = [summaryLine(view), ...deploymentNotes(view), ...rolloutBlock(view)];
   lines.push(countsBlock(view.counts), '', targetsTable(view.targets));
   if (view.nextToken) lines.push(`… ${view.total - view.targets.length} more targets: add --all-targets to list them all`);
   return lines.join('\n');
@@ -96,11 +121,17 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   if (!quiet) ctx.print(`watching ${id} (Ctrl-C stops watching, not the deployment)`);
   const display = quiet ? silentDisplay : progressDisplay(ctx.io.stdout);
   try {
+    let stoppingSinceMs: number | undefined;
     for (;;) {
       // One target is enough: the counts and the status come with every page.
       const view = await api.call(() => client.get<DeploymentView>(deploymentPath(id), { limit: 1 }));
       display.update(view);
-      if (SETTLED.has(view.status)) break;
+      if (watchStops(view)) {
+        stoppingSinceMs ??= Date.now();
+        if (!needsConfirming(view) || Date.now() - stoppingSinceMs >= ADVANCE_WAIT_CONFIRM_MS) break;
+      } else {
+        stoppingSinceMs = undefined;
+      }
       await sleep(ctx.io.pollIntervalMs ?? 1000);
     }
   } finally {
@@ -116,6 +147,8 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
   const failed = failedCount(final.counts);
   const skipped = final.counts.skipped ?? 0;
   const nothingDeployed = !final.cancelled && (final.total === 0 || skipped === final.total);
+  // Between waves the deployment is not over: its failures so far are listed, the exit code says it waits.
+  const rolloutWaiting = final.rollout !== undefined && final.status === 'paused';
   if (failed > 0) {
     if (!quiet) {
       const failures = (await everyTarget()).filter((t) => FAILED_STATES.includes(t.state));
@@ -124,7 +157,9 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
       ctx.print(`\n${failed} target${failed === 1 ? '' : 's'} ${what}:\n${targetsTable(failures)}`);
       if (blocked > 0) ctx.print(blockedSummary(failures.filter((t) => t.state === 'blocked'), id));
     }
-    ctx.exitCode = EXIT_TARGETS_FAILED;
+    ctx.exitCode = rolloutWaiting ? EXIT_ROLLOUT_WAITING : EXIT_TARGETS_FAILED;
+  } else if (rolloutWaiting) {
+    ctx.exitCode = EXIT_ROLLOUT_WAITING;
   } else if (nothingDeployed) {
     if (!quiet) {
       if (final.total === 0) ctx.print('\nnothing deployed: the deployment has no targets (no active tenant, or none of those named)');
@@ -135,7 +170,9 @@ export async function watchDeployment(ctx: CliContext, command: Command, id: str
     ctx.exitCode = 0;
   }
   const approved = final.counts.approved ?? 0;
-  if (!quiet && final.release === 'manual' && approved > 0 && !final.cancelled && !final.rolledBack && final.status !== 'paused') {
+  // A staged rollout is paused while a wave's approved targets wait for the release (nothing else to wait for).
+  const waitsForRelease = final.status !== 'paused' || (final.rollout !== undefined && !final.rollout.waitingFor && !final.pausedReason && !final.paused);
+  if (!quiet && final.release === 'manual' && approved > 0 && !final.cancelled && !final.rolledBack && waitsForRelease) {
     ctx.print(
       `\nwaiting for a manual release: ${approved} approved target${approved === 1 ? '' : 's'}. Next:\n` +
         `  mpfleet release ${id}              # fully online\n` +
@@ -164,9 +201,13 @@ export function blockedSummary(blocked: readonly TargetView[], id: string): stri
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show a deployment: status, counts per state, targets')
+    .description('show a deployment: status, counts per state, targets; a staged rollout (deploy --waves) also each wave and what it waits for')
     .argument('<id>', 'deployment id (d-…)')
-    .option('--watch', 'follow it live until it completes, is cancelled or pauses, riding out API restarts; exit 3 if any target failed, was blocked or was rejected, 4 if nothing was deployed')
+    .option(
+      '--watch',
+      'follow it live until it completes, is cancelled or pauses, riding out API restarts; exit 3 if any target failed, was blocked or was rejected, 4 if nothing was deployed, ' +
+        '6 if a staged rollout stopped between waves for the operator (advance, resume, release) or for audit quota (a soak is watched through)',
+    )
     .option('--all-targets', 'list every target, not just the first page')
     .action(async (id: string, options: { watch?: boolean; allTargets?: boolean }, command: Command) => {
       if (options.watch) return watchDeployment(ctx, command, id, options.allTargets === true);
