@@ -4,7 +4,8 @@
  * page, filterable by state) with WeChat's error or the audit's reason. Polls every 2 s while the
  * deployment is moving, without reloading the page. The actions are the CLI's: each a POST
  * /api/deployments/{id}/{action} with the body the CLI sends; a refusal (409) shows next to its
- * button; after an action the polling resumes.
+ * button; after an action the polling resumes. A staged rollout adds its waves (advance, resume)
+ * and a wave column and filter to the targets.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
@@ -12,6 +13,7 @@ import type { DeploymentView, TargetView } from '../../../shared/contract/operat
 import { ApiError, getJson, sendJson } from '../api';
 import { Badge, ErrorBox, usePoll } from '../components/common';
 import { DeploymentAction, presentStates, StateBar, Time } from '../components/deployment-parts';
+import { ResumeAction, RolloutCard, useWaveName } from '../components/rollout-card';
 import { defineMessages, useT } from '../i18n';
 
 const messages = defineMessages({
@@ -38,9 +40,12 @@ const messages = defineMessages({
     pending: '正在执行：{action}（自 {since}）',
     pendingExpired: '操作 {action} 未完成（已过期）：可再次发起',
     live: '每 2 秒自动刷新',
+    liveSlow: '每 10 秒自动刷新',
     settled: '已停止变化',
     targets: '目标（共 {n} 个）',
     allStates: '全部状态',
+    allWaves: '全部批次',
+    wave: '批次',
     filterNote: '筛选只作用于当前这一页目标（每页 {n} 个）。',
     appid: 'AppID',
     state: '状态',
@@ -104,9 +109,12 @@ const messages = defineMessages({
     pending: 'Applying: {action} (since {since})',
     pendingExpired: 'The action {action} never finished (expired): issue it again',
     live: 'refreshing every 2 s',
+    liveSlow: 'refreshing every 10 s',
     settled: 'settled',
     targets: 'Targets ({n} in all)',
     allStates: 'All states',
+    allWaves: 'All waves',
+    wave: 'Wave',
     filterNote: 'The filter applies to this page of targets ({n} a page).',
     appid: 'AppID',
     state: 'State',
@@ -152,6 +160,8 @@ const messages = defineMessages({
 /** Targets per page: the API allows up to 1000. */
 const PAGE = 200;
 const POLL_MS = 2000;
+/** While a staged rollout waits for the operator's advance: the halt check may still trip on the settled wave. */
+const SLOW_POLL_MS = 10_000;
 /** After an action, poll at least this long even when the deployment looked settled. */
 const KICK_MS = 10_000;
 
@@ -167,6 +177,7 @@ export function DeploymentPage() {
   const [view, setView] = useState<DeploymentView>();
   const [error, setError] = useState<ApiError>();
   const [filter, setFilter] = useState('');
+  const [waveFilter, setWaveFilter] = useState('');
   const [kickUntil, setKickUntil] = useState(0);
   const seq = useRef(0);
 
@@ -188,9 +199,16 @@ export function DeploymentPage() {
     load();
   }, [load]);
 
-  const moving = view === undefined || view.status === 'preparing' || view.status === 'running' || (view.pendingAction !== undefined && !view.pendingAction.expired);
-  const live = (moving || Date.now() < kickUntil) && !(error?.status === 404);
-  usePoll(load, POLL_MS, live);
+  // A rollout waiting for its soak time or for audit quota moves on by itself: keep watching it.
+  const rolloutMoving = view?.rollout?.waitingFor?.kind === 'soak' || view?.rollout?.waitingFor?.kind === 'quota';
+  const moving = view === undefined || view.status === 'preparing' || view.status === 'running' || (view.pendingAction !== undefined && !view.pendingAction.expired) || rolloutMoving;
+  const gone = error?.status === 404;
+  const fast = (moving || Date.now() < kickUntil) && !gone;
+  // A wave shown settled and ready to advance can still halt: the rollout's watcher looks at it
+  // every few seconds, after the targets settled. Keep an eye on it, slowly.
+  const slow = !fast && !gone && view?.rollout?.waitingFor?.kind === 'advance';
+  const live = fast || slow;
+  usePoll(load, fast ? POLL_MS : SLOW_POLL_MS, live);
 
   const afterAction = useCallback(() => {
     setKickUntil(Date.now() + KICK_MS);
@@ -206,8 +224,10 @@ export function DeploymentPage() {
     );
   }
 
-  const targets = (view.targets as TargetRow[]).filter((target) => !filter || target.state === filter);
+  const targets = (view.targets as TargetRow[]).filter((target) => (!filter || target.state === filter) && (!waveFilter || String(target.wave ?? 0) === waveFilter));
   const states = presentStates(view.counts);
+  const rollout = view.rollout;
+  const post = (action: string, body?: object) => () => sendJson('POST', `/api/deployments/${encodeURIComponent(view.id)}/${action}`, body);
 
   return (
     <section class="dep">
@@ -217,7 +237,7 @@ export function DeploymentPage() {
         <span data-testid="dep-status" data-status={view.status}>
           <Badge value={view.status} />
         </span>
-        <span class={`muted dep-live${live ? ' on' : ''}`}>{live ? `● ${t('live')}` : t('settled')}</span>
+        <span class={`muted dep-live${live ? ' on' : ''}`}>{live ? `● ${t(fast ? 'live' : 'liveSlow')}` : t('settled')}</span>
       </div>
       <ErrorBox error={error} />
 
@@ -285,7 +305,9 @@ export function DeploymentPage() {
 
       <StateBar counts={view.counts} testid="dep-bar" picked={filter} onPick={setFilter} />
 
-      <Actions id={view.id} onDone={afterAction} />
+      {rollout && <RolloutCard rollout={rollout} post={post} onDone={afterAction} />}
+
+      <Actions post={post} halted={rollout?.halt !== undefined} onDone={afterAction} />
 
       <div class="dep-head">
         <h2>{t('targets', { n: view.total })}</h2>
@@ -298,8 +320,9 @@ export function DeploymentPage() {
           ))}
           {filter && !states.some(([s]) => s === filter) && <option value={filter}>{filter} (0)</option>}
         </select>
+        {rollout && <WaveSelect rollout={rollout} value={waveFilter} onChange={setWaveFilter} label={t('wave')} all={t('allWaves')} />}
       </div>
-      {filter && (view.nextToken || pages.length > 0) && <p class="muted">{t('filterNote', { n: PAGE })}</p>}
+      {(filter || waveFilter) && (view.nextToken || pages.length > 0) && <p class="muted">{t('filterNote', { n: PAGE })}</p>}
       {targets.length === 0 ? (
         <p class="muted">{t('noneMatch')}</p>
       ) : (
@@ -307,6 +330,7 @@ export function DeploymentPage() {
           <thead>
             <tr>
               <th>{t('appid')}</th>
+              {rollout && <th>{t('wave')}</th>}
               <th>{t('state')}</th>
               <th>{t('error')}</th>
               <th>{t('reason')}</th>
@@ -316,7 +340,7 @@ export function DeploymentPage() {
           </thead>
           <tbody>
             {targets.map((target) => (
-              <TargetTr target={target} />
+              <TargetTr target={target} staged={rollout !== undefined} />
             ))}
           </tbody>
         </table>
@@ -342,16 +366,33 @@ function screenshots(value: TargetRow['screenshot']): string[] {
   return (Array.isArray(value) ? value : value.split('|')).map((s) => s.trim()).filter(Boolean);
 }
 
-function TargetTr({ target }: { target: TargetRow }) {
+/** The waves to filter the targets by: "Wave 1 · 5%" etc. */
+function WaveSelect({ rollout, value, onChange, label, all }: { rollout: NonNullable<DeploymentView['rollout']>; value: string; onChange: (wave: string) => void; label: string; all: string }) {
+  const waveName = useWaveName();
+  return (
+    <select data-testid="dep-wave-filter" value={value} aria-label={label} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+      <option value="">{all}</option>
+      {rollout.waves.map((wave) => (
+        <option value={String(wave.index)}>
+          {waveName(wave.index)} ({wave.total})
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function TargetTr({ target, staged }: { target: TargetRow; staged: boolean }) {
   const t = useT(messages);
+  const waveName = useWaveName();
   const shots = screenshots(target.screenshot);
   return (
-    <tr data-testid={`dep-target-${target.appid}`} data-state={target.state}>
+    <tr data-testid={`dep-target-${target.appid}`} data-state={target.state} data-wave={staged ? (target.wave ?? 0) : undefined}>
       <td>
         <a class="mono" href={`/console/tenants/${target.appid}`}>
           {target.appid}
         </a>
       </td>
+      {staged && <td class="dep-wave-cell">{waveName(target.wave ?? 0)}</td>}
       <td>
         <Badge value={target.state} />
         {target.auditDelayed && <div class="dep-warn">{t('delayed')}</div>}
@@ -402,12 +443,14 @@ function TargetTr({ target }: { target: TargetRow }) {
   );
 }
 
-/** The operator actions, grouped: audit (retry / resubmit), release (full, gray, complete, revert), roll back and stop. */
-function Actions({ id, onDone }: { id: string; onDone: () => void }) {
+/**
+ * The operator actions, grouped: audit (retry / resubmit), release (full, gray, complete, revert),
+ * roll back and stop (with Resume first while a staged rollout is halted).
+ */
+function Actions({ post, halted, onDone }: { post: (action: string, body?: object) => () => Promise<unknown>; halted: boolean; onDone: () => void }) {
   const t = useT(messages);
   const [feedback, setFeedback] = useState('');
   const [gray, setGray] = useState('10');
-  const post = (action: string, body?: object) => () => sendJson('POST', `/api/deployments/${encodeURIComponent(id)}/${action}`, body);
   const grayNumber = Number(gray);
   const grayValid = /^\d+$/.test(gray.trim()) && grayNumber >= 1 && grayNumber <= 100;
 
@@ -441,6 +484,7 @@ function Actions({ id, onDone }: { id: string; onDone: () => void }) {
       </div>
       <div class="dep-group">
         <h3>{t('groupStop')}</h3>
+        {halted && <ResumeAction post={post} onDone={onDone} />}
         <DeploymentAction testid="dep-action-rollback" label={t('rollback')} danger confirmText={t('confirmRollback')} run={post('rollback')} onDone={onDone} />
         <DeploymentAction testid="dep-action-cancel" label={t('cancel')} danger confirmText={t('confirmCancel')} run={post('cancel')} onDone={onDone} />
         <DeploymentAction testid="dep-action-withdraw" label={t('withdraw')} danger confirmText={t('confirmWithdraw')} run={post('cancel', { withdrawAudits: true })} onDone={onDone} />

@@ -3,7 +3,9 @@
  * chosen from a searchable list, or the ready ones), the audit and release options. The preflight
  * (POST /api/deployments/preflight, the same body) shows who WeChat would refuse and why and what
  * the audit quota leaves; only after a preflight of the form as it is now can the operator deploy
- * (POST /api/deployments → 202 {id} → the deployment's page).
+ * (POST /api/deployments → 202 {id} → the deployment's page). Optionally a staged rollout: waves
+ * as cumulative percentages after optional pilot tenants, advanced by the operator or after a soak
+ * time, halted when too many of a wave fail or are rejected (off unless the operator turns it on).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
@@ -67,6 +69,22 @@ const messages = defineMessages({
     message: '原因',
     fix: '解决办法',
     moreBlocked: '另有 {n} 个受阻的小程序未列出（在「小程序」页筛选「受阻」可看到全部）。',
+    staged: '分批发布',
+    stagedOn: '分批发布：一批发布完成后再开始下一批',
+    waves: '各批累计比例 %',
+    wavesHint: '例如 5, 25, 100：每个数是累计比例，逐个增大，最后一个为 100',
+    pilot: '先行的小程序（第一批，可选）',
+    pilotHint: 'AppID，用逗号或空格分隔',
+    advance: '推进到下一批',
+    advanceManual: '手动（上一批稳定后点「推进」）',
+    advanceAfter: '自动，上一批稳定后',
+    minutes: '分钟',
+    halt: '暂停阈值 %（可选）',
+    haltHint: '一批中失败或被拒的比例达到它时暂停，后续批次不提交',
+    wavesBad: 'waves: 「{v}」不是 1 到 100 的整数',
+    wavesNone: 'waves: 至少填一个比例（最后一个为 100），或填写先行的小程序',
+    minutesBad: 'advance: 分钟数须为不小于 0 的数字',
+    haltBad: 'haltWhen: 暂停阈值须为 1 到 100 之间的数字',
   },
   en: {
     title: 'New deployment',
@@ -121,6 +139,22 @@ const messages = defineMessages({
     message: 'Why',
     fix: 'Fix',
     moreBlocked: '{n} more blocked tenants not listed (the Fleet page filtered on blocked lists them all).',
+    staged: 'Staged rollout',
+    stagedOn: 'Deploy in waves: each wave released before the next opens',
+    waves: 'Waves, cumulative %',
+    wavesHint: 'e.g. 5, 25, 100: each a cumulative share, each larger than the one before, the last 100',
+    pilot: 'Pilot tenants (the first wave, optional)',
+    pilotHint: 'appids, separated by commas or spaces',
+    advance: 'Next wave',
+    advanceManual: 'manual (Advance once the wave before settled)',
+    advanceAfter: 'automatic, after the wave before settled, in',
+    minutes: 'minutes',
+    halt: 'Halt threshold % (optional)',
+    haltHint: 'halts when this share of a wave failed or was rejected; no later wave is submitted',
+    wavesBad: 'waves: "{v}" is not a whole number from 1 to 100',
+    wavesNone: 'waves: give at least one percentage (the last 100), or pilot tenants',
+    minutesBad: 'advance: the minutes must be a number, 0 or more',
+    haltBad: 'haltWhen: the threshold must be a number from 1 to 100',
   },
 });
 
@@ -132,7 +166,12 @@ const READY_PAGE = 500;
 const BLOCKED_LISTED = 200;
 
 /** The API's 400 messages start with the field (`userVersion: …`): which of the form's fields it names. */
-const FIELD_OF_MESSAGE = /^(templateId|userVersion|userDesc|tenants|versionDesc|release|submitAudit|privacyApiNotUse)\b/;
+const FIELD_OF_MESSAGE = /^(templateId|userVersion|userDesc|tenants|versionDesc|release|submitAudit|privacyApiNotUse|waves|advance|haltWhen)\b/;
+/** A waves error about the pilot wave (the first, when pilot tenants are given). */
+const PILOT_MESSAGE = /^waves(\.0\b| name tenants)/;
+
+/** `5, 25 100` → ['5', '25', '100']. */
+const words = (text: string) => text.split(/[\s,，、;；]+/).filter(Boolean);
 
 export function NewDeploymentPage() {
   const t = useT(messages);
@@ -150,6 +189,12 @@ export function NewDeploymentPage() {
   const [versionDesc, setVersionDesc] = useState('');
   const [privacyApiNotUse, setPrivacyApiNotUse] = useState(false);
   const [readyAppids, setReadyAppids] = useState<string[] | undefined>();
+  const [staged, setStaged] = useState(false);
+  const [wavesText, setWavesText] = useState('5, 25, 100');
+  const [pilotText, setPilotText] = useState('');
+  const [advanceMode, setAdvanceMode] = useState<'manual' | 'after'>('manual');
+  const [minutes, setMinutes] = useState('60');
+  const [haltText, setHaltText] = useState('');
 
   const [busy, setBusy] = useState<'preflight' | 'deploy' | undefined>();
   const [error, setError] = useState<ApiError>();
@@ -183,6 +228,15 @@ export function NewDeploymentPage() {
   }, [mode]);
 
   const tenants = mode === 'chosen' ? chosen : mode === 'ready' ? readyAppids : undefined;
+  const percents = words(wavesText);
+  const pilot = words(pilotText);
+  const stagedFields: Pick<CreateDeploymentRequest, 'waves' | 'advance' | 'haltWhen'> = staged
+    ? {
+        waves: [...(pilot.length ? [{ tenants: pilot }] : []), ...percents.map((p) => ({ percent: Number(p) }))],
+        advance: advanceMode === 'manual' ? 'manual' : { afterMinutes: Number(minutes) },
+        ...(haltText.trim() ? { haltWhen: { failedOrRejectedPercent: Number(haltText) } } : {}),
+      }
+    : {};
   const body: CreateDeploymentRequest = {
     templateId: Number(templateId),
     userVersion: version.trim(),
@@ -192,6 +246,7 @@ export function NewDeploymentPage() {
     release,
     ...(versionDesc.trim() ? { versionDesc: versionDesc.trim() } : {}),
     ...(privacyApiNotUse ? { privacyApiNotUse: true } : {}),
+    ...stagedFields,
   };
   const key = JSON.stringify(body);
   const current = checked?.key === key ? checked.result : undefined;
@@ -203,6 +258,13 @@ export function NewDeploymentPage() {
     if (mode === 'chosen' && chosen.length === 0) return t('chooseSome');
     if (mode === 'ready' && readyAppids === undefined) return t('loadingReady');
     if (mode === 'ready' && readyAppids!.length === 0) return t('noReady');
+    if (staged) {
+      const bad = percents.find((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 100);
+      if (bad !== undefined) return t('wavesBad', { v: bad });
+      if (percents.length === 0 && pilot.length === 0) return t('wavesNone');
+      if (advanceMode === 'after' && !(minutes.trim() !== '' && Number(minutes) >= 0)) return t('minutesBad');
+      if (haltText.trim() && !(Number(haltText) >= 1 && Number(haltText) <= 100)) return t('haltBad');
+    }
     return undefined;
   };
 
@@ -229,7 +291,8 @@ export function NewDeploymentPage() {
     }
   };
 
-  const errorField = error && error.status === 400 ? FIELD_OF_MESSAGE.exec(error.message)?.[1] : undefined;
+  const namedField = error && error.status === 400 ? FIELD_OF_MESSAGE.exec(error.message)?.[1] : undefined;
+  const errorField = namedField === 'waves' && pilot.length > 0 && (PILOT_MESSAGE.test(error!.message) || error!.code === 'wave_tenants_not_targeted') ? 'pilot' : namedField;
   const fieldError = (field: string) => (errorField === field ? <span class="field-error">{error!.message}</span> : null);
   const readyCount = current?.counts.ready ?? 0;
 
@@ -342,6 +405,61 @@ export function NewDeploymentPage() {
             <input type="checkbox" data-testid="nd-privacy-api-not-use" checked={privacyApiNotUse} onChange={(e) => setPrivacyApiNotUse((e.target as HTMLInputElement).checked)} />
             {t('privacyApiNotUse')}
           </label>
+        </fieldset>
+
+        <fieldset class="card nd-fieldset nd-staged" data-testid="nd-staged-section">
+          <legend>{t('staged')}</legend>
+          <label class="inline">
+            <input type="checkbox" data-testid="nd-staged" checked={staged} onChange={(e) => setStaged((e.target as HTMLInputElement).checked)} />
+            {t('stagedOn')}
+          </label>
+          {staged && (
+            <>
+              <div class="nd-row">
+                <label>
+                  {t('waves')}
+                  <input data-testid="nd-waves" value={wavesText} placeholder="5, 25, 100" onInput={(e) => setWavesText((e.target as HTMLInputElement).value)} />
+                  <span class="muted">{t('wavesHint')}</span>
+                  {fieldError('waves')}
+                </label>
+                <label>
+                  {t('pilot')}
+                  <input data-testid="nd-pilot" class="mono" value={pilotText} placeholder={t('pilotHint')} onInput={(e) => setPilotText((e.target as HTMLInputElement).value)} />
+                  {fieldError('pilot')}
+                </label>
+              </div>
+              <div class="nd-modes">
+                <span class="muted">{t('advance')}:</span>
+                <label class="inline">
+                  <input type="radio" name="nd-advance" data-testid="nd-advance-manual" checked={advanceMode === 'manual'} onChange={() => setAdvanceMode('manual')} />
+                  {t('advanceManual')}
+                </label>
+                <label class="inline">
+                  <input type="radio" name="nd-advance" data-testid="nd-advance-after" checked={advanceMode === 'after'} onChange={() => setAdvanceMode('after')} />
+                  {t('advanceAfter')}
+                  <input
+                    class="nd-minutes"
+                    data-testid="nd-advance-minutes"
+                    type="number"
+                    min={0}
+                    step="any"
+                    value={minutes}
+                    aria-label={t('minutes')}
+                    disabled={advanceMode !== 'after'}
+                    onInput={(e) => setMinutes((e.target as HTMLInputElement).value)}
+                  />
+                  {t('minutes')}
+                </label>
+              </div>
+              {fieldError('advance')}
+              <label>
+                {t('halt')}
+                <input data-testid="nd-halt" class="nd-minutes" type="number" min={1} max={100} step="any" value={haltText} onInput={(e) => setHaltText((e.target as HTMLInputElement).value)} />
+                <span class="muted">{t('haltHint')}</span>
+                {fieldError('haltWhen')}
+              </label>
+            </>
+          )}
         </fieldset>
 
         <div data-testid="nd-error">
