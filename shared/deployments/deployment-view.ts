@@ -62,7 +62,8 @@ function rolloutView(deployment: Deployment, byWave: Partial<Record<TargetState,
     };
   });
   const last = waves.length - 1;
-  const settled = waves[open]?.state === 'settled';
+  // An advance already asked for (the watcher opens the wave in a moment) is not waited for.
+  const settled = waves[open]?.state === 'settled' && progress?.advanceRequested !== open + 1;
   const halt = progress?.halt;
   const waitingFor: RolloutView['waitingFor'] = halt
     ? { kind: 'resume', wave: halt.wave }

@@ -221,7 +221,8 @@ export interface TargetTally {
 /** The deployment's status, derived from its targets rather than stored beside them. */
 export function deploymentStatus(deployment: Deployment, tally: TargetTally, nowMs = Date.now()): DeploymentStatus {
   if (!deployment.fanOutDone) return 'preparing';
-  if (deployment.pausedReason || deployment.waveProgress?.halt) return 'paused';
+  // A halt matters until the operator resumes, or ends the rollout (a cancel or a rollback).
+  if (deployment.pausedReason || (deployment.waveProgress?.halt && !deployment.cancelRequested && !deployment.rollbackRequested)) return 'paused';
   const pending = deployment.pendingAction;
   if (pending && !pendingActionExpired(pending, nowMs)) return 'running';
   // An expired action never reached its targets: a step it made due (a release, a rollback, a
@@ -231,8 +232,14 @@ export function deploymentStatus(deployment: Deployment, tally: TargetTally, now
   const active = tally.groups.some(({ target, n }) => n > 0 && (expired ? movesOnItsOwn(target, deployment) : isActive(target, deployment)));
   if (active) return 'running';
   if (deployment.cancelRequested) return 'cancelled';
-  // Waves still closed: the rollout waits for the operator's advance, the soak or audit quota.
-  if (wavesLeft(deployment, tally) && !deployment.rollbackRequested) return 'paused';
+  // Waves still closed: the rollout is paused while it waits for the operator or for audit quota;
+  // an advance already asked for, or a soak, is progress on its own.
+  if (wavesLeft(deployment, tally) && !deployment.rollbackRequested) {
+    const progress = deployment.waveProgress;
+    if (progress?.quotaWait) return 'paused';
+    const asked = progress?.advanceRequested !== undefined && progress.advanceRequested > progress.openWave;
+    return asked || (deployment.advance !== undefined && deployment.advance !== 'manual') ? 'running' : 'paused';
+  }
   return 'completed';
 }
 

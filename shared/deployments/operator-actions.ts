@@ -3,7 +3,7 @@ import { forEachConcurrently } from '../concurrency';
 import { Conflict } from '../errors';
 import type { AuditItem } from '../wechat/types';
 import type { DeployMessage } from './deploy-queue';
-import { isActive, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
+import { isActive, waveIsOpen, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
 import { resumeFanOut } from './fan-out';
 import type { StepName, TargetState } from './target-machine';
@@ -179,6 +179,15 @@ async function applyToTarget(engine: ActionEngine, deployment: Deployment, actio
       if (!cancelled) return target;
       await letGoIfSettled(engine, deployment, cancelled);
       return cancelled;
+    }
+    case 'rollback': {
+      // A staged rollout rolled back never opens its remaining waves (nor submits what a halt held): those targets end now, saying why.
+      const neverReleased = target.state === 'queued' ? !waveIsOpen(deployment, target) || !!deployment.waveProgress?.halt : target.state === 'committed' && !!deployment.waveProgress?.halt;
+      if (deployment.waves && neverReleased) {
+        return (await store.cancelTarget(deployment.id, target.appid, { code: 'rollout_rolled_back', message: 'the staged rollout was rolled back before this target was released' })) ?? target;
+      }
+      if (target.refused && RETRIED_BY[action].includes(target.refused)) return (await store.reconsider(deployment.id, target.appid, target.state)) ?? target;
+      return target;
     }
     default: {
       // Issued again: a step WeChat refused for this target (no earlier version, no withdrawal quota) is tried again.

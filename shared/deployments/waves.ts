@@ -169,7 +169,7 @@ export async function progressWaves(engine: WaveEngine, deploymentId: string, no
   }
   const next = open + 1;
   if (deployment.advance === undefined || deployment.advance === 'manual') {
-    if (progress.advanceRequested !== next) return { watch: false, why: `wave ${open} settled: waiting for the operator to advance` };
+    if (progress.advanceRequested !== next) return { watch: false, why: `wave ${open + 1} settled: waiting for the operator to advance` };
   } else {
     const dueAtMs = settledAtMs + deployment.advance.afterMinutes * 60_000;
     if (nowMs < dueAtMs && progress.advanceRequested !== next) return { watch: true, inSeconds: Math.min(900, Math.ceil((dueAtMs - nowMs) / 1000)) };
@@ -266,11 +266,11 @@ function advanceFrom(deployment: Deployment, tally: TargetTally, resume: boolean
   const open = rest.openWave;
   const last = deployment.waveEnds.length - 1;
   if (resume && !halt) throw new Conflict('not_halted', 'the rollout is not halted: advance it instead');
-  if (!resume && halt) throw new Conflict('rollout_halted', `wave ${open} halted (${halt.failed} failed, ${halt.rejected} rejected of ${halt.total}): resume, roll back or cancel`);
+  if (!resume && halt) throw new Conflict('rollout_halted', `wave ${open + 1} of ${last + 1} halted (${halt.failed} failed, ${halt.rejected} rejected of ${halt.total}): resume, roll back or cancel`);
   if (!resume) {
-    if (!deployment.fanOutDone) throw new Conflict('wave_not_settled', `wave ${open} is still being recorded: advance once it settled`);
-    if (!waveNumbers(deployment, tally.byWave?.[open]).settled) throw new Conflict('wave_not_settled', `wave ${open} is still deploying (${describeCounts(tally.byWave?.[open])}): advance once it settled`);
-    if (open >= last) throw new Conflict('last_wave_open', `wave ${open} is the last: every wave is open`);
+    if (!deployment.fanOutDone) throw new Conflict('wave_not_settled', `wave ${open + 1} of ${last + 1} is still being recorded: advance once it settled`);
+    if (!waveNumbers(deployment, tally.byWave?.[open]).settled) throw new Conflict('wave_not_settled', `wave ${open + 1} of ${last + 1} is still deploying (${describeCounts(tally.byWave?.[open])}): advance once it settled`);
+    if (open >= last) throw new Conflict('last_wave_open', `wave ${open + 1} of ${last + 1} is the last: every wave is open`);
   }
   return {
     ...rest,

@@ -108,7 +108,7 @@ describe('mpfleet deploy --waves', () => {
     const result = await cli(['advance', id]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^error: last_wave_open: wave 1 is the last: every wave is open\n$/);
+    expect(result.stderr).toMatch(/^error: last_wave_open: wave 2 of 2 is the last: every wave is open\n$/);
   });
 
   it('a halted rollout (--pilot, --halt-when): the watch stops with the numbers and `mpfleet resume`; resume goes on', async () => {

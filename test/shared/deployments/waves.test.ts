@@ -127,3 +127,28 @@ describe('progressWaves', () => {
     expect((await engine.deployments.get(deployment.id))!.waveProgress?.halt).toEqual({ wave: 0, failed: 0, rejected: 1, total: 2, percent: 50, atMs: 5 });
   });
 });
+
+describe('ending a staged rollout', () => {
+  it('a rollback of a halted rollout ends the targets that never released, and the halt no longer pauses it', async () => {
+    const { requestAction, runBulkAction } = await import('../../../shared/deployments/operator-actions');
+    const { deploymentStatus } = await import('../../../shared/deployments/deployment');
+    const engine = memoryDeployEngine();
+    const tenants = fleet(4);
+    const deployment = deploymentOf({ tenants, waves: [{ percent: 50 }, { percent: 100 }], waveEnds: [2, 4], haltWhen: { failedOrRejectedPercent: 50 } });
+    await engine.deployments.create(deployment);
+    await engine.deployments.addTarget(targetOf(deployment.id, appidOf(1), 'released', { wave: 0 }));
+    await engine.deployments.addTarget(targetOf(deployment.id, appidOf(2), 'rejected', { wave: 0 }));
+    for (const appid of [appidOf(3), appidOf(4)]) await engine.deployments.addTarget(targetOf(deployment.id, appid, 'queued', { wave: 1 }));
+    await progressWaves(engine, deployment.id);
+    let stored = (await engine.deployments.get(deployment.id))!;
+    expect(deploymentStatus(stored, await engine.deployments.tally(deployment.id))).toBe('paused');
+
+    engine.wechat.miniProgram(appidOf(1)).history = [{ app_version: 1, user_version: '1.0.0' }] as never;
+    await requestAction(engine, stored, 'rollback');
+    await runBulkAction(engine, { deploymentId: deployment.id, action: 'rollback' });
+    expect((await engine.deployments.getTarget(deployment.id, appidOf(3)))).toMatchObject({ state: 'cancelled', error: { code: 'rollout_rolled_back' } });
+    stored = (await engine.deployments.get(deployment.id))!;
+    expect(await engine.deployments.counts(deployment.id)).toMatchObject({ cancelled: 2, rejected: 1 });
+    expect(deploymentStatus(stored, await engine.deployments.tally(deployment.id))).not.toBe('paused');
+  });
+});
