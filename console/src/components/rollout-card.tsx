@@ -128,9 +128,11 @@ export function RolloutCard({ rollout, post, onDone }: { rollout: RolloutView; p
       )}
       {wait?.kind === 'soak' && (
         <p class="info-box dep-rollout-wait" data-testid="dep-rollout-wait" data-kind="soak" data-wave={wait.wave}>
-          {t('soak', { n: wait.wave + 1, time: '\u0000' })
-            .split('\u0000')
-            .flatMap((part, i) => (i === 0 ? [part] : [<Time iso={wait.until} />, part]))}
+          <span>
+            {t('soak', { n: wait.wave + 1, time: '\u0000' })
+              .split('\u0000')
+              .flatMap((part, i) => (i === 0 ? [part] : [<Time iso={wait.until} />, part]))}
+          </span>
         </p>
       )}
       {wait?.kind === 'quota' && (
