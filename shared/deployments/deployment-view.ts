@@ -1,6 +1,6 @@
 import type { DeploymentSummary, RolloutView, TargetView, WaveState } from '../contract/operator-api';
 import { pendingActionExpired, type Deployment, type DeploymentStatus, type Target, type TargetState } from './deployment';
-import { waveNumbers } from './waves';
+import { haltTrips, waveNumbers } from './waves';
 
 // Overloaded so a timestamp that is always there reads as a string in the contract.
 function iso(ms: number): string;
@@ -62,8 +62,10 @@ function rolloutView(deployment: Deployment, byWave: Partial<Record<TargetState,
     };
   });
   const last = waves.length - 1;
-  // An advance already asked for (the watcher opens the wave in a moment) is not waited for.
-  const settled = waves[open]?.state === 'settled' && progress?.advanceRequested !== open + 1;
+  // An advance already asked for (the watcher opens the wave in a moment) is not waited for; nor is
+  // one the watcher's next look will refuse (the open wave's numbers trip the halt).
+  const tripping = !progress?.halt && haltTrips(deployment, open, waveNumbers(deployment, byWave[open]));
+  const settled = waves[open]?.state === 'settled' && progress?.advanceRequested !== open + 1 && !tripping;
   const halt = progress?.halt;
   const waitingFor: RolloutView['waitingFor'] = halt
     ? { kind: 'resume', wave: halt.wave }
