@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { GATE_ROUTES } from './admin-gates';
 import { AdminError, knownMiniProgram, optionalText } from './admin-input';
+import { REGISTRATION_ROUTES } from './admin-registrations';
 import { RUNTIME_ROUTES } from './admin-runtime';
 import type { Body } from './admin-input';
 import { DEFAULT_SHARE_REJECT_REASON } from './audits';
@@ -16,6 +17,7 @@ import { FaultInputError, parseFaultInput } from './faults';
 import { FULL_NETWORK_CASES, isFullNetworkTestAppid, runFullNetworkTest } from './full-network';
 import type { FullNetworkCase, FullNetworkOptions } from './full-network';
 import { sendHtml, sendJson } from './http-io';
+import { summarizeRegistration } from './registrations';
 import { runtimeDetail, summarizeMiniProgram } from './summary';
 import { grantAuthorization, pushNewTicket, revokeAuthorization } from './platform-events';
 import type { PushTargets } from './pushes';
@@ -124,6 +126,7 @@ const ROUTES: Record<string, Handler> = {
   },
   ...GATE_ROUTES,
   ...RUNTIME_ROUTES,
+  ...REGISTRATION_ROUTES,
 };
 
 export async function handleAdmin(
@@ -273,6 +276,7 @@ function stateSnapshot(ctx: EmulatorContext, hooks: AdminHooks, appid: string | 
     drafts: state.drafts.map(({ pages: _pages, ...draft }) => draft),
     faults: state.faults.size,
     messages: state.messages.length,
-    miniPrograms: [...state.seeded, ...testAccounts].map((mp) => summarizeMiniProgram(ctx, mp)),
+    miniPrograms: [...state.seeded, ...testAccounts, ...state.registeredMiniPrograms()].map((mp) => summarizeMiniProgram(ctx, mp)),
+    registrations: state.registrations.map((registration) => summarizeRegistration(registration, ctx.now())),
   };
 }

@@ -45,6 +45,7 @@ const ERRMSG: Readonly<Record<number, string>> = {
   61023: 'refresh_token is invalid',
   61039: 'code privacy scan is not finished, please retry later',
   61040: 'privacy check failed',
+  61070: 'name, wechat name not in accordance',
   85001: 'wechatid not exist or not searchable',
   85004: 'wechatid already bound as tester',
   85008: 'category is not one of the mini-program\'s categories',
@@ -71,9 +72,18 @@ const ERRMSG: Readonly<Record<number, string>> = {
   85085: 'submit audit reach limit, please try later',
   85086: 'must commit before submit audit',
   86002: 'nickname, head image or intro is not set',
+  86004: 'invalid wechat',
   87011: 'gray release in progress, can not revert',
   87012: 'forbid revert this version release',
   87013: 'no quota to undo code',
+  89247: 'inner error',
+  89248: 'invalid code type',
+  89249: 'task running',
+  89250: 'task not found',
+  89251: 'legal person checking',
+  89252: 'front checking',
+  89253: 'lack of some params',
+  89255: 'enterprise code_invalid invalid',
 };
 
 export function defaultErrmsg(errcode: number): string {

@@ -10,6 +10,7 @@ import type { MessageCrypto } from '../../shared/wechat/crypto';
 import { sealPush } from '../../shared/wechat/envelope';
 import type { SealedPush } from '../../shared/wechat/envelope';
 import { buildXml } from '../../shared/wechat/xml';
+import type { XmlFields } from '../../shared/wechat/xml';
 import type { CallLog } from './calls';
 import type { EmulatorSettings } from './settings';
 
@@ -34,7 +35,8 @@ export interface Exchange {
   elapsedMs: number;
 }
 
-export type PushFields = Record<string, string | number>;
+/** A push's inner fields; a nested block (fast registration's `<info>`) becomes child elements. */
+export type PushFields = Record<string, string | number | XmlFields>;
 
 interface PusherDeps {
   crypto: MessageCrypto;

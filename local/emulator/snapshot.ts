@@ -12,7 +12,9 @@
  * codes (until an hour after they expire), the
  * template library and drafts (with what their code calls and declares),
  * the platform's quota, global audit outcome and reject share (with its counts), the next auditid
- * and app_version, the audit desk's pending decisions and unacknowledged audit pushes.
+ * and app_version, the audit desk's pending decisions and unacknowledged audit pushes, the fast
+ * registrations (pending, confirmed, failed) with the mini-programs they created and the real names
+ * learnt for WeChat IDs.
  * Not kept: the call log, received customer messages, fault rules and push targets (given at start),
  * and user-message pushes still being retried (they are not sent again after a restart).
  */
@@ -35,6 +37,7 @@ import type {
   TicketRecord,
 } from './state';
 import type { WxLoginCode } from './runtime';
+import type { Registration } from './registrations';
 import type { TokenSnapshot } from './tokens';
 
 export const SNAPSHOT_FORMAT = 1;
@@ -71,6 +74,9 @@ export interface EmulatorSnapshot {
   seeded: string[];
   miniPrograms: KeptMiniProgram[];
   audits: AuditDeskSnapshot;
+  /** Fast registrations and the real names learnt for WeChat IDs; absent in a state file from before them. */
+  registrations?: Registration[];
+  wechatNames?: [string, string][];
 }
 
 export class SnapshotError extends Error {
@@ -97,6 +103,8 @@ export function takeSnapshot(state: EmulatorState, audits: AuditDeskSnapshot): E
     seeded: state.seeded.map((mp) => mp.appid),
     miniPrograms: [...state.miniPrograms.values()].map(storeMiniProgram),
     audits,
+    registrations: state.registrations,
+    wechatNames: [...state.wechatNames],
   };
 }
 
@@ -165,6 +173,10 @@ export function restoreSnapshot(
   state.seeded.push(...freshSeeded.slice(state.seeded.length));
   for (const mp of state.seeded) state.miniPrograms.set(mp.appid, mp);
   for (const fresh of freshOthers) state.miniPrograms.set(fresh.appid, stored.get(fresh.appid) ?? fresh);
+  // The mini-programs fast registration created (neither seeded nor test accounts).
+  for (const [appid, mp] of stored) if (!state.miniPrograms.has(appid) && mp.registration !== undefined) state.miniPrograms.set(appid, mp);
+  replace(state.registrations, (snapshot.registrations ?? []).map((registration) => ({ ...registration })));
+  refill(state.wechatNames, snapshot.wechatNames ?? []);
   return snapshot.audits;
 }
 

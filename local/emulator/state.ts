@@ -24,6 +24,7 @@ import type { AuditOutcome, EmulatorSettings } from './settings';
 import { TokenStore, newSecretCode } from './tokens';
 import { WX_LOGIN_CODE_TTL_SEC, newWxLoginCode, userOf } from './runtime';
 import type { RuntimeRecords, WxLoginCode } from './runtime';
+import type { Registration, RegistrationKind } from './registrations';
 import type { TokenRecord } from './tokens';
 
 /** 0 approved, 1 rejected, 2 under review, 3 withdrawn, 4 delayed. */
@@ -156,6 +157,8 @@ export interface MiniProgram extends MiniProgramProfile {
   nicknameAudit?: NicknameAudit;
   /** Its users and what the runtime APIs did (runtime.ts); created on first use. */
   runtime?: RuntimeRecords;
+  /** Created by a fast registration (registrations.ts): which one. */
+  registration?: { taskId: string; kind: RegistrationKind };
 }
 
 /** Code uploaded from the developer tool, as the draft box and the template library list it. */
@@ -238,6 +241,10 @@ export class EmulatorState {
   readonly templates: Template[] = [];
   readonly drafts: Draft[] = [];
   readonly messages: CustomMessage[] = [];
+  /** Fast registrations of mini-programs (registrations.ts), oldest first. */
+  readonly registrations: Registration[] = [];
+  /** WeChat ID → the real name WeChat knows for it (learnt from the first registration naming it). */
+  readonly wechatNames = new Map<string, string>();
   auditOutcome: OutcomeSetting;
   /** Rejects a share of the audits decided from when it was set; undefined: off. */
   auditRejectShare: AuditRejectShare | undefined = undefined;
@@ -355,6 +362,19 @@ export class EmulatorState {
     if (this.now() >= record.expiresAt) return { errcode: 40029 };
     record.used = true;
     return { openid: record.openid };
+  }
+
+  // ---- fast registration ----
+
+  registration(taskId: string): Registration | undefined {
+    return this.registrations.find((registration) => registration.taskId === taskId);
+  }
+
+  /** The mini-programs fast registration created, oldest first. */
+  registeredMiniPrograms(): MiniProgram[] {
+    const list: MiniProgram[] = [];
+    for (const mp of this.miniPrograms.values()) if (mp.registration !== undefined) list.push(mp);
+    return list;
   }
 
   // ---- authorization ----

@@ -25,6 +25,7 @@ export function summarizeMiniProgram(ctx: EmulatorContext, mp: MiniProgram) {
     userName: mp.userName,
     nickName: mp.nickName,
     testAccount: mp.testAccount,
+    ...(mp.registration === undefined ? {} : { registration: mp.registration }),
     authorized: mp.authorization !== undefined,
     ...(mp.authorization === undefined ? {} : { authTime: mp.authorization.authTime }),
     ...(mp.revokedAt === undefined ? {} : { revokedAt: mp.revokedAt }),

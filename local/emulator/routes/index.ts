@@ -4,6 +4,7 @@ import { componentRoutes } from './component';
 import { gateRoutes } from './gates';
 import { messageRoutes } from './message';
 import { privacyRoutes } from './privacy';
+import { registrationRoutes } from './registration';
 import { releaseRoutes } from './release';
 import { runtimeRoutes } from './runtime';
 import { settingsRoutes } from './settings';
@@ -20,6 +21,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...privacyRoutes,
   ...gateRoutes,
   ...runtimeRoutes,
+  ...registrationRoutes,
 ];
 
 export function routeTable(routes: readonly ApiRoute[] = API_ROUTES): Map<string, ApiRoute> {
