@@ -10,6 +10,7 @@
 import type { EmulatorContext } from './context';
 import { LOCATION_API_NAMES } from './gates';
 import { escapeHtml, layout } from './html';
+import { failStatuses, summarizeRegistration } from './registrations';
 import { summarizeMiniProgram } from './summary';
 
 const MAX_ROWS = 200;
@@ -98,7 +99,11 @@ function gatesCell(s: ReturnType<typeof summarizeMiniProgram>): string {
   const categories = g.categories.length === 0 ? '<span class="bad">no category</span>' : escapeHtml(g.categories.map((c) => [c.first_class, c.second_class, c.third_class].filter(Boolean).join('>')).join('; '));
   const notGranted = LOCATION_API_NAMES.filter((api) => !g.grantedPrivacyApis.includes(api));
   const grants = notGranted.length === 0 ? '' : `<br><span class="bad">not granted: ${escapeHtml(notGranted.join(', '))}</span>`;
-  const verify = g.verify.qualification ? '' : '<br><span class="bad">认证已过期 verification expired</span>';
+  const verify = g.verify.qualification
+    ? ''
+    : g.verify.expiredAt === undefined
+      ? '<br><span class="bad">未认证 not verified</span>'
+      : '<br><span class="bad">认证已过期 verification expired</span>';
   const rename = g.nicknameAudit?.status === 1 ? `<br><span class="muted">改名审核中 rename to ${escapeHtml(g.nicknameAudit.nickname)}</span>` : '';
   const scan = s.committed?.scanning ? '<br><span class="muted">隐私扫描中 privacy scan running</span>' : '';
   return `${icp}<br>${guide} · ${basic}<br><span class="muted">${categories}</span>${grants}${verify}${rename}${scan}`;
@@ -154,10 +159,13 @@ function codeRows(ctx: EmulatorContext): string {
 
 export function renderDashboard(ctx: EmulatorContext, url: string): string {
   const { state, platform, pushes } = ctx;
-  const rows = state.seeded.slice(0, MAX_ROWS).map((mp) => {
+  const registeredMps = state.registeredMiniPrograms();
+  const listed = [...state.seeded.slice(0, MAX_ROWS), ...registeredMps];
+  const rows = listed.map((mp) => {
     const s = summarizeMiniProgram(ctx, mp);
     const audit = s.audit === null ? '—' : `${escapeHtml(AUDIT_STATUS[s.audit.status] ?? s.audit.status)} <span class="muted">#${s.audit.auditid} ${escapeHtml(s.audit.userVersion)}</span>`;
-    return `<tr><td><strong>${escapeHtml(s.nickName)}</strong><br><code>${escapeHtml(s.appid)}</code></td>
+    const registered = mp.registration === undefined ? '' : `<br><span class="muted">快速注册 registered (${escapeHtml(mp.registration.kind)})</span>`;
+    return `<tr><td><strong>${escapeHtml(s.nickName || '(no name yet)')}</strong><br><code>${escapeHtml(s.appid)}</code>${registered}</td>
       <td>${s.authorized ? '<span class="ok">已授权 yes</span>' : s.revokedAt ? '<span class="bad">已取消 revoked</span>' : '<span class="muted">未授权 no</span>'}</td>
       <td>${s.committed === null ? '—' : escapeHtml(s.committed.userVersion)}</td>
       <td>${audit}</td>
@@ -206,7 +214,8 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
         ${action(`Clear faults (${state.faults.size})`, 'DELETE', '/__admin/faults', {}, { kind: 'secondary' })}</div>
       <div class="muted">Per mini-program (in the table below): approve / reject / delay its audit under review, revoke its authorization, issue a user's wx.login code (the answer shows it: exchange it with sns/component/jscode2session), send a user's text message (pushed to the message URL); and its release gates: ICP filing (pushed), privacy guide, basic info, renames (pushed), categories, the wx.getLocation grant, verification expiry (pushed).</div>
       <pre class="result" id="result" hidden></pre></div>
-    <div class="card"><h2>小程序 <span class="en">Mini-programs (${state.seeded.length})</span></h2>
+    ${registrationsCard(ctx)}
+    <div class="card"><h2>小程序 <span class="en">Mini-programs (${state.seeded.length + registeredMps.length})</span></h2>
       <table><tr><th>name / appid</th><th>authorized</th><th>committed</th><th>audit</th><th>released</th><th>release gates</th><th>actions</th></tr>${rows.join('')}</table>${more}</div>
     <div class="card"><h2>代码隐私 <span class="en">What each template's code calls and declares (privacy scan after a commit)</span></h2>
       <table><tr><th></th><th>version</th><th>privacy APIs</th><th>requiredPrivateInfos</th><th>actions</th></tr>${codeRows(ctx)}</table></div>
@@ -216,6 +225,49 @@ export function renderDashboard(ctx: EmulatorContext, url: string): string {
     // Refreshed by the script every 5 s, paused while an action runs and its answer is read.
     { wide: true },
   );
+}
+
+const REGISTRATION_STATE: Record<string, string> = {
+  pending: '<span class="muted">待确认 pending</span>',
+  confirmed: '<span class="ok">已创建 created</span>',
+  failed: '<span class="bad">失败 failed</span>',
+  expired: '<span class="bad">已超时 expired</span>',
+};
+
+/**
+ * Fast registrations (快速注册), latest first: who they wait for, and for a pending one the
+ * buttons of that person — confirm in WeChat (a new mini-program, pushed) or fail it with a status.
+ */
+function registrationsCard(ctx: EmulatorContext): string {
+  const now = ctx.now();
+  const registrations = ctx.state.registrations.slice(-MAX_ROWS).reverse().map((registration) => summarizeRegistration(registration, now));
+  if (registrations.length === 0) {
+    return `<div class="card"><h2>快速注册 <span class="en">Fast registrations</span></h2><p class="muted">None yet: the platform starts one with fastregisterweapp, fastregisterpersonalweapp or fastregisterbetaweapp; confirm or fail it here.</p></div>`;
+  }
+  const rows = registrations.map((r) => {
+    const request = r.request as unknown as Record<string, unknown>;
+    const who =
+      r.kind === 'enterprise'
+        ? `${escapeHtml(request.name)}<br><span class="muted">法人 ${escapeHtml(request.legal_persona_name)} (${escapeHtml(request.legal_persona_wechat)})</span>`
+        : r.kind === 'personal'
+          ? `${escapeHtml(request.idname)}<br><span class="muted">${escapeHtml(request.wxuser)}</span>`
+          : `${escapeHtml(request.name)}<br><span class="muted">openid ${escapeHtml(request.openid)}</span>`;
+    const outcome = r.appid !== undefined ? `<code>${escapeHtml(r.appid)}</code>` : r.failStatus !== undefined ? `${r.failStatus} <span class="muted">${escapeHtml(r.msg ?? '')}</span>` : '';
+    const statuses = failStatuses(r.kind);
+    const buttons =
+      r.state === 'pending'
+        ? action('Confirm in WeChat', 'POST', '/__admin/registrations/confirm', { taskId: r.taskId }) +
+          action('Fail…', 'POST', '/__admin/registrations/fail', { taskId: r.taskId }, {
+            kind: 'danger',
+            prompt: `WeChat's failure status (${statuses === undefined ? 'any non-zero number' : Object.keys(statuses).join(', ')}; empty: the default)`,
+            promptField: 'status',
+          })
+        : '';
+    return `<tr><td>${escapeHtml(r.kind)}<br><code class="muted">${escapeHtml(r.taskId.slice(0, 16))}</code></td><td>${who}</td>
+      <td>${REGISTRATION_STATE[r.state] ?? escapeHtml(r.state)}</td><td>${outcome}</td><td>${buttons}</td></tr>`;
+  });
+  return `<div class="card"><h2>快速注册 <span class="en">Fast registrations (${ctx.state.registrations.length})</span></h2>
+      <table><tr><th>kind / task</th><th>subject</th><th>state</th><th>appid / failure</th><th>actions</th></tr>${rows.join('')}</table></div>`;
 }
 
 /** The reject share, when on: its percentage and what it did so far. */

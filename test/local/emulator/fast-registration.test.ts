@@ -144,6 +144,19 @@ describe('fast registration', () => {
     expect((await enterprise('create', ENTERPRISE)).errcode).toBe(0);
   });
 
+  it('shows a pending registration on the dashboard with the buttons of the person it waits for', async () => {
+    await enterprise('create', ENTERPRISE);
+    const page = await (await fetch(`${emulator.url}/__admin`)).text();
+    expect(page).toContain('Fast registrations (1)');
+    expect(page).toContain(ENTERPRISE.name);
+    expect(page).toContain('data-path="/__admin/registrations/confirm"');
+    expect(page).toContain('data-path="/__admin/registrations/fail"');
+    const taskId = emulator.state.registrations[0]!.taskId;
+    // The fail button's prompt sends the status as text, as a browser prompt gives it.
+    expect((await admin(emulator, 'POST', '/__admin/registrations/fail', { taskId, status: '100003' })).json).toMatchObject({ status: 100003 });
+    expect(await (await fetch(`${emulator.url}/__admin`)).text()).toContain('失败 failed');
+  });
+
   it('registers a personal mini-program: taskid, query, confirmation', async () => {
     const personal = (action: string, body: unknown) => register('/wxa/component/fastregisterpersonalweapp', action, body);
     expect((await personal('create', { idname: '王五' })).errcode).toBe(89253);
