@@ -10,6 +10,7 @@ import {
   REGISTRATION_KINDS,
   TRIAL_DEFAULT_FAIL,
   confirmRegistration,
+  expireRegistrations,
   failRegistration,
   failStatuses,
   registrationState,
@@ -28,6 +29,7 @@ const DEFAULT_FAIL_STATUS: Record<RegistrationKind, number> = { enterprise: 1000
  * (the latest enterprise one of that subject and legal representative). It must still be pending.
  */
 function pendingRegistration(ctx: EmulatorContext, body: Body): Registration {
+  expireRegistrations(ctx);
   const taskId = optionalText(body, 'taskId');
   const name = optionalText(body, 'name');
   const wechat = optionalText(body, 'legal_persona_wechat');
@@ -60,6 +62,7 @@ function failStatus(registration: Registration, body: Body): { status: number; m
 
 export const REGISTRATION_ROUTES: Record<string, Handler> = {
   'GET /__admin/registrations': ({ ctx, url }) => {
+    expireRegistrations(ctx);
     const kind = url.searchParams.get('kind');
     const state = url.searchParams.get('state');
     if (kind !== null && !(REGISTRATION_KINDS as readonly string[]).includes(kind)) throw new AdminError(400, `kind must be one of ${REGISTRATION_KINDS.join(', ')}`);

@@ -17,7 +17,7 @@ import { FaultInputError, parseFaultInput } from './faults';
 import { FULL_NETWORK_CASES, isFullNetworkTestAppid, runFullNetworkTest } from './full-network';
 import type { FullNetworkCase, FullNetworkOptions } from './full-network';
 import { sendHtml, sendJson } from './http-io';
-import { summarizeRegistration } from './registrations';
+import { expireRegistrations, summarizeRegistration } from './registrations';
 import { runtimeDetail, summarizeMiniProgram } from './summary';
 import { grantAuthorization, pushNewTicket, revokeAuthorization } from './platform-events';
 import type { PushTargets } from './pushes';
@@ -262,6 +262,7 @@ function stateSnapshot(ctx: EmulatorContext, hooks: AdminHooks, appid: string | 
     if (mp === undefined) throw new AdminError(404, `unknown appid ${appid}`);
     return { ...summarizeMiniProgram(ctx, mp), runtime: runtimeDetail(mp) };
   }
+  expireRegistrations(ctx);
   const latestTicket = state.latestTicket();
   const testAccounts = [...state.miniPrograms.values()].filter((mp) => mp.testAccount && mp.authorization !== undefined);
   return {

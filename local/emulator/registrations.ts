@@ -251,6 +251,27 @@ export function failRegistration(ctx: EmulatorContext, registration: Registratio
   return ctx.pushes.componentEvent(infoTypeOf(registration.kind), { status, msg, info: infoBlock(registration) });
 }
 
+/** The status WeChat pushes when nobody confirmed within 24 h. */
+export const TIMEOUT_STATUS: Record<RegistrationKind, number> = { enterprise: 100003, personal: 1, trial: -1 };
+const TIMEOUT_MSG = 'not confirmed within 24h';
+
+/**
+ * Fails, with WeChat's timeout status and its push, every registration still pending 24 h after it
+ * was created. Run every minute, at start, and before any fast-registration API or admin route reads
+ * them, so nobody sees a registration pending past its time. Returns how many it failed.
+ */
+export function expireRegistrations(ctx: EmulatorContext): number {
+  const now = ctx.now();
+  let count = 0;
+  for (const registration of ctx.state.registrations) {
+    if (registration.state !== 'pending' || isPending(registration, now)) continue;
+    const status = TIMEOUT_STATUS[registration.kind];
+    void failRegistration(ctx, registration, status, failStatuses(registration.kind)?.[status] ?? TIMEOUT_MSG);
+    count++;
+  }
+  return count;
+}
+
 /** What the admin API and the dashboard show of a registration. */
 export function summarizeRegistration(registration: Registration, nowMs: number) {
   return {

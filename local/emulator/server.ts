@@ -17,6 +17,7 @@ import type { PlatformCredentials } from './fixtures';
 import { BodyTooLargeError, readBody, redirect, sendJson, sendBinary } from './http-io';
 import { handleAuthPage, matchAuthPage } from './pages';
 import { pushNewTicket } from './platform-events';
+import { expireRegistrations } from './registrations';
 import { Pusher } from './pushes';
 import type { PushResult, PushTargets } from './pushes';
 import { routeTable } from './routes/index';
@@ -46,6 +47,8 @@ export interface Emulator {
 
 /** Delay of the first ticket push once a ticketUrl is known, so the caller can finish starting up. */
 const INITIAL_TICKET_DELAY_MS = 100;
+/** How often fast registrations pending for 24 h are failed with WeChat's timeout push. */
+const REGISTRATION_SWEEP_MS = 60_000;
 
 export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const settings = resolveSettings(opts);
@@ -166,6 +169,15 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
   // Decisions due while the emulator was down are made, and unacknowledged pushes sent again, once
   // the caller has had the moment it needs to set push targets (as for the first ticket).
   if (resumeAudits !== undefined) audits.resume(resumeAudits, INITIAL_TICKET_DELAY_MS);
+  // Registrations that timed out while the emulator was down, then every minute.
+  const sweepRegistrations = () => {
+    if (!closed && expireRegistrations(ctx) > 0) stateFile?.changed();
+  };
+  const firstSweep = setTimeout(sweepRegistrations, INITIAL_TICKET_DELAY_MS);
+  const sweep = setInterval(sweepRegistrations, REGISTRATION_SWEEP_MS);
+  sweep.unref();
+  timers.add(firstSweep);
+  timers.add(sweep);
   log(`WeChat emulator listening on ${url}${stateFile === undefined ? '' : ` (state in ${stateFile.file})`}`);
 
   return {

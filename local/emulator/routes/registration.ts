@@ -6,7 +6,7 @@
  */
 import type { EmulatorContext } from '../context';
 import { ApiFailure, okBody } from '../errors';
-import { WECHAT_ID, isPending, newTaskId, registrationState } from '../registrations';
+import { WECHAT_ID, expireRegistrations, isPending, newTaskId, registrationState } from '../registrations';
 import type { EnterpriseRequest, Registration } from '../registrations';
 import type { ApiRoute } from './types';
 
@@ -146,6 +146,7 @@ export const registrationRoutes: ApiRoute[] = [
     method: 'POST',
     auth: 'component',
     handle({ query, body }, ctx) {
+      expireRegistrations(ctx);
       return action(query, ['create', 'search']) === 'create' ? createEnterprise(body, ctx) : searchEnterprise(body, ctx);
     },
   },
@@ -154,6 +155,7 @@ export const registrationRoutes: ApiRoute[] = [
     method: 'POST',
     auth: 'component',
     handle({ query, body }, ctx) {
+      expireRegistrations(ctx);
       return action(query, ['create', 'query']) === 'create' ? createPersonal(body, ctx) : queryPersonal(body, ctx);
     },
   },
@@ -162,6 +164,7 @@ export const registrationRoutes: ApiRoute[] = [
     method: 'POST',
     auth: 'component',
     handle({ body }, ctx) {
+      expireRegistrations(ctx);
       return createTrial(body, ctx);
     },
   },

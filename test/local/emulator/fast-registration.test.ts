@@ -194,6 +194,62 @@ describe('fast registration', () => {
   });
 });
 
+describe('fast registration nobody confirms', () => {
+  it('fails after 24 h with the timeout status, pushed, and frees the subject', async () => {
+    const receiver = await startReceiver();
+    let clock = Date.now();
+    const emulator = await startEmulatorWith(receiver, { now: () => clock });
+    try {
+      let token = await componentToken(emulator);
+      const call = (path: string, action: string, body: unknown) =>
+        callApi(emulator, path, { query: { action, component_access_token: token }, body });
+      expect((await call('/cgi-bin/component/fastregisterweapp', 'create', ENTERPRISE)).errcode).toBe(0);
+      const personal = await call('/wxa/component/fastregisterpersonalweapp', 'create', { idname: '王五', wxuser: 'wangwu_2024' });
+
+      clock += 24 * 3600_000 - 1000;
+      const { json } = await admin(emulator, 'GET', '/__admin/registrations?state=pending');
+      expect(json.registrations).toHaveLength(2);
+      expect(receiver.requests.filter(isPushOf('notify_third_fasteregister'))).toHaveLength(0);
+
+      clock += 2000;
+      const failed = await admin(emulator, 'GET', '/__admin/registrations?state=failed');
+      expect((failed.json.registrations as { failStatus: number }[]).map((r) => r.failStatus)).toEqual([100003, 1]);
+      const push = await receiver.waitFor((r) => isPushOf('notify_third_fasteregister')(r) && openReceivedPush(r).fields.status === '100003');
+      expect(openReceivedPush(push).fields).toMatchObject({ status: '100003', info: { name: ENTERPRISE.name } });
+      expect((await admin(emulator, 'POST', '/__admin/registrations/confirm', { taskId: personal.taskid })).status).toBe(409);
+
+      token = await componentToken(emulator);
+      expect((await call('/wxa/component/fastregisterpersonalweapp', 'query', { taskid: personal.taskid })).status).toBe(1);
+      expect((await call('/cgi-bin/component/fastregisterweapp', 'create', ENTERPRISE)).errcode).toBe(0);
+    } finally {
+      await emulator.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('the authorization code of a fast registration', () => {
+  it('expires like the code of a consent (61010)', async () => {
+    const receiver = await startReceiver();
+    let clock = Date.now();
+    const emulator = await startEmulatorWith(receiver, { now: () => clock });
+    try {
+      const token = await componentToken(emulator);
+      await callApi(emulator, '/cgi-bin/component/fastregisterweapp', { query: { action: 'create', component_access_token: token }, body: ENTERPRISE });
+      const confirmed = await admin(emulator, 'POST', '/__admin/registrations/confirm', { name: ENTERPRISE.name, legal_persona_wechat: ENTERPRISE.legal_persona_wechat });
+      clock += (confirmed.json.expires_in as number) * 1000;
+      const answer = await callApi(emulator, '/cgi-bin/component/api_query_auth', {
+        query: { component_access_token: token },
+        body: { component_appid: emulator.platform.componentAppid, authorization_code: confirmed.json.auth_code },
+      });
+      expect(answer.errcode).toBe(61010);
+    } finally {
+      await emulator.close();
+      await receiver.close();
+    }
+  });
+});
+
 describe('fast registration across a restart', () => {
   let stateDir: string;
 
