@@ -158,8 +158,10 @@ describe('forwarding messages and events', () => {
       expect(during.counts.dead).toBe(0);
       expect(during.deliveries.find((d) => d.status === 'retrying')!.lastError!.message).toMatch(/could not reach the receiver/);
       await receiver.up();
+      const backAtMs = Date.now();
 
       await t.until(async () => (receiver.received.length >= 100 ? true : undefined), 60_000);
+      console.log(`forwarding: 100 messages pushed while the receiver was down for 30 s, all received ${((Date.now() - backAtMs) / 1000).toFixed(1)} s after it came back`);
       await t.until(async () => ((await status(tenantA)).counts.delivered === already + 100 ? true : undefined), 15_000);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const ids = receiver.received.map((r) => r.id);
