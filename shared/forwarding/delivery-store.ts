@@ -145,68 +145,46 @@ export class DeliveryStore {
   }
 
   /** How many of the tenant's kept deliveries are in `status` (counted up to `cap`). */
-  async count(appid: string, status: DeliveryStatus, cap = 100_000): Promise<number> {
-    let total = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':pk': statusPartition(appid, status), ':now': Math.floor(Date.now() / 1000) },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      total += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start && total < cap);
-    return total;
+  count(appid: string, status: DeliveryStatus, cap = 100_000): Promise<number> {
+    return this.countIn(statusPartition(appid, status), '', {}, cap);
   }
 
   /** Pending or retrying deliveries due before `cutoffMs`: their queue message was lost (a redrive takes them). */
   async countStalled(appid: string, cutoffMs: number): Promise<number> {
-    let total = 0;
-    for (const status of ['pending', 'retrying'] as const) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            FilterExpression: 'expiresAt > :now AND nextAttemptAtMs < :cutoff',
-            ExpressionAttributeValues: { ':pk': statusPartition(appid, status), ':now': Math.floor(Date.now() / 1000), ':cutoff': cutoffMs },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }),
-        );
-        total += page.Count ?? 0;
-        start = page.LastEvaluatedKey;
-      } while (start);
-    }
-    return total;
+    const stalled = (status: DeliveryStatus) => this.countIn(statusPartition(appid, status), ' AND nextAttemptAtMs < :cutoff', { ':cutoff': cutoffMs });
+    return (await stalled('pending')) + (await stalled('retrying'));
   }
 
   /** Every kept delivery of the tenant in `status`, oldest first (for a redrive). */
   async *inStatus(appid: string, status: DeliveryStatus): AsyncGenerator<Delivery> {
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':pk': statusPartition(appid, status), ':now': Math.floor(Date.now() / 1000) },
-          ExclusiveStartKey: start,
-        }),
-      );
+      const page = await this.db.send(new QueryCommand({ ...this.inPartition(statusPartition(appid, status), '', {}), ExclusiveStartKey: start }));
       for (const item of page.Items ?? []) yield fromItem(item);
       start = page.LastEvaluatedKey;
     } while (start);
+  }
+
+  private async countIn(partition: string, filter: string, values: Record<string, unknown>, cap = Infinity): Promise<number> {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ ...this.inPartition(partition, filter, values), Select: 'COUNT', ExclusiveStartKey: start }));
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start && total < cap);
+    return total;
+  }
+
+  /** A query of one status list, skipping expired deliveries DynamoDB has not deleted yet. */
+  private inPartition(partition: string, filter: string, values: Record<string, unknown>) {
+    return {
+      TableName: this.table,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: `expiresAt > :now${filter}`,
+      ExpressionAttributeValues: { ':pk': partition, ':now': Math.floor(Date.now() / 1000), ...values },
+    };
   }
 
   /**
