@@ -6,11 +6,12 @@
  * URL wins and what a receiver gets, pointing at the sample receiver in the repository.
  */
 import { useState } from 'preact/hooks';
-import type { ForwardingRequest, ForwardingSettings } from '../../../shared/contract/operator-api';
-import { ApiError, getJson, sendJson } from '../api';
+import type { ForwardingSettings } from '../../../shared/contract/operator-api';
+import { ApiError, getJson } from '../api';
 import { defineMessages, useT } from '../i18n';
-import { ActionButton, ErrorBox, Show, useLoad } from './common';
+import { Show, useLoad } from './common';
 import { Time } from './deployment-parts';
+import { ForwardUrlForm } from './forward-url-form';
 import { SecretBox } from './secret-box';
 
 const messages = defineMessages({
@@ -62,8 +63,6 @@ const messages = defineMessages({
   },
 });
 
-type T = ReturnType<typeof useT<keyof (typeof messages)['zh']>>;
-
 /** GET /api/forwarding: the settings, or null when no default is set (404 forwarding_not_set). */
 async function loadDefault(): Promise<ForwardingSettings | null> {
   try {
@@ -114,9 +113,15 @@ export function DefaultForwardingCard() {
                 </>
               )}
             </dl>
-            <DefaultUrlForm
+            <ForwardUrlForm
+              path="/api/forwarding"
               current={value?.url}
-              t={t}
+              offerRotate={value !== null}
+              testid="default-forwarding"
+              formTestid
+              labels={{ url: t('url'), rotate: t('rotate'), save: t('save'), saving: t('saving'), stop: t('stop'), stopConfirm: t('stopConfirm'), saved: t('saved') }}
+              saved={saved?.settings}
+              savedNote={saved?.rotated && <div class="muted">{t('rotated')}</div>}
               onSaved={(settings, rotated) => {
                 setSaved({ settings, rotated });
                 setRevealed(false);
@@ -128,13 +133,6 @@ export function DefaultForwardingCard() {
                 reload();
               }}
             />
-            {saved && (
-              <div class="ok-box" data-testid="default-forwarding-saved" role="status">
-                <div>{t('saved')}</div>
-                <SecretBox secret={saved.settings.signingSecret} testid="default-forwarding-secret" />
-                {saved.rotated && <div class="muted">{t('rotated')}</div>}
-              </div>
-            )}
           </>
         )}
       </Show>
@@ -151,61 +149,5 @@ export function DefaultForwardingCard() {
         {t('sample')}
       </p>
     </div>
-  );
-}
-
-function DefaultUrlForm({ current, t, onSaved, onStopped }: { current: string | undefined; t: T; onSaved: (settings: ForwardingSettings, rotated: boolean) => void; onStopped: () => void }) {
-  // Until the operator types, the field shows the current default URL.
-  const [draft, setDraft] = useState<string>();
-  const [rotate, setRotate] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
-  const url = draft ?? current ?? '';
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body: ForwardingRequest = { url: url.trim(), ...(rotate ? { rotateSecret: true } : {}) };
-      onSaved(await sendJson<ForwardingSettings>('PUT', '/api/forwarding', body), rotate);
-      setDraft(undefined);
-      setRotate(false);
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <form class="fwd-form" data-testid="default-forwarding-form" onSubmit={(e) => void save(e)}>
-        <input type="url" data-testid="default-forwarding-input" placeholder="https://backend.example.com/wechat/messages" aria-label={t('url')} title={t('url')} value={url} onInput={(e) => setDraft((e.target as HTMLInputElement).value)} />
-        {current !== undefined && (
-          <label class="inline">
-            <input type="checkbox" data-testid="default-forwarding-rotate" checked={rotate} onChange={() => setRotate(!rotate)} />
-            {t('rotate')}
-          </label>
-        )}
-        <button type="submit" class="primary" data-testid="default-forwarding-save" disabled={busy}>
-          {busy ? t('saving') : t('save')}
-        </button>
-        {current !== undefined && (
-          <ActionButton
-            label={t('stop')}
-            danger
-            testid="default-forwarding-stop"
-            confirmText={t('stopConfirm')}
-            run={() => sendJson('DELETE', '/api/forwarding')}
-            onDone={() => {
-              setDraft(undefined);
-              onStopped();
-            }}
-          />
-        )}
-      </form>
-      <div data-testid="default-forwarding-error">
-        <ErrorBox error={error} />
-      </div>
-    </>
   );
 }

@@ -6,12 +6,12 @@
  * one that queues dead (or stalled) deliveries again.
  */
 import { useState } from 'preact/hooks';
-import type { DeliveryStatus, DeliveryView, ForwardingRequest, ForwardingSettings, ForwardingStatus, RedriveResult } from '../../../shared/contract/operator-api';
-import { ApiError, getJson, sendJson } from '../api';
+import type { DeliveryStatus, DeliveryView, ForwardingSettings, ForwardingStatus, RedriveResult } from '../../../shared/contract/operator-api';
+import { getJson, sendJson } from '../api';
 import { defineMessages, useT } from '../i18n';
-import { ActionButton, ErrorBox, Pager, Show, useLoad, usePoll } from './common';
+import { ActionButton, Pager, Show, useLoad, usePoll } from './common';
 import { Time } from './deployment-parts';
-import { SecretBox } from './secret-box';
+import { ForwardUrlForm } from './forward-url-form';
 
 const messages = defineMessages({
   zh: {
@@ -138,10 +138,14 @@ export function ForwardingCard({ appid }: { appid: string }) {
                   )}
                 </dd>
               </dl>
-              <UrlForm
-                appid={appid}
-                own={value.forwarding?.source === 'tenant' ? value.forwarding.url : undefined}
-                t={t}
+              <ForwardUrlForm
+                path={`/api/tenants/${encodeURIComponent(appid)}/forwarding`}
+                current={value.forwarding?.source === 'tenant' ? value.forwarding.url : undefined}
+                offerRotate
+                testid="forwarding"
+                labels={{ url: t('url'), rotate: t('rotate'), save: t('save'), saving: t('saving'), stop: t('stop'), stopConfirm: t('stopConfirm'), saved: t('saved') }}
+                saved={settings}
+                savedNote={<div class="muted">{t('secretNote')}</div>}
                 onSaved={(answer) => {
                   setSettings(answer);
                   reload();
@@ -151,13 +155,6 @@ export function ForwardingCard({ appid }: { appid: string }) {
                   reload();
                 }}
               />
-              {settings && (
-                <div class="ok-box" data-testid="forwarding-saved" role="status">
-                  <div>{t('saved')}</div>
-                  <SecretBox secret={settings.signingSecret} testid="forwarding-secret" />
-                  <div class="muted">{t('secretNote')}</div>
-                </div>
-              )}
               <div class="fwd-counts" role="group" aria-label={t('filter')} data-testid="forwarding-counts">
                 <button type="button" class={`chip ${status === '' ? 'on' : ''}`} data-testid="forwarding-count-all" aria-pressed={status === ''} onClick={() => choose('')}>
                   {t('all')}
@@ -192,60 +189,6 @@ export function ForwardingCard({ appid }: { appid: string }) {
         }}
       </Show>
     </div>
-  );
-}
-
-function UrlForm({ appid, own, t, onSaved, onStopped }: { appid: string; own: string | undefined; t: T; onSaved: (settings: ForwardingSettings) => void; onStopped: () => void }) {
-  // Until the operator types, the field shows the tenant's own URL as the polls read it.
-  const [draft, setDraft] = useState<string>();
-  const [rotate, setRotate] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
-  const url = draft ?? own ?? '';
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body: ForwardingRequest = { url: url.trim(), ...(rotate ? { rotateSecret: true } : {}) };
-      onSaved(await sendJson<ForwardingSettings>('PUT', `/api/tenants/${encodeURIComponent(appid)}/forwarding`, body));
-      setDraft(undefined);
-      setRotate(false);
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <form class="fwd-form" onSubmit={(e) => void save(e)}>
-        <input type="url" data-testid="forwarding-input" placeholder="https://backend.example.com/wechat/messages" aria-label={t('url')} title={t('url')} value={url} onInput={(e) => setDraft((e.target as HTMLInputElement).value)} />
-        <label class="inline">
-          <input type="checkbox" data-testid="forwarding-rotate" checked={rotate} onChange={() => setRotate(!rotate)} />
-          {t('rotate')}
-        </label>
-        <button type="submit" class="primary" data-testid="forwarding-save" disabled={busy}>
-          {busy ? t('saving') : t('save')}
-        </button>
-        {own !== undefined && (
-          <ActionButton
-            label={t('stop')}
-            danger
-            testid="forwarding-stop"
-            confirmText={t('stopConfirm')}
-            run={() => sendJson('DELETE', `/api/tenants/${encodeURIComponent(appid)}/forwarding`)}
-            onDone={() => {
-              setDraft(undefined);
-              onStopped();
-            }}
-          />
-        )}
-      </form>
-      <div data-testid="forwarding-error">
-        <ErrorBox error={error} />
-      </div>
-    </>
   );
 }
 
