@@ -18,9 +18,10 @@ export type ComponentPushOutcome =
   | { infoType: 'component_verify_ticket'; result: 'stored' | 'stale' }
   | { infoType: 'authorized' | 'updateauthorized'; result: string; appid?: string }
   | { infoType: 'unauthorized'; appid: string }
-  | { infoType: 'notify_third_fasteregister' }
+  /** A fast registration's result: the new mini-program became a tenant (`result` as for `authorized`), or WeChat's failure `status`. */
+  | { infoType: 'notify_third_fasteregister'; result: string; appid?: string; status: string }
   /**
-   * A push mpfleet takes no action on (yet): fast-registration and verification results, ICP
+   * A push mpfleet takes no action on (yet): verification results, ICP
    * filing results, and InfoTypes WeChat adds later. Recorded and answered `success`; `fields`
    * are the decrypted push (secrets included: use, do not log).
    */
@@ -81,10 +82,22 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       logger.info('tenant revoked', { appid });
       return { infoType, appid };
     }
-    case 'notify_third_fasteregister':
+    case 'notify_third_fasteregister': {
       await record();
-      logger.info('fast-registration result received', { status: fields.status });
-      return { infoType };
+      const status = typeof fields.status === 'string' ? fields.status : '';
+      const appid = pushSubject(fields);
+      const code = typeof fields.auth_code === 'string' ? fields.auth_code : '';
+      if (status !== '0' || !appid || !code) {
+        logger.warn('fast registration failed at WeChat', { status, msg: typeof fields.msg === 'string' ? fields.msg.slice(0, 200) : undefined });
+        return { infoType, result: 'failed', status };
+      }
+      // The new mini-program is authorized to the platform already: its code becomes a tenant exactly
+      // as an authorization's does (claimed once, so WeChat's retry exchanges nothing twice).
+      const exchange = await exchangeAuthorizationCode(services, code, { appid });
+      if (exchange.outcome === 'in_progress') throw new Conflict('authorization_in_progress', 'the code is being exchanged by another request; retry shortly');
+      logger.info('fast-registered mini-program authorized', { appid, outcome: exchange.outcome });
+      return { infoType, appid, result: exchange.outcome, status };
+    }
     default:
       // Answered `success` whatever it is: refused, WeChat would retry it and the event be lost.
       await record();
