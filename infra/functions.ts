@@ -50,6 +50,8 @@ const FUNCTION_SPECS = {
   },
   'api-pushes': { secrets: ['operatorToken'], callsWeChat: false },
   'api-service-keys': { secrets: ['operatorToken'], callsWeChat: false },
+  /** Fast registrations: creates mini-programs for merchants who have none (component token). */
+  'api-registrations': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
   /** Forward URLs and their deliveries; a redrive queues dead deliveries again. */
   'api-forwarding': { secrets: ['operatorToken'], callsWeChat: false, sendsTo: ['forward'] },
   /** POSTs forwarded messages to the tenants' backends (not WeChat: it needs no whitelisted IP). */

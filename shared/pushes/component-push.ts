@@ -3,6 +3,7 @@ import { Conflict, InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { READINESS_INFO_TYPES } from '../readiness/readiness-pushes';
 import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
+import { applyRegistrationResult } from '../registrations/registrations';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
 import { openPush, type PushQuery } from '../wechat/envelope';
@@ -84,6 +85,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
     }
     case 'notify_third_fasteregister': {
       await record();
+      await applyRegistrationResult(services, infoType, fields);
       const status = typeof fields.status === 'string' ? fields.status : '';
       const appid = pushSubject(fields);
       const code = typeof fields.auth_code === 'string' ? fields.auth_code : '';
@@ -98,6 +100,12 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       logger.info('fast-registered mini-program authorized', { appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome, status };
     }
+    case 'notify_third_fastregisterbetaapp':
+      // A trial's result: its tenant comes with the `authorized` push that follows; this names its registration.
+      await record();
+      await applyRegistrationResult(services, infoType, fields);
+      logger.info('trial registration result received', { status: fields.status, appid: subject });
+      return { infoType, result: 'acknowledged', ...(subject ? { appid: subject } : {}), fields };
     default:
       // Answered `success` whatever it is: refused, WeChat would retry it and the event be lost.
       await record();

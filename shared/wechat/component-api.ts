@@ -114,6 +114,21 @@ export class ComponentApi {
     );
   }
 
+  /** 快速注册企业小程序: `create` starts a task the legal representative confirms in WeChat; `search` asks how it stands. */
+  async fastRegisterEnterprise(componentToken: string, action: 'create' | 'search', body: Record<string, unknown>): Promise<void> {
+    await this.http.postJson<WeChatResult>('/cgi-bin/component/fastregisterweapp', { action, component_access_token: componentToken }, body);
+  }
+
+  /** 快速注册个人小程序: `create` answers a taskid and the URL the user confirms at; `query` its status. */
+  fastRegisterPersonal(componentToken: string, action: 'create' | 'query', body: Record<string, unknown>): Promise<WeChatResult & { taskid?: string; authorize_url?: string; status?: number }> {
+    return this.http.postJson('/wxa/component/fastregisterpersonalweapp', { action, component_access_token: componentToken }, body);
+  }
+
+  /** 创建试用小程序: answers the task's unique_id and the URL the founder confirms at. */
+  fastRegisterTrial(componentToken: string, body: Record<string, unknown>): Promise<WeChatResult & { unique_id?: string; authorize_url?: string }> {
+    return this.http.postJson('/wxa/component/fastregisterbetaweapp', { access_token: componentToken }, body);
+  }
+
   private postWithComponentToken<T>(path: string, componentToken: string, body: Record<string, unknown>): Promise<T> {
     return this.http.postJson<T>(
       path,

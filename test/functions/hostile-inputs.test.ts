@@ -48,6 +48,7 @@ let usedAuthCode: string;
 let deploymentId: string;
 /** A service key of the tenant (its id addresses something real; its secret a runtime route). */
 let serviceKey: { id: string; secret: string };
+let registrationId: string;
 let token: string;
 /** nextTokens the paged routes really issued, to tamper with. */
 const issuedTokens = new Map<string, string>();
@@ -59,6 +60,7 @@ const UNKNOWN_TEMPLATE = '9999999999';
 /** In the library (the beforeAll deploys it): a route that writes to a template addresses this one, so a slip would show. */
 const REAL_TEMPLATE = '1';
 const UNKNOWN_KEY = 'zzzzzzzzzzzz';
+const UNKNOWN_REGISTRATION = 'r-0000000-00000000';
 /** The type of the pushes beforeAll sends, so its list has a second page. */
 const PAGED_TYPE = 'event:user_enter_tempsession';
 const PAGED_ROUTES = ['GET /api/tenants', 'GET /api/deployments', 'GET /api/deployments/{id}', 'GET /api/pushes'];
@@ -77,6 +79,7 @@ beforeAll(async () => {
     body: JSON.stringify({ templateId: 1, userVersion: '1.0.0', userDesc: 'hostile-inputs target', tenants: [tenant], submitAudit: false, release: 'manual' }),
   });
   deploymentId = ((await created.json()) as { id: string }).id;
+  registrationId = ((await (await t.operator('/api/registrations', { method: 'POST', body: JSON.stringify({ kind: 'personal', idname: '赵六', wxuser: 'zhao_liu_66' }) })).json()) as { id: string }).id;
   serviceKey = (await (await t.operator('/api/service-keys', { method: 'POST', body: JSON.stringify({ name: 'hostile-inputs target', tenants: [tenant], scopes: ['login', 'token', 'proxy'] }) })).json()) as { id: string; secret: string };
   await t.until(async () => {
     const view = (await (await t.operator(`/api/deployments/${deploymentId}`)).json()) as { status: string; counts: Record<string, number> };
@@ -103,7 +106,7 @@ const BODY_ROUTES = OPERATOR_ROUTES.filter((route) => route.method === 'POST' ||
 const PARAM_ROUTES = ROUTES.filter((route) => pathParams(route.path).length > 0 && route.caller !== 'merchant' && route.caller !== 'service');
 
 /** Path parameters addressing real things (the action is the one that reads a body). */
-const realParams = (): Record<string, string> => ({ appid: tenant, id: deploymentId, templateId: UNKNOWN_TEMPLATE, action: 'release', keyId: serviceKey.id });
+const realParams = (): Record<string, string> => ({ appid: tenant, id: deploymentId, templateId: UNKNOWN_TEMPLATE, action: 'release', keyId: serviceKey.id, registrationId });
 /**
  * The real target of a request that must be refused: `realParams`, but a real template wherever
  * that cannot delete it (a refused write to its release profile must leave it as it was).
@@ -113,7 +116,7 @@ const targetParams = (route: Route): Record<string, string> => ({
   ...(route.method === 'DELETE' ? {} : { templateId: REAL_TEMPLATE }),
 });
 /** Path parameters that are well-formed but address nothing: a harmless probe. */
-const unknownParams = (): Record<string, string> => ({ appid: UNKNOWN_APPID, id: UNKNOWN_DEPLOYMENT, templateId: UNKNOWN_TEMPLATE, action: 'release', keyId: UNKNOWN_KEY });
+const unknownParams = (): Record<string, string> => ({ appid: UNKNOWN_APPID, id: UNKNOWN_DEPLOYMENT, templateId: UNKNOWN_TEMPLATE, action: 'release', keyId: UNKNOWN_KEY, registrationId: UNKNOWN_REGISTRATION });
 
 /** A body each write route would accept: sent where a refusal must come from something else. */
 const VALID_BODIES: Record<string, () => unknown> = {
@@ -128,6 +131,10 @@ const VALID_BODIES: Record<string, () => unknown> = {
   'POST /api/tenants/{appid}/readiness': () => ({}),
   'PUT /api/templates/{templateId}/profile': () => validProfile(),
   'POST /api/service-keys': () => ({ name: 'hostile-inputs', tenants: [tenant], scopes: ['token'] }),
+  // WeChat would start a task: sent only where a refusal must come first.
+  'POST /api/registrations': () => ({ kind: 'trial', name: '不该创建的体验店', openid: 'oHostileInputs00000000000001' }),
+  // Takes no options: a body, if any, is an empty object.
+  'POST /api/registrations/{registrationId}/search': () => ({}),
   'PUT /api/forwarding': () => ({ url: 'https://hostile-inputs.example.com/must-not-be-set' }),
   'PUT /api/tenants/{appid}/forwarding': () => ({ url: 'https://hostile-inputs.example.com/must-not-be-set' }),
   // Takes no options: a body, if any, is an empty object.
@@ -434,6 +441,7 @@ const INVALID_PARAM: Record<string, [status: number, code: string]> = {
   templateId: [400, 'invalid_template_id'],
   action: [404, 'unknown_action'],
   keyId: [400, 'invalid_key_id'],
+  registrationId: [400, 'invalid_registration_id'],
 };
 const UNKNOWN_PARAM: Record<string, { value: string; status: number; code: string }> = {
   appid: { value: UNKNOWN_APPID, status: 404, code: 'tenant_not_found' },
@@ -441,6 +449,7 @@ const UNKNOWN_PARAM: Record<string, { value: string; status: number; code: strin
   templateId: { value: UNKNOWN_TEMPLATE, status: 404, code: 'template_not_found' },
   action: { value: 'delete', status: 404, code: 'unknown_action' },
   keyId: { value: UNKNOWN_KEY, status: 404, code: 'service_key_not_found' },
+  registrationId: { value: UNKNOWN_REGISTRATION, status: 404, code: 'registration_not_found' },
 };
 /**
  * Where a route answers a well-formed parameter that addresses nothing otherwise: the profile of a

@@ -207,6 +207,15 @@ export async function injectFault(s: ClientSession, rule: Record<string, unknown
  * One well-formed call of every ComponentApi method with the session's credentials. Used where
  * the failure comes before the handler looks at the arguments (faults, token checks).
  */
+/** A well-formed enterprise fast registration (the emulator checks the code against its type). */
+export const FAST_REGISTER_ENTERPRISE = {
+  name: '示例餐饮管理有限公司',
+  code: '91440101MA59PY8X4E',
+  code_type: 1,
+  legal_persona_wechat: 'zhang_san_88',
+  legal_persona_name: '张三',
+};
+
 export const COMPONENT_CALLS: Record<ComponentMethod, (s: ClientSession) => Promise<unknown>> = {
   componentToken: (s) => s.component.componentToken(s.secret, s.emulator.pushTicket().ticket),
   startPushTicket: (s) => s.component.startPushTicket(s.secret),
@@ -219,6 +228,9 @@ export const COMPONENT_CALLS: Record<ComponentMethod, (s: ClientSession) => Prom
   addToTemplate: (s) => s.component.addToTemplate(s.componentToken, 3),
   getTemplateList: (s) => s.component.getTemplateList(s.componentToken),
   deleteTemplate: (s) => s.component.deleteTemplate(s.componentToken, 2),
+  fastRegisterEnterprise: (s) => s.component.fastRegisterEnterprise(s.componentToken, 'create', FAST_REGISTER_ENTERPRISE),
+  fastRegisterPersonal: (s) => s.component.fastRegisterPersonal(s.componentToken, 'create', { idname: '王五', wxuser: 'wang_wu_77' }),
+  fastRegisterTrial: (s) => s.component.fastRegisterTrial(s.componentToken, { name: '王五的体验店铺', openid: 'oTrialFounder0000000000000001' }),
   jscode2session: (s) => s.component.jscode2session(s.componentToken, s.tenant.appid, 'never-issued-code'),
 };
 

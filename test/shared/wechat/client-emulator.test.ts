@@ -22,6 +22,7 @@ import {
   startSession,
   submitForAudit,
   TOKEN_TTL_MS,
+  FAST_REGISTER_ENTERPRISE,
 } from './client-emulator-support';
 import type { AuthorizerMethod, ClientSession, ComponentMethod } from './client-emulator-support';
 
@@ -164,6 +165,23 @@ const componentScenarios: Record<ComponentMethod, Scenario> = {
     expect(all.template_list.map((t) => t.template_id)).toEqual(expect.arrayContaining([1, 2]));
     expect(standard.template_list.map((t) => t.template_id)).toEqual([2]);
     expect(standard.template_list.every((t) => t.template_type === 1)).toBe(true);
+  },
+
+  async fastRegisterEnterprise(s) {
+    await s.component.fastRegisterEnterprise(s.componentToken, 'create', FAST_REGISTER_ENTERPRISE);
+    // WeChat's refusals come back as errors with its errcode: the same subject again within 24 h.
+    await expectWeChatError(s.component.fastRegisterEnterprise(s.componentToken, 'create', FAST_REGISTER_ENTERPRISE), { code: 89249, errorClass: 'permanent' });
+    await expectWeChatError(s.component.fastRegisterEnterprise(s.componentToken, 'search', { name: FAST_REGISTER_ENTERPRISE.name, legal_persona_wechat: 'zhang_san_88', legal_persona_name: '张三' }), { code: 89251, errorClass: 'permanent' });
+  },
+
+  async fastRegisterPersonal(s) {
+    const created = await s.component.fastRegisterPersonal(s.componentToken, 'create', { idname: '王五', wxuser: 'wang_wu_77' });
+    expect(created).toMatchObject({ taskid: expect.any(String), authorize_url: expect.any(String) });
+    expect(await s.component.fastRegisterPersonal(s.componentToken, 'query', { taskid: created.taskid })).toMatchObject({ status: 0 });
+  },
+
+  async fastRegisterTrial(s) {
+    expect(await s.component.fastRegisterTrial(s.componentToken, { name: '王五的体验店铺', openid: 'oTrialFounder0000000000000001' })).toMatchObject({ unique_id: expect.any(String), authorize_url: expect.any(String) });
   },
 
   async deleteTemplate(s) {
