@@ -9,6 +9,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { ifConditionHeld } from '../db/conditional';
 import { Conflict, NotFound, Unprocessable } from '../errors';
 import type { Services } from '../services';
 import { parseInput } from '../validation';
@@ -151,8 +152,8 @@ export async function applyRegistrationResult(services: Store, infoType: string,
   const status = Number(str(fields.status));
   const appid = str(fields.appid);
   const created = status === 0 && appid !== undefined;
-  const result = await services.db
-    .send(
+  const result = await ifConditionHeld(
+    services.db.send(
       new UpdateCommand({
         TableName: services.table,
         Key: key(String(Item.registrationId)),
@@ -168,12 +169,10 @@ export async function applyRegistrationResult(services: Store, infoType: string,
         },
         ReturnValues: 'ALL_NEW',
       }),
-    )
-    .catch((error: unknown) => {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return { Attributes: undefined };
-      throw error;
-    });
-  return result.Attributes ? fromItem(result.Attributes) : undefined;
+    ),
+  );
+  // Already settled (a repeated push): nothing moves.
+  return result?.Attributes ? fromItem(result.Attributes) : undefined;
 }
 
 /** Asks WeChat how an enterprise or personal registration stands (a late push); a trial has no such query. */
