@@ -4,9 +4,9 @@ import { DeployQueue } from './deployments/deploy-queue';
 import type { DeploymentStore } from './deployments/deployment-store';
 import { DynamoDeploymentStore } from './deployments/dynamo-deployment-store';
 import { dynamo, tableName } from './db/client';
-import { DeliveryStore } from './forwarding/delivery-store';
-import { ForwardQueue } from './forwarding/forward-queue';
-import { forwardRetryPolicy } from './forwarding/retry-policy';
+import type { DeliveryStore } from './forwarding/delivery-store';
+import type { ForwardQueue } from './forwarding/forward-queue';
+import { forwardingAdapters } from './forwarding/forwarding-ports';
 import { PushLog, pushRetentionDays } from './pushes/push-log';
 import { getSecret } from './secrets';
 import { TenantStore } from './tenants/tenant-store';
@@ -79,8 +79,7 @@ export function createServices(env: NodeJS.ProcessEnv = process.env, db: DynamoD
     tenants,
     deployments: new DynamoDeploymentStore(db, table),
     deployQueue: new DeployQueue(config.deployQueueUrl),
-    deliveries: new DeliveryStore(db, table, forwardRetryPolicy(env).retentionDays),
-    forwardQueue: new ForwardQueue(env.FORWARD_QUEUE_URL ?? ''),
+    ...forwardingAdapters(db, table, env),
     pushLog: new PushLog(db, table, pushRetentionDays(env)),
     componentToken: platformToken,
     authorizerTokens,

@@ -6,15 +6,12 @@ import { httpHandler } from '../../shared/http/handler';
 import { bodyJson, queryParams } from '../../shared/http/request';
 import { json } from '../../shared/http/responses';
 import { parseOr400 } from '../../shared/http/validation';
-import { createRegistration, getRegistration, listRegistrations, nextStep, REGISTRATION_STATUSES, searchRegistration, type Registration } from '../../shared/registrations/registrations';
+import { createRegistration, getRegistration, listRegistrations, REGISTRATION_STATUSES, registrationView, searchRegistration } from '../../shared/registrations/registrations';
 import { services } from '../../shared/services';
 
 const ListQuery = z.object({ status: z.enum(REGISTRATION_STATUSES).optional() });
 
-const view = (registration: Registration) => {
-  const { createdAtMs, updatedAtMs, ...rest } = registration;
-  return { ...rest, next: nextStep(registration), createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
-};
+
 
 function registrationId(event: APIGatewayProxyEventV2): string {
   const id = event.pathParameters?.registrationId ?? '';
@@ -25,14 +22,14 @@ function registrationId(event: APIGatewayProxyEventV2): string {
 /** Fast registrations: mpfleet creates a mini-program for a merchant who has none. */
 export const handler = httpHandler(
   byRouteKey({
-    'POST /api/registrations': async (event) => json(201, view(await createRegistration(services(), bodyJson(event, 16 * 1024)))),
-    'GET /api/registrations': async (event) => json(200, { registrations: (await listRegistrations(services(), parseOr400(ListQuery, queryParams(event)).status)).map(view) }),
-    'GET /api/registrations/{registrationId}': async (event) => json(200, view(await getRegistration(services(), registrationId(event)))),
+    'POST /api/registrations': async (event) => json(201, registrationView(await createRegistration(services(), bodyJson(event, 16 * 1024)))),
+    'GET /api/registrations': async (event) => json(200, { registrations: (await listRegistrations(services(), parseOr400(ListQuery, queryParams(event)).status)).map(registrationView) }),
+    'GET /api/registrations/{registrationId}': async (event) => json(200, registrationView(await getRegistration(services(), registrationId(event)))),
     'POST /api/registrations/{registrationId}/search': async (event) => {
       const id = registrationId(event);
       parseOr400(z.object({}).strict(), event.body ? bodyJson(event, 16 * 1024) : {});
       const { registration, wechat } = await searchRegistration(services(), id);
-      return json(200, { ...view(registration), atWeChat: wechat });
+      return json(200, { ...registrationView(registration), atWeChat: wechat });
     },
   }),
   { operatorOnly: true },

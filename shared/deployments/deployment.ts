@@ -253,3 +253,11 @@ function wavesLeft(deployment: Deployment, tally: TargetTally): boolean {
   const open = deployment.waveProgress?.openWave ?? 0;
   return (tally.byWave ?? []).some((counts, wave) => wave > open && (counts.queued ?? 0) > 0);
 }
+
+/** "3 auditing, 2 failed": what the operator needs to see why an action does not apply. */
+export function describeCounts(counts: Partial<Record<TargetState, number>> = {}): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n)
+    .map(([state, n]) => `${n} ${state}`);
+  return parts.length ? parts.join(', ') : 'no targets';
+}

@@ -3,7 +3,7 @@ import { forEachConcurrently } from '../concurrency';
 import { Conflict } from '../errors';
 import type { AuditItem } from '../wechat/types';
 import type { DeployMessage } from './deploy-queue';
-import { isActive, waveIsOpen, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
+import { describeCounts, isActive, waveIsOpen, type BulkAction, type Deployment, type DeploymentPatch, type Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
 import { resumeFanOut } from './fan-out';
 import type { StepName, TargetState } from './target-machine';
@@ -43,7 +43,7 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
       if (deployment.release === 'auto') throw new Conflict('release_is_automatic', 'this deployment releases approved targets automatically');
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment releases nothing: create a new one');
       if (deployment.rollbackRequested) throw new Conflict('deployment_rolled_back', 'this deployment was rolled back: create a new one to release again');
-      if (count('approved', 'gray') === 0) throw new Conflict('nothing_to_release', `no target is approved or in a gray release (${describe(counts)})`);
+      if (count('approved', 'gray') === 0) throw new Conflict('nothing_to_release', `no target is approved or in a gray release (${describeCounts(counts)})`);
       const wanted = options.grayPercentage;
       const current = count('gray') > 0 ? deployment.releaseRequested?.grayPercentage : undefined;
       if (wanted !== undefined && current !== undefined && wanted <= current) {
@@ -54,14 +54,14 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
       break;
     }
     case 'revert-gray':
-      if (count('gray') === 0) throw new Conflict('no_gray_release', `no target is in a gray release (${describe(counts)})`);
+      if (count('gray') === 0) throw new Conflict('no_gray_release', `no target is in a gray release (${describeCounts(counts)})`);
       set.revertGrayRequested = true;
       // Reverted targets go back to approved and wait for the operator's next release.
       remove.push('releaseRequested');
       break;
     case 'rollback':
       if (count('released', 'gray') === 0) {
-        throw new Conflict('nothing_to_roll_back', deployment.rollbackRequested ? 'this deployment was already rolled back' : `no target is released or in a gray release (${describe(counts)})`);
+        throw new Conflict('nothing_to_roll_back', deployment.rollbackRequested ? 'this deployment was already rolled back' : `no target is released or in a gray release (${describeCounts(counts)})`);
       }
       if (count('gray') === 0 && count('released') <= ROLLBACK_PRECHECK_LIMIT) await refuseImpossibleRollback(engine, deployment);
       set.rollbackRequested = true;
@@ -69,7 +69,7 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
     case 'cancel': {
       // Until the fan-out is done, targets are still being recorded: there is always something to cancel.
       const cancellable = count('queued', 'waiting', 'committed', 'approved', 'auditing', 'committing', 'submitting', 'releasing');
-      if (deployment.fanOutDone && cancellable === 0) throw new Conflict('nothing_to_cancel', `every target has settled (${describe(counts)})`);
+      if (deployment.fanOutDone && cancellable === 0) throw new Conflict('nothing_to_cancel', `every target has settled (${describeCounts(counts)})`);
       set.cancelRequested = true;
       if (options.withdrawAudits) set.withdrawAudits = true;
       break;
@@ -81,7 +81,7 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
     case 'retry':
       if (deployment.cancelRequested) throw new Conflict('deployment_cancelled', 'a cancelled deployment cannot be retried: create a new one');
       // A fan-out that never finished (a crash, a dead-lettered page) resumes from its cursor: always something to retry.
-      if (deployment.fanOutDone && count('failed', 'blocked', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed, was blocked or was rejected (${describe(counts)})`);
+      if (deployment.fanOutDone && count('failed', 'blocked', 'rejected') === 0 && !deployment.pausedReason) throw new Conflict('nothing_to_retry', `no target failed, was blocked or was rejected (${describeCounts(counts)})`);
       // Retrying also lifts an audit-quota pause: the operator says the quota is back.
       remove.push('pausedReason', 'pausedCode');
       if (options.feedbackInfo !== undefined || options.auditItems !== undefined) {
@@ -94,14 +94,6 @@ export async function requestAction(engine: ActionEngine, deployment: Deployment
   await engine.deployments.update(deployment.id, set, remove);
   if (action === 'retry') await resumeFanOut(engine, deployment);
   await engine.deployQueue.send([{ kind: 'bulk', deploymentId: deployment.id, action, requestedAtMs: nowMs }]);
-}
-
-/** "3 auditing, 2 failed": what the operator needs to see why an action does not apply. */
-function describe(counts: Partial<Record<TargetState, number>>): string {
-  const parts = Object.entries(counts)
-    .filter(([, n]) => n)
-    .map(([state, n]) => `${n} ${state}`);
-  return parts.length ? parts.join(', ') : 'no targets';
 }
 
 /**

@@ -12,7 +12,7 @@ import { Conflict, InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { APPID_PATTERN } from '../tenants/tenant';
 import type { DeployMessage } from './deploy-messages';
-import type { Deployment, TargetTally, WaveProgress, WaveSpec } from './deployment';
+import { describeCounts, type Deployment, type TargetTally, type WaveProgress, type WaveSpec } from './deployment';
 import type { DeployEngine } from './engine-ports';
 import type { TargetState } from './target-machine';
 
@@ -277,11 +277,4 @@ function advanceFrom(deployment: Deployment, tally: TargetTally, resume: boolean
     ...(open < last ? { advanceRequested: open + 1 } : {}),
     ...(halt ? { haltOverridden: [...(rest.haltOverridden ?? []), halt.wave] } : {}),
   };
-}
-
-function describeCounts(counts: Partial<Record<TargetState, number>> = {}): string {
-  const parts = Object.entries(counts)
-    .filter(([, n]) => n)
-    .map(([state, n]) => `${n} ${state}`);
-  return parts.length ? parts.join(', ') : 'no targets';
 }

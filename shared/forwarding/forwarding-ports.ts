@@ -17,15 +17,14 @@ export interface ForwardingPorts {
   forwardQueue: ForwardQueue;
 }
 
+/** The delivery store and the forwarding queue, wired once here for services() and for these ports. */
+export function forwardingAdapters(db: DynamoDBDocumentClient, table: string, env: NodeJS.ProcessEnv = process.env): Pick<ForwardingPorts, 'deliveries' | 'forwardQueue'> {
+  return { deliveries: new DeliveryStore(db, table, forwardRetryPolicy(env).retentionDays), forwardQueue: new ForwardQueue(env.FORWARD_QUEUE_URL ?? '') };
+}
+
 export function createForwardingPorts(env: NodeJS.ProcessEnv = process.env, db: DynamoDBDocumentClient = dynamo()): ForwardingPorts {
   const table = tableName(env);
-  return {
-    db,
-    table,
-    tenants: new TenantStore(db, table),
-    deliveries: new DeliveryStore(db, table, forwardRetryPolicy(env).retentionDays),
-    forwardQueue: new ForwardQueue(env.FORWARD_QUEUE_URL ?? ''),
-  };
+  return { db, table, tenants: new TenantStore(db, table), ...forwardingAdapters(db, table, env) };
 }
 
 let shared: { ports: ForwardingPorts; builtFrom: string } | undefined;

@@ -64,9 +64,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       const appid = requireString(fields, 'AuthorizerAppid');
       const code = requireString(fields, 'AuthorizationCode');
       await record();
-      const exchange = await exchangeAuthorizationCode(services, code, { appid });
-      // Not `success`: if the other arrival's holder has died, WeChat's retry takes its claim over.
-      if (exchange.outcome === 'in_progress') throw new Conflict('authorization_in_progress', 'the code is being exchanged by another request; retry shortly');
+      const exchange = await exchangeOrAskAgain(services, code, appid);
       logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome };
     }
@@ -95,8 +93,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       }
       // The new mini-program is authorized to the platform already: its code becomes a tenant exactly
       // as an authorization's does (claimed once, so WeChat's retry exchanges nothing twice).
-      const exchange = await exchangeAuthorizationCode(services, code, { appid });
-      if (exchange.outcome === 'in_progress') throw new Conflict('authorization_in_progress', 'the code is being exchanged by another request; retry shortly');
+      const exchange = await exchangeOrAskAgain(services, code, appid);
       logger.info('fast-registered mini-program authorized', { appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome, status };
     }
@@ -113,6 +110,16 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       if (subject && READINESS_INFO_TYPES.has(infoType)) await refreshReadinessQuietly(services, subject);
       return { infoType, result: 'acknowledged', ...(subject ? { appid: subject } : {}), fields };
   }
+}
+
+/**
+ * Exchanges a pushed authorization code. While another arrival still exchanges it the push is not
+ * answered `success`: if that holder has died, WeChat's retry takes its claim over.
+ */
+async function exchangeOrAskAgain(services: Services, code: string, appid: string) {
+  const exchange = await exchangeAuthorizationCode(services, code, { appid });
+  if (exchange.outcome === 'in_progress') throw new Conflict('authorization_in_progress', 'the code is being exchanged by another request; retry shortly');
+  return exchange;
 }
 
 /**

@@ -88,6 +88,12 @@ export function nextStep(registration: Registration): string {
   return `the ${registration.kind === 'personal' ? 'user' : 'founder'} confirms at ${registration.authorizeUrl ?? 'the link WeChat sent'} within 24 h`;
 }
 
+/** A registration as the API shows it: with what happens next, times as ISO strings. */
+export function registrationView(registration: Registration) {
+  const { createdAtMs, updatedAtMs, ...rest } = registration;
+  return { ...rest, next: nextStep(registration), createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
+}
+
 export async function createRegistration(services: Pick<Services, 'db' | 'table' | 'wechat'>, body: unknown, nowMs = Date.now()): Promise<Registration> {
   const request = parseInput(CreateRegistrationRequest, body);
   const { kind, ...fields } = request;
