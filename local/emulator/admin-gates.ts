@@ -1,6 +1,7 @@
 /**
  * /__admin routes for WeChat's release gates: a mini-program's ICP filing (with its push), basic
- * info, renames (nickname audits, with their push), categories, granted privacy interfaces,
+ * info, renames (nickname audits, with their push), categories (and deciding one under review,
+ * with its push), granted privacy interfaces,
  * privacy guide and verification expiry (with its push); and what a template's or draft's code
  * calls and declares.
  */
@@ -10,7 +11,8 @@ import { fixtureHeadImg } from './avatar';
 import type { EmulatorContext } from './context';
 import { CATEGORY_SETS } from './fixtures';
 import type { AuditCategory } from './fixtures';
-import { expireVerification, finishNicknameAudit, setIcpStatus, startNicknameAudit } from './gate-events';
+import { categoryRequest } from './categories';
+import { expireVerification, finishCategoryAudit, finishNicknameAudit, setIcpStatus, startNicknameAudit } from './gate-events';
 import { ICP_STATUSES, LOCATION_API_NAMES, PRIVACY_API_NAMES, apiName, defaultPrivacyGuide, isIcpRejected, isLocationApi } from './gates';
 import type { IcpAuditItem } from './gates';
 import { summarizeGates } from './summary';
@@ -135,6 +137,17 @@ export const GATE_ROUTES: Record<string, GateHandler> = {
     const mp = knownMiniProgram(ctx, body);
     mp.categories = categoriesFrom(body);
     return gatesOf(mp);
+  },
+  'POST /__admin/finish-category-audit': ({ ctx, body }) => {
+    const mp = knownMiniProgram(ctx, body);
+    const first = integer(body.first);
+    const second = integer(body.second);
+    if (first === undefined || second === undefined) throw new AdminError(400, 'first and second (category ids) are required');
+    const outcome = outcomeOf(body, true)!;
+    const request = categoryRequest(mp, first, second);
+    if (request?.status !== 1) throw new AdminError(400, `${mp.appid} has no category ${first}/${second} under review`);
+    const finished = finishCategoryAudit(ctx, mp, request, outcome, optionalText(body, 'reason') || undefined);
+    return { ...gatesOf(mp), categoryAudit: finished.request };
   },
   'POST /__admin/privacy-interface': ({ ctx, body }) => {
     const mp = knownMiniProgram(ctx, body);

@@ -22,13 +22,16 @@ export interface ApiCall {
   method: string;
   url: URL;
   rawBody: string;
+  /** The body's bytes and content-type, for `body: 'raw'` routes. */
+  rawBytes?: Buffer;
+  contentType?: string;
 }
 
 export async function handleApiCall(ctx: EmulatorContext, route: ApiRoute, call: ApiCall, res: ServerResponse): Promise<void> {
   const { state } = ctx;
   const query = call.url.searchParams;
   const token = tokenFrom(route, query);
-  const parsed = route.method === 'POST' || call.rawBody !== '' ? parseBody(call.rawBody) : ({ kind: 'empty' } as const);
+  const parsed = route.body !== 'raw' && (route.method === 'POST' || call.rawBody !== '') ? parseBody(call.rawBody) : ({ kind: 'empty' } as const);
   const appid = attributeAppid(ctx, token, parsed, query);
 
   const effect = state.faults.apply(route.path, appid);
@@ -82,6 +85,10 @@ async function runRoute(
   if (route.auth === 'authorizer') mp = checkAuthorizerToken(ctx, token);
 
   let body: Record<string, unknown> = {};
+  if (route.body === 'raw') {
+    const raw = { contentType: call.contentType ?? '', bytes: call.rawBytes ?? Buffer.from(call.rawBody, 'utf8') };
+    return route.handle({ method: call.method, path: route.path, query: call.url.searchParams, body, raw, ...(mp === undefined ? {} : { mp }) }, ctx);
+  }
   if (route.method === 'POST') {
     if (parsed.kind === 'empty') throw new ApiFailure(44002);
     if (parsed.kind === 'invalid') throw new ApiFailure(47001, parsed.hint);

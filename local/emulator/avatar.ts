@@ -15,15 +15,26 @@ export const AVATAR_PATH = /^\/__static\/avatar\/(wx[0-9a-f]{16})\.png$/;
 /** Where the emulator serves `appid`'s avatar. */
 export const avatarUrl = (emulatorUrl: string, appid: string) => `${emulatorUrl}/__static/avatar/${appid}.png`;
 
+/** Where the emulator serves a head image set through modifyheadimage (the uploaded bytes, with their content type). */
+export const HEAD_IMAGE_PATH = /^\/__static\/head\/(wx[0-9a-f]{16})$/;
+export const headImageUrl = (emulatorUrl: string, appid: string) => `${emulatorUrl}/__static/head/${appid}`;
+
+/**
+ * What mp.headImg holds once modifyheadimage set it: the emulator's URL is only known while it
+ * listens (its port changes across restarts), so the answer is built from this marker.
+ */
+export const UPLOADED_HEAD_IMG = 'emulator:uploaded-head-image';
+
 /** The made-up WeChat CDN URL the fixtures (and the admin API's "set a head image") give a mini-program. */
 export const fixtureHeadImg = (appid: string) => `http://wx.qlogo.cn/mmopen/emulator-${appid.slice(2, 10)}/0`;
 
 /**
  * The emulator's own fixtures name a made-up WeChat CDN URL that no browser can load: answer the
- * emulator's own avatar instead. Any other head image (set by a test, say) is answered as it is,
+ * emulator's own avatar instead; a head image set by modifyheadimage is answered at its emulator URL. Any other head image (set by a test, say) is answered as it is,
  * and an empty one (not set) stays empty.
  */
 export function shownHeadImg(headImg: string, appid: string, emulatorUrl: string | undefined): string {
+  if (headImg === UPLOADED_HEAD_IMG) return headImageUrl(emulatorUrl ?? '', appid);
   return emulatorUrl && /^http:\/\/wx\.qlogo\.cn\/mmopen\/emulator-/.test(headImg) ? avatarUrl(emulatorUrl, appid) : headImg;
 }
 

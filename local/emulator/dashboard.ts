@@ -105,8 +105,10 @@ function gatesCell(s: ReturnType<typeof summarizeMiniProgram>): string {
       ? '<br><span class="bad">未认证 not verified</span>'
       : '<br><span class="bad">认证已过期 verification expired</span>';
   const rename = g.nicknameAudit?.status === 1 ? `<br><span class="muted">改名审核中 rename to ${escapeHtml(g.nicknameAudit.nickname)}</span>` : '';
+  const inReview = g.categoryRequests.filter((r) => r.status === 1);
+  const categoryReview = inReview.length === 0 ? '' : `<br><span class="muted">类目审核中 category under review: ${escapeHtml(inReview.map((r) => r.name).join('; '))}</span>`;
   const scan = s.committed?.scanning ? '<br><span class="muted">隐私扫描中 privacy scan running</span>' : '';
-  return `${icp}<br>${guide} · ${basic}<br><span class="muted">${categories}</span>${grants}${verify}${rename}${scan}`;
+  return `${icp}<br>${guide} · ${basic}<br><span class="muted">${categories}</span>${grants}${verify}${rename}${categoryReview}${scan}`;
 }
 
 function gateActions(s: ReturnType<typeof summarizeMiniProgram>): string {
@@ -133,6 +135,13 @@ function gateActions(s: ReturnType<typeof summarizeMiniProgram>): string {
     );
   } else {
     buttons.push(action('Rename…', 'POST', '/__admin/nickname-audit', { appid }, { kind: 'secondary', prompt: 'New name (reviewed: approve or reject it next)', promptField: 'nickname' }));
+  }
+  for (const r of g.categoryRequests.filter((request) => request.status === 1)) {
+    const body = { appid, first: r.first, second: r.second };
+    buttons.push(
+      action(`Approve ${r.name}`, 'POST', '/__admin/finish-category-audit', { ...body, outcome: 'approve' }),
+      action(`Reject ${r.name}…`, 'POST', '/__admin/finish-category-audit', { ...body, outcome: 'reject' }, { kind: 'danger', prompt: 'Reason for the rejection (empty: the default reason)' }),
+    );
   }
   buttons.push(action('Categories…', 'POST', '/__admin/categories', { appid }, { kind: 'secondary', prompt: 'Category set 1-4 (0: none)', promptField: 'set' }));
   const getLocation = 'wx.getLocation';

@@ -52,6 +52,8 @@ export interface VerifyInfo {
 
 /** A rename under review or decided (wxa_nickname_audit pushes its result). 1 under review, 2 rejected, 3 approved. */
 export interface NicknameAudit {
+  /** api_wxa_querynickname's audit_id (absent in a state file from before it). */
+  auditId?: number;
   nickname: string;
   status: 1 | 2 | 3;
   reason?: string;

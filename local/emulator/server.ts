@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { MessageCrypto } from '../../shared/wechat/crypto';
 import { handleAdmin } from './admin';
 import { handleApiCall } from './api';
-import { AVATAR_PATH, avatarPng } from './avatar';
+import { AVATAR_PATH, HEAD_IMAGE_PATH, avatarPng } from './avatar';
 import { AuditDesk } from './audits';
 import type { AuditDeskSnapshot } from './audits';
 import type { EmulatorContext } from './context';
 import { errorBody } from './errors';
 import type { PlatformCredentials } from './fixtures';
-import { BodyTooLargeError, readBody, redirect, sendJson, sendBinary } from './http-io';
+import { BodyTooLargeError, readBodyBytes, redirect, sendJson, sendBinary } from './http-io';
 import { handleAuthPage, matchAuthPage } from './pages';
 import { pushNewTicket } from './platform-events';
 import { expireRegistrations } from './registrations';
@@ -114,18 +114,22 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const requestUrl = new URL(req.url ?? '/', 'http://emulator.invalid');
-    let rawBody = '';
+    const path = requestUrl.pathname;
+    const route = routes.get(path);
+    let rawBytes: Buffer = Buffer.alloc(0);
     if (method !== 'GET' && method !== 'HEAD') {
       try {
-        rawBody = await readBody(req);
+        rawBytes = await readBodyBytes(req, route?.maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLargeError) return sendJson(res, 413, errorBody(47001, { hint: error.message }));
         throw error;
       }
     }
-    const path = requestUrl.pathname;
-    const route = routes.get(path);
-    if (route !== undefined) return handleApiCall(ctx, route, { method, url: requestUrl, rawBody }, res);
+    // Uploads keep their bytes; everything else is JSON or a form, read as text.
+    const rawBody = route?.body === 'raw' ? '' : rawBytes.toString('utf8');
+    if (route !== undefined) {
+      return handleApiCall(ctx, route, { method, url: requestUrl, rawBody, rawBytes, contentType: req.headers['content-type'] ?? '' }, res);
+    }
     if (path === '/__admin' || path.startsWith('/__admin/')) return handleAdmin(ctx, hooks, method, requestUrl, rawBody, res);
     const page = matchAuthPage(path);
     if (page !== undefined) return handleAuthPage(ctx, page, method, requestUrl, rawBody, res);
@@ -137,6 +141,9 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     }
     const avatar = AVATAR_PATH.exec(path);
     if (avatar !== null && (method === 'GET' || method === 'HEAD')) return sendBinary(res, 'image/png', avatarPng(avatar[1]!));
+    const head = HEAD_IMAGE_PATH.exec(path);
+    const headImage = head === null ? undefined : state.get(head[1]!)?.headImage;
+    if (headImage !== undefined && (method === 'GET' || method === 'HEAD')) return sendBinary(res, headImage.contentType, Buffer.from(headImage.data, 'base64'));
     state.calls.add({ kind: 'api', method, path, errcode: 40066 });
     sendJson(res, 404, errorBody(40066, { hint: `the emulator has no API ${path}` }));
   }

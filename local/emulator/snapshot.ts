@@ -14,7 +14,8 @@
  * the platform's quota, global audit outcome and reject share (with its counts), the next auditid
  * and app_version, the audit desk's pending decisions and unacknowledged audit pushes, the fast
  * registrations (pending, confirmed, failed) with the mini-programs they created and the real names
- * learnt for WeChat IDs.
+ * learnt for WeChat IDs, the temporary media not yet expired (with their bytes), and per
+ * mini-program its head image, rename audit_id, modify counts and categories under review or rejected.
  * Not kept: the call log, received customer messages, fault rules and push targets (given at start),
  * and user-message pushes still being retried (they are not sent again after a restart).
  */
@@ -36,6 +37,8 @@ import type {
   Template,
   TicketRecord,
 } from './state';
+import { isMediaLive } from './media';
+import type { MediaItem } from './media';
 import type { WxLoginCode } from './runtime';
 import type { Registration } from './registrations';
 import type { TokenSnapshot } from './tokens';
@@ -77,6 +80,8 @@ export interface EmulatorSnapshot {
   /** Fast registrations and the real names learnt for WeChat IDs; absent in a state file from before them. */
   registrations?: Registration[];
   wechatNames?: [string, string][];
+  /** Temporary media not yet expired; absent in a state file from before them. */
+  media?: MediaItem[];
 }
 
 export class SnapshotError extends Error {
@@ -105,6 +110,7 @@ export function takeSnapshot(state: EmulatorState, audits: AuditDeskSnapshot): E
     audits,
     registrations: state.registrations,
     wechatNames: [...state.wechatNames],
+    media: [...state.media.values()].filter((item) => isMediaLive(item, state.nowSec())),
   };
 }
 
@@ -177,6 +183,7 @@ export function restoreSnapshot(
   for (const [appid, mp] of stored) if (!state.miniPrograms.has(appid) && mp.registration !== undefined) state.miniPrograms.set(appid, mp);
   replace(state.registrations, (snapshot.registrations ?? []).map((registration) => ({ ...registration })));
   refill(state.wechatNames, snapshot.wechatNames ?? []);
+  refill(state.media, (snapshot.media ?? []).filter((item) => isMediaLive(item, state.nowSec())).map((item) => [item.mediaId, item]));
   return snapshot.audits;
 }
 

@@ -20,6 +20,9 @@ import type { AuditCategory, GateSeed, MiniProgramProfile, PlatformCredentials }
 import { FaultBook } from './faults';
 import { DEFAULT_ICP_AUDIT_DATA, LOCATION_API_NAMES, defaultPrivacyGuide } from './gates';
 import type { IcpFiling, NicknameAudit, VerifyInfo } from './gates';
+import type { ModifyCounts, UploadedHeadImage } from './basic-info';
+import type { CategoryRequest } from './categories';
+import type { MediaItem } from './media';
 import type { AuditOutcome, EmulatorSettings } from './settings';
 import { TokenStore, newSecretCode } from './tokens';
 import { WX_LOGIN_CODE_TTL_SEC, newWxLoginCode, userOf } from './runtime';
@@ -153,8 +156,14 @@ export interface MiniProgram extends MiniProgramProfile {
   grantedPrivacyApis: string[];
   /** 微信认证 (getaccountbasicinfo wx_verify_info). */
   verify: VerifyInfo;
-  /** The latest rename (admin: nickname-audit). */
+  /** The latest rename under review or decided (setnickname with materials, or admin: nickname-audit). */
   nicknameAudit?: NicknameAudit;
+  /** How often name, head image and signature were changed in their current period (basic-info.ts). */
+  modifyCounts?: ModifyCounts;
+  /** The head image modifyheadimage set (served at /__static/head/<appid>; mp.headImg is then UPLOADED_HEAD_IMG). */
+  headImage?: UploadedHeadImage;
+  /** Categories added by addcategory and not approved: under review (1) or rejected (2). Approved ones are in `categories`. */
+  categoryRequests?: CategoryRequest[];
   /** Its users and what the runtime APIs did (runtime.ts); created on first use. */
   runtime?: RuntimeRecords;
   /** Created by a fast registration (registrations.ts): which one. */
@@ -245,12 +254,14 @@ export class EmulatorState {
   readonly registrations: Registration[] = [];
   /** WeChat ID → the real name WeChat knows for it (learnt from the first registration naming it). */
   readonly wechatNames = new Map<string, string>();
+  /** Temporary media by media_id (media.ts). */
+  readonly media = new Map<string, MediaItem>();
   auditOutcome: OutcomeSetting;
   /** Rejects a share of the audits decided from when it was set; undefined: off. */
   auditRejectShare: AuditRejectShare | undefined = undefined;
   quota: PlatformQuota;
-  /** The next auditid and app_version handed out (kept in the state file). */
-  readonly sequence = { nextAuditId: 420_000_001, nextAppVersion: 1, nextMsgId: 7_000_000_000_000_001 };
+  /** The next auditid, app_version and rename audit_id handed out (kept in the state file). */
+  readonly sequence = { nextAuditId: 420_000_001, nextAppVersion: 1, nextMsgId: 7_000_000_000_000_001, nextNicknameAuditId: 1_000_000_001 };
 
   constructor(
     readonly platform: PlatformCredentials,

@@ -1,6 +1,7 @@
 /** The short per-mini-program view the admin API and the dashboard show. */
 import { isUnderReview } from './audits';
 import type { EmulatorContext } from './context';
+import { catalogueNode } from './category-catalogue';
 import { hasPrivacyGuide, missingBasicInfo } from './gates';
 import { peekRuntime } from './runtime';
 import type { MiniProgram } from './state';
@@ -15,6 +16,14 @@ export function summarizeGates(mp: MiniProgram) {
     grantedPrivacyApis: mp.grantedPrivacyApis,
     verify: mp.verify,
     nicknameAudit: mp.nicknameAudit ?? null,
+    /** addcategory's categories under review (1) or rejected (2); approved ones are in `categories`. */
+    categoryRequests: (mp.categoryRequests ?? []).map((r) => ({
+      first: r.first,
+      second: r.second,
+      name: `${catalogueNode(r.first)?.name ?? r.first} > ${catalogueNode(r.second)?.name ?? r.second}`,
+      status: r.status,
+      ...(r.reason === undefined ? {} : { reason: r.reason }),
+    })),
   };
 }
 

@@ -5,6 +5,7 @@
  * code (get_code_privacy_info). submit_audit and release check the same facts (gates.ts).
  */
 import { shownHeadImg } from '../avatar';
+import { MODIFY_QUOTA, modifyUsed } from '../basic-info';
 import { ApiFailure, okBody } from '../errors';
 import { INTERFACE_GRANTED, INTERFACE_NOT_APPLIED, LOCATION_INTERFACES, isIcpRejected, scanResult } from '../gates';
 import { callerOf } from './types';
@@ -12,7 +13,6 @@ import type { ApiRoute } from './types';
 
 /** Enterprise (企业), as every seeded mini-program is. */
 const PRINCIPAL_ENTERPRISE = 1;
-const MODIFY_QUOTA = { nickname: 2, headImage: 5, signature: 5 };
 
 export const gateRoutes: ApiRoute[] = [
   {
@@ -56,9 +56,10 @@ export const gateRoutes: ApiRoute[] = [
           ...(verify.annualReviewBegin === undefined ? {} : { annual_review_begin_time: verify.annualReviewBegin }),
           ...(verify.annualReviewEnd === undefined ? {} : { annual_review_end_time: verify.annualReviewEnd }),
         },
-        signature_info: { signature: mp.signature, modify_used_count: 0, modify_quota: MODIFY_QUOTA.signature },
-        head_image_info: { head_image_url: headImage, modify_used_count: 0, modify_quota: MODIFY_QUOTA.headImage },
-        nickname_info: { nickname: mp.nickName, modify_used_count: 0, modify_quota: MODIFY_QUOTA.nickname },
+        // Names a calendar year, head images and introductions a month (basic-info.ts).
+        signature_info: { signature: mp.signature, modify_used_count: modifyUsed(mp, 'signature', ctx.now()), modify_quota: MODIFY_QUOTA.signature },
+        head_image_info: { head_image_url: headImage, modify_used_count: modifyUsed(mp, 'headImage', ctx.now()), modify_quota: MODIFY_QUOTA.headImage },
+        nickname_info: { nickname: mp.nickName, modify_used_count: modifyUsed(mp, 'nickname', ctx.now()), modify_quota: MODIFY_QUOTA.nickname },
       });
     },
   },

@@ -1,7 +1,10 @@
 /** Every WeChat API the emulator serves, by path. */
+import { basicInfoRoutes } from './basic-info';
+import { categoryRoutes } from './categories';
 import { codeRoutes } from './code';
 import { componentRoutes } from './component';
 import { gateRoutes } from './gates';
+import { mediaRoutes } from './media';
 import { messageRoutes } from './message';
 import { privacyRoutes } from './privacy';
 import { registrationRoutes } from './registration';
@@ -20,6 +23,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...messageRoutes,
   ...privacyRoutes,
   ...gateRoutes,
+  ...mediaRoutes,
+  ...basicInfoRoutes,
+  ...categoryRoutes,
   ...runtimeRoutes,
   ...registrationRoutes,
 ];

@@ -17,6 +17,8 @@ export interface ApiRequest {
   body: Record<string, unknown>;
   /** The authorized mini-program on 'authorizer' routes. */
   mp?: MiniProgram;
+  /** The body as it came, on `body: 'raw'` routes (multipart uploads). */
+  raw?: { contentType: string; bytes: Buffer };
 }
 
 export type ApiAnswer = Record<string, unknown> | BinaryAnswer;
@@ -30,7 +32,7 @@ export class BinaryAnswer {
 
 export interface ApiRoute {
   path: string;
-  /** POST routes require a JSON object body (44002 when empty, 47001 when malformed). */
+  /** POST routes require a JSON object body (44002 when empty, 47001 when malformed), unless `body: 'raw'`. */
   method: 'GET' | 'POST';
   auth: AuthKind;
   /**
@@ -39,6 +41,13 @@ export interface ApiRoute {
    * change state.
    */
   readOnly?: true;
+  /**
+   * 'raw': the route reads the body itself (`req.raw`, e.g. multipart/form-data), so it is not
+   * parsed as JSON and no 44002/47001 is answered for it.
+   */
+  body?: 'raw';
+  /** A larger body limit than the server's MAX_BODY_BYTES, for uploads. */
+  maxBodyBytes?: number;
   handle: (req: ApiRequest, ctx: EmulatorContext) => ApiAnswer | Promise<ApiAnswer>;
 }
 
