@@ -42,6 +42,8 @@ const FUNCTION_SPECS = {
   'auth-callback': { secrets: ['componentSecret'], callsWeChat: true, sendsTo: ['deploy'] },
   'api-auth-links': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
   'api-tenants': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true, sendsTo: ['deploy'] },
+  /** A mini-program's name, avatar, introduction and categories at WeChat (uploads images as temporary media). */
+  'api-tenant-profile': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
   'api-templates': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
   'api-deployments': {
     secrets: ['componentSecret', 'operatorToken'],
@@ -50,8 +52,8 @@ const FUNCTION_SPECS = {
   },
   'api-pushes': { secrets: ['operatorToken'], callsWeChat: false },
   'api-service-keys': { secrets: ['operatorToken'], callsWeChat: false },
-  /** Fast registrations: creates mini-programs for merchants who have none (component token). */
-  'api-registrations': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true },
+  /** Fast registrations: creates mini-programs for merchants who have none (component token); retries their onboarding. */
+  'api-registrations': { secrets: ['componentSecret', 'operatorToken'], callsWeChat: true, sendsTo: ['deploy'] },
   /** Forward URLs and their deliveries; a redrive queues dead deliveries again. */
   'api-forwarding': { secrets: ['operatorToken'], callsWeChat: false, sendsTo: ['forward'] },
   /** POSTs forwarded messages to the tenants' backends (not WeChat: it needs no whitelisted IP). */

@@ -5,11 +5,12 @@ import { fanOutPage } from '../../shared/deployments/fan-out';
 import { runBulkAction } from '../../shared/deployments/operator-actions';
 import { watchWaves } from '../../shared/deployments/waves';
 import { logger } from '../../shared/logger';
+import { runOnboarding } from '../../shared/onboarding/run-onboarding';
 import { messageOf, queueConsumer } from '../../shared/queue-consumer';
 import { refreshReadiness } from '../../shared/readiness/refresh-readiness';
 import { services } from '../../shared/services';
 
-/** The deploy queue's consumer: fan-out pages, per-target steps, operator actions, wave watchers and readiness checks. */
+/** The deploy queue's consumer: fan-out pages, per-target steps, operator actions, wave watchers, readiness checks and onboardings. */
 export const handler = queueConsumer(handleMessage);
 
 async function handleMessage(record: SQSRecord): Promise<void> {
@@ -22,6 +23,7 @@ async function handleMessage(record: SQSRecord): Promise<void> {
     else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid);
     else if (message.kind === 'check-readiness') await refreshReadiness(p, message.appid);
     else if (message.kind === 'watch-waves') await watchWaves(p, message.deploymentId, message.loop);
+    else if (message.kind === 'onboard') await runOnboarding(p, message.registrationId);
     else await runBulkAction(p, message);
   } catch (error) {
     // `message` is a reserved key of the logger's: the deploy message goes under its own name.

@@ -54,6 +54,18 @@ export interface TenantView {
   updatedAt: string;
   /** The last check of WeChat's release gates; absent until the first. */
   readiness?: Readiness;
+  /** The fast registration that created the mini-program (GET /api/registrations/{id}). */
+  registrationId?: string;
+  /** The latest rename WeChat reviews (setnickname with proof materials), with its reason when rejected. */
+  nicknameAudit?: NicknameAuditView;
+}
+
+export interface NicknameAuditView {
+  nickname: string;
+  state: 'in_review' | 'approved' | 'rejected';
+  reason?: string;
+  auditId?: number;
+  at: string;
 }
 
 export interface TenantPage {

@@ -16,6 +16,8 @@ export const DeployMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('watch-waves'), deploymentId: z.string(), loop: z.number().int() }),
   /** Read a tenant's release gates from WeChat (after its authorization: off the merchant's and WeChat's wait). */
   z.object({ kind: z.literal('check-readiness'), appid: z.string() }),
+  /** Apply a registration's onboarding plan to its new mini-program (onboarding/run-onboarding.ts). */
+  z.object({ kind: z.literal('onboard'), registrationId: z.string() }),
 ]);
 
 export type DeployMessage = z.infer<typeof DeployMessageSchema>;

@@ -3,6 +3,7 @@ import { Conflict, InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { READINESS_INFO_TYPES } from '../readiness/readiness-pushes';
 import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
+import { requestOnboarding } from '../onboarding/run-onboarding';
 import { applyRegistrationResult } from '../registrations/registrations';
 import { recordMetric } from '../metrics/record';
 import type { Services } from '../services';
@@ -65,6 +66,8 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       const code = requireString(fields, 'AuthorizationCode');
       await record();
       const exchange = await exchangeOrAskAgain(services, code, appid);
+      // A fast-registered trial becomes a tenant here: its registration's onboarding can start.
+      await requestOnboarding(services, appid);
       logger.info('authorization push handled', { infoType, appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome };
     }
@@ -94,6 +97,7 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       // The new mini-program is authorized to the platform already: its code becomes a tenant exactly
       // as an authorization's does (claimed once, so WeChat's retry exchanges nothing twice).
       const exchange = await exchangeOrAskAgain(services, code, appid);
+      await requestOnboarding(services, appid);
       logger.info('fast-registered mini-program authorized', { appid, outcome: exchange.outcome });
       return { infoType, appid, result: exchange.outcome, status };
     }
@@ -101,6 +105,8 @@ async function handleComponentPush(services: Services, query: PushQuery, body: s
       // A trial's result: its tenant comes with the `authorized` push that follows; this names its registration.
       await record();
       await applyRegistrationResult(services, infoType, fields);
+      // Usually no tenant yet (the authorization push follows); if it came first, the onboarding starts now.
+      if (subject) await requestOnboarding(services, subject);
       logger.info('trial registration result received', { status: fields.status, appid: subject });
       return { infoType, result: 'acknowledged', ...(subject ? { appid: subject } : {}), fields };
     default:

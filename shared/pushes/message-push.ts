@@ -4,6 +4,7 @@ import { logger } from '../logger';
 import { READINESS_EVENTS } from '../readiness/readiness-pushes';
 import { refreshReadinessQuietly } from '../readiness/refresh-readiness';
 import { recordMetric } from '../metrics/record';
+import { recordNicknameAuditResult, settleReview } from '../tenant-profile/review-results';
 import type { Services } from '../services';
 import { isAppid } from '../tenants/tenant';
 import { openPush, sealReply, type PushQuery } from '../wechat/envelope';
@@ -62,6 +63,8 @@ export async function receiveMessagePush(
         return { kind: 'encrypted', xml: sealReply(crypto, reply.xml) };
       }
       if (msgType === 'event' && READINESS_EVENTS.has(event)) {
+        if (event === 'wxa_nickname_audit') await recordNicknameAuditResult(services, appid, fields, epochMs(createTime) || Date.now());
+        await settleReview(services, appid, event, fields);
         await refreshReadinessQuietly(services, appid);
         return { kind: 'success' };
       }

@@ -10,7 +10,11 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ifConditionHeld } from '../db/conditional';
-import { Conflict, NotFound, Unprocessable } from '../errors';
+import { Conflict, InvalidInput, NotFound, Unprocessable } from '../errors';
+import { parseOnboardingPlan } from '../onboarding/onboarding-plan';
+import { onboardingState, type Onboarding } from '../onboarding/onboarding-state';
+import { ONBOARDING_STEPS, stepsWanted } from '../onboarding/onboarding-steps';
+import { savePlan } from '../onboarding/run-onboarding';
 import type { Services } from '../services';
 import { parseInput } from '../validation';
 import { isWeChatApiError } from '../wechat/errors';
@@ -52,6 +56,8 @@ export interface Registration {
   appid?: string;
   /** WeChat's status and message from the result push (or a search). */
   wechat?: { status: number; msg?: string };
+  /** What mpfleet applies once the mini-program exists (the plan's steps and their outcomes). */
+  onboarding?: Onboarding;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -71,6 +77,8 @@ const REFUSALS: Record<number, string> = {
 type Store = Pick<Services, 'db' | 'table'>;
 const key = (id: string) => ({ pk: `REGISTRATION#${id}`, sk: 'META' });
 const matchKey = (match: string) => ({ pk: `REGISTRATION-MATCH#${match}`, sk: 'META' });
+/** Which registration created a mini-program. */
+const appidKey = (appid: string) => ({ pk: `REGISTRATION-APPID#${appid}`, sk: 'META' });
 const LIST = 'REGISTRATIONS';
 
 /** What identifies a registration's result push: the subject (enterprise) or WeChat's task id. */
@@ -82,7 +90,14 @@ function matchOf(kind: RegistrationKind, fields: { name?: string; legal_persona_
 
 /** What the merchant (or the operator) does next, in words. */
 export function nextStep(registration: Registration): string {
-  if (registration.status === 'created') return `nothing: ${registration.appid} is a tenant; give it a name, avatar, introduction and categories before its first release`;
+  if (registration.status === 'created') {
+    const state = onboardingState(registration);
+    if (state === 'running') return `nothing: mpfleet is applying the onboarding plan to ${registration.appid}`;
+    if (state === 'in_review') return `nothing: WeChat reviews what the onboarding submitted for ${registration.appid}; its result is pushed`;
+    if (state === 'needs_attention') return `fix what the failed onboarding steps name (PUT /api/tenants/${registration.appid}/basic-info, POST …/categories), or retry them: POST /api/registrations/${registration.id}/onboarding/retry`;
+    if (state === 'done') return `nothing: ${registration.appid} is a tenant with its onboarding applied; its readiness names what WeChat still needs (an ICP filing, say)`;
+    return `nothing: ${registration.appid} is a tenant; give it a name, avatar, introduction and categories before its first release`;
+  }
   if (registration.status === 'failed') return `WeChat failed the registration (status ${registration.wechat?.status}${registration.wechat?.msg ? `: ${registration.wechat.msg}` : ''}): fix it and register again`;
   if (registration.kind === 'enterprise') return `the legal representative (${registration.request.kind === 'enterprise' ? registration.request.legal_persona_wechat : ''}) confirms in WeChat, with face verification, within 24 h`;
   return `the ${registration.kind === 'personal' ? 'user' : 'founder'} confirms at ${registration.authorizeUrl ?? 'the link WeChat sent'} within 24 h`;
@@ -90,12 +105,38 @@ export function nextStep(registration: Registration): string {
 
 /** A registration as the API shows it: with what happens next, times as ISO strings. */
 export function registrationView(registration: Registration) {
-  const { createdAtMs, updatedAtMs, ...rest } = registration;
-  return { ...rest, next: nextStep(registration), createdAt: new Date(createdAtMs).toISOString(), updatedAt: new Date(updatedAtMs).toISOString() };
+  const { createdAtMs, updatedAtMs, onboarding, ...rest } = registration;
+  return {
+    ...rest,
+    ...(onboarding ? { onboarding: onboardingView(registration, onboarding) } : {}),
+    next: nextStep(registration),
+    createdAt: new Date(createdAtMs).toISOString(),
+    updatedAt: new Date(updatedAtMs).toISOString(),
+  };
+}
+
+function onboardingView(registration: Registration, onboarding: Onboarding) {
+  return {
+    state: onboardingState(registration),
+    steps: onboarding.wants.map((step) => {
+      const outcome = onboarding.steps[step];
+      return {
+        step,
+        title: ONBOARDING_STEPS.find((s) => s.name === step)?.title ?? step,
+        state: outcome?.state ?? 'pending',
+        ...(outcome?.message ? { message: outcome.message } : {}),
+        ...(outcome ? { at: new Date(outcome.atMs).toISOString() } : {}),
+      };
+    }),
+  };
 }
 
 export async function createRegistration(services: Pick<Services, 'db' | 'table' | 'wechat'>, body: unknown, nowMs = Date.now()): Promise<Registration> {
-  const request = parseInput(CreateRegistrationRequest, body);
+  const { onboarding: planInput, ...registrationBody } = isObject(body) ? body : { body };
+  const request = parseInput(CreateRegistrationRequest, registrationBody);
+  // The plan is checked in full before WeChat starts anything.
+  const plan = planInput === undefined ? undefined : parseOnboardingPlan(planInput);
+  if (plan?.nickName !== undefined && request.kind === 'trial') throw new InvalidInput('validation_failed', 'onboarding.nickName: a trial mini-program is named after its registration (name), with WeChat\'s suffix 的体验小程序');
   const { kind, ...fields } = request;
   let taskId: string | undefined;
   let authorizeUrl: string | undefined;
@@ -114,10 +155,13 @@ export async function createRegistration(services: Pick<Services, 'db' | 'table'
     status: 'awaiting_confirmation',
     ...(taskId ? { taskId } : {}),
     ...(authorizeUrl ? { authorizeUrl } : {}),
+    ...(plan ? { onboarding: { wants: stepsWanted(plan), steps: {} } } : {}),
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   };
   const match = matchOf(kind, { ...fields, taskid: taskId, unique_id: taskId });
+  // The plan first: a registration never points at a plan that is not there.
+  if (plan) await savePlan(services, registration.id, plan);
   await services.db.send(new PutCommand({ TableName: services.table, Item: { ...key(registration.id), ...registration, gsi1pk: LIST, gsi1sk: `${String(nowMs).padStart(15, '0')}#${registration.id}` } }));
   if (match) await services.db.send(new PutCommand({ TableName: services.table, Item: { ...matchKey(match), registrationId: registration.id } }));
   return registration;
@@ -177,8 +221,19 @@ export async function applyRegistrationResult(services: Store, infoType: string,
       }),
     ),
   );
+  if (created) await services.db.send(new PutCommand({ TableName: services.table, Item: { ...appidKey(appid), registrationId: String(Item.registrationId) } }));
   // Already settled (a repeated push): nothing moves.
   return result?.Attributes ? fromItem(result.Attributes) : undefined;
+}
+
+/** The registration that created `appid`'s mini-program, if one of ours did. */
+export async function registrationIdOf(services: Store, appid: string): Promise<string | undefined> {
+  const { Item } = await services.db.send(new GetCommand({ TableName: services.table, Key: appidKey(appid), ConsistentRead: true }));
+  return typeof Item?.registrationId === 'string' ? Item.registrationId : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Asks WeChat how an enterprise or personal registration stands (a late push); a trial has no such query. */

@@ -14,7 +14,7 @@ import { parseInput } from '../validation';
 const text = (max: number) => z.string().min(1).max(max);
 const domain = z.string().regex(/^(https|wss|udp|tcp):\/\/[a-z0-9.-]+(:\d+)?$/i, 'must be scheme://host');
 
-const PrivacyGuide = z
+export const PrivacyGuideSchema = z
   .object({
     privacy_ver: z.union([z.literal(1), z.literal(2)]).optional(),
     owner_setting: z
@@ -50,7 +50,7 @@ const AuditItemMapping = z
 
 export const ReleaseProfileSchema = z
   .object({
-    privacy: PrivacyGuide.optional(),
+    privacy: PrivacyGuideSchema.optional(),
     privacyApis: z.array(z.string().regex(/^wx\.[A-Za-z]+$/, 'must be an API name like wx.getLocation')).max(100).optional(),
     auditItems: z.array(AuditItemMapping).min(1).max(20).optional(),
     domains: z
@@ -69,7 +69,7 @@ export const ReleaseProfileSchema = z
 
 export type ReleaseProfile = z.infer<typeof ReleaseProfileSchema>;
 export type AuditItemMapping = z.infer<typeof AuditItemMapping>;
-export type PrivacyGuide = z.infer<typeof PrivacyGuide>;
+export type PrivacyGuide = z.infer<typeof PrivacyGuideSchema>;
 
 export function parseReleaseProfile(body: unknown): ReleaseProfile {
   return parseInput(ReleaseProfileSchema, body);

@@ -7,7 +7,7 @@ import { recordMetric } from '../metrics/record';
 import type { TenantSummary } from '../contract/operator-api';
 import type { Readiness } from '../readiness/readiness';
 import type { TenantConfig } from '../tenant-config/schema';
-import { TENANT_STATUSES, type Tenant, type TenantProfile, type TenantStatus } from './tenant';
+import { TENANT_STATUSES, type NicknameAudit, type Tenant, type TenantProfile, type TenantStatus } from './tenant';
 
 const profileKey = (appid: string) => ({ pk: `TENANT#${appid}`, sk: 'PROFILE' });
 /** All tenants share one index partition, sorted by appid: a cheap, stable, paginated list. */
@@ -132,12 +132,29 @@ export class TenantStore {
 
   /** Stores what a readiness check found, unless a later check is already stored; false then (or without a tenant). */
   async saveReadiness(appid: string, readiness: Readiness): Promise<boolean> {
+    // The name, avatar and introduction WeChat answered keep the profile current (a rename, a new avatar).
+    const { nickName, headImage, signature } = readiness.basicInfo;
     return this.conditionalUpdate(
       appid,
-      updateExpression({ readiness }),
+      updateExpression({ readiness, ...definedFields({ nickName, headImg: headImage, signature }) }),
       'attribute_exists(pk) AND (attribute_not_exists(readiness) OR readiness.checkedAtMs <= :checkedAt)',
       { ':checkedAt': readiness.checkedAtMs },
     );
+  }
+
+  /** Records a rename's review (submitted, or decided by its push), unless a later one is stored; false then (or without a tenant). */
+  async saveNicknameAudit(appid: string, audit: NicknameAudit): Promise<boolean> {
+    return this.conditionalUpdate(
+      appid,
+      updateExpression({ nicknameAudit: audit }),
+      'attribute_exists(pk) AND (attribute_not_exists(nicknameAudit) OR nicknameAudit.atMs <= :at)',
+      { ':at': audit.atMs },
+    );
+  }
+
+  /** Names the fast registration that created the tenant's mini-program. */
+  async linkRegistration(appid: string, registrationId: string): Promise<boolean> {
+    return this.conditionalUpdate(appid, updateExpression({ registrationId }), 'attribute_exists(pk)');
   }
 
   /** Stores the tenant's validated ext_json fragment; false when there is no such tenant. */
@@ -334,6 +351,8 @@ function fromItem(item: Record<string, unknown>): Tenant {
       gray: objectField(item.gray) as Tenant['gray'],
       // Written whole by saveReadiness from a checked Readiness.
       readiness: objectField(item.readiness) as Readiness | undefined,
+      registrationId: stringField(item.registrationId),
+      nicknameAudit: objectField(item.nicknameAudit) as Tenant['nicknameAudit'],
     }),
   };
 }

@@ -1,5 +1,9 @@
 import type { TenantView } from '../contract/operator-api';
-import type { Tenant } from './tenant';
+import type { NicknameAudit, Tenant } from './tenant';
+
+function nicknameAuditView({ atMs, ...audit }: NicknameAudit) {
+  return { ...audit, at: new Date(atMs).toISOString() };
+}
 
 /** The operator API's view of a tenant (contract: appid, nickName, status, config, releasedVersion, lastDeployment). */
 export function tenantView(tenant: Tenant): TenantView {
@@ -20,5 +24,7 @@ export function tenantView(tenant: Tenant): TenantView {
     authorizedAt: new Date(tenant.authorizedAtMs).toISOString(),
     updatedAt: new Date(tenant.updatedAtMs).toISOString(),
     ...(tenant.readiness ? { readiness: tenant.readiness } : {}),
+    ...(tenant.registrationId ? { registrationId: tenant.registrationId } : {}),
+    ...(tenant.nicknameAudit ? { nicknameAudit: nicknameAuditView(tenant.nicknameAudit) } : {}),
   };
 }

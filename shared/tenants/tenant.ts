@@ -37,6 +37,20 @@ export interface Tenant extends TenantProfile {
   gray?: { version: string; percentage: number };
   /** The last release-gate check (ICP, privacy guide, basic info, categories, quota). */
   readiness?: Readiness;
+  /** The fast registration that created the mini-program. */
+  registrationId?: string;
+  /** The latest rename under WeChat's review, or how it ended. */
+  nicknameAudit?: NicknameAudit;
+}
+
+export interface NicknameAudit {
+  nickname: string;
+  state: 'in_review' | 'approved' | 'rejected';
+  reason?: string;
+  /** setnickname's audit_id (the result push does not carry it). */
+  auditId?: number;
+  /** When it was submitted, or decided: an older record never replaces a newer one. */
+  atMs: number;
 }
 
 /** WeChat appids: `wx` and 16 lowercase hex digits. */

@@ -3,8 +3,17 @@
  * (`?access_token=`): code management (docs/wechat-protocol.md §4), the customer-service message
  * of the full-network release check (§6) and the privacy guide. Answers keep WeChat's field names.
  */
-import type { WeChatBinaryResponse, WeChatHttp } from './http';
+import type { UploadFile, WeChatBinaryResponse, WeChatHttp } from './http';
 import type {
+  AddCategoryRequest,
+  AllCategoriesResponse,
+  CheckNicknameResponse,
+  HeadImageCrop,
+  MediaUploadResponse,
+  QueryNicknameResponse,
+  SetNicknameRequest,
+  SetNicknameResponse,
+  SettingCategoriesResponse,
   AuditStatusResponse,
   BindTesterResponse,
   AccountBasicInfoResponse,
@@ -179,6 +188,50 @@ export class AuthorizerApi {
   /** Without `privacyVer` WeChat picks its default version. */
   getPrivacySetting(token: string, privacyVer?: PrivacyVersion): Promise<GetPrivacySettingResponse> {
     return this.post('/cgi-bin/component/getprivacysetting', token, privacyVer === undefined ? {} : { privacy_ver: privacyVer });
+  }
+
+  /** A temporary image (3 days): what modifyheadimage and addcategory's qualifications take as a media id. */
+  uploadImage(token: string, image: Omit<UploadFile, 'field'>): Promise<MediaUploadResponse> {
+    return this.http.postFile('/cgi-bin/media/upload', withToken(token, { type: 'image' }), { ...image, field: 'media' });
+  }
+
+  async modifyHeadImage(token: string, mediaId: string, crop: HeadImageCrop): Promise<void> {
+    await this.post('/cgi-bin/account/modifyheadimage', token, { head_img_media_id: mediaId, ...crop });
+  }
+
+  /** The introduction (功能介绍). */
+  async modifySignature(token: string, signature: string): Promise<void> {
+    await this.post('/cgi-bin/account/modifysignature', token, { signature });
+  }
+
+  checkNickname(token: string, nickName: string): Promise<CheckNicknameResponse> {
+    return this.post('/cgi-bin/wxverify/checkwxverifynickname', token, { nick_name: nickName });
+  }
+
+  setNickname(token: string, req: SetNicknameRequest): Promise<SetNicknameResponse> {
+    return this.post('/wxa/setnickname', token, req);
+  }
+
+  queryNickname(token: string, auditId: number): Promise<QueryNicknameResponse> {
+    return this.post('/wxa/api_wxa_querynickname', token, { audit_id: auditId });
+  }
+
+  /** WeChat's category catalogue, as far as this mini-program's principal may use it. */
+  getAllCategories(token: string): Promise<AllCategoriesResponse> {
+    return this.get('/cgi-bin/wxopen/getallcategories', token);
+  }
+
+  /** The categories set on the mini-program, with their review state (get_category lists only the approved ones). */
+  getSettingCategories(token: string): Promise<SettingCategoriesResponse> {
+    return this.get('/cgi-bin/wxopen/getcategory', token);
+  }
+
+  async addCategory(token: string, req: AddCategoryRequest): Promise<void> {
+    await this.post('/cgi-bin/wxopen/addcategory', token, req);
+  }
+
+  async deleteCategory(token: string, first: number, second: number): Promise<void> {
+    await this.post('/cgi-bin/wxopen/deletecategory', token, { first, second });
   }
 
   private get<T extends WeChatResult>(path: string, token: string, query: Record<string, string> = {}): Promise<T> {

@@ -21,6 +21,13 @@ export interface WeChatBinaryResponse {
 
 type Query = Record<string, string>;
 
+export interface UploadFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Parameter names whose values must never appear in an error message. */
@@ -44,6 +51,14 @@ export class WeChatHttp {
 
   async getJson<T>(path: string, query: Query): Promise<T> {
     const response = await this.send(path, query, undefined, 'GET');
+    return parseJsonAnswer<T>(response, secretsOf(query, undefined));
+  }
+
+  /** A file upload (media/upload): multipart/form-data with the file in `field`. */
+  async postFile<T>(path: string, query: Query, file: UploadFile): Promise<T> {
+    const form = new FormData();
+    form.append(file.field, new Blob([new Uint8Array(file.bytes)], { type: file.contentType }), file.filename);
+    const response = await this.send(path, query, form, 'POST');
     return parseJsonAnswer<T>(response, secretsOf(query, undefined));
   }
 
@@ -78,8 +93,9 @@ export class WeChatHttp {
     try {
       const response = await this.fetchImpl(url, {
         method,
-        headers: method === 'POST' ? { 'content-type': 'application/json; charset=utf-8' } : undefined,
-        body: method === 'POST' ? JSON.stringify(body) : undefined,
+        // A form sets its own multipart content type (with the boundary).
+        headers: method === 'POST' && !(body instanceof FormData) ? { 'content-type': 'application/json; charset=utf-8' } : undefined,
+        body: method !== 'POST' ? undefined : body instanceof FormData ? body : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
         redirect: 'error',
       });

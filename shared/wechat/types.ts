@@ -401,3 +401,78 @@ export interface JsCode2SessionResponse extends WeChatResult {
   session_key: string;
   unionid?: string;
 }
+
+// ---------- basic info, temporary media and categories (authorizer token) ----------
+
+/** media/upload: a temporary media item, valid for 3 days. */
+export interface MediaUploadResponse extends WeChatResult {
+  type: string;
+  media_id: string;
+  created_at: number;
+}
+
+/** Crop box of modifyheadimage, as fractions of the image (0..1). */
+export interface HeadImageCrop {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** checkwxverifynickname: whether the name hits a keyword that needs proof materials. */
+export interface CheckNicknameResponse extends WeChatResult {
+  hit_condition: boolean;
+  wording?: string;
+}
+
+export interface SetNicknameRequest {
+  nick_name: string;
+  /** Media ids of the proof materials a name hitting a keyword needs: id card (personal), licence (organisation). */
+  id_card?: string;
+  license?: string;
+  naming_other_stuff_1?: string;
+  naming_other_stuff_2?: string;
+}
+
+/** setnickname: set at once, or (audit_id non-zero) under WeChat's review, the result pushed as wxa_nickname_audit. */
+export interface SetNicknameResponse extends WeChatResult {
+  wording?: string;
+  audit_id?: number;
+}
+
+export interface QueryNicknameResponse extends WeChatResult {
+  nickname: string;
+  /** 1 under review, 2 rejected, 3 approved. */
+  audit_stat: 1 | 2 | 3;
+  fail_reason?: string;
+  create_time: number;
+  audit_time?: number;
+}
+
+/** One node of getallcategories' catalogue; id 0 is the root, whose children are the first-level categories. */
+export interface CatalogueCategory {
+  id: number;
+  name?: string;
+  level?: number;
+  father?: number;
+  children?: number[];
+  /** 1: sensitive, needs the qualifications in `qualify` and WeChat's review. */
+  sensitive_type?: number;
+  qualify?: { exter_list?: { inner_list?: { name: string; url?: string }[] }[]; remark?: string };
+}
+
+export interface AllCategoriesResponse extends WeChatResult {
+  categories_list: { categories: CatalogueCategory[] };
+}
+
+/** getcategory: the categories set on the mini-program, reviewed or not. */
+export interface SettingCategoriesResponse extends WeChatResult {
+  categories: { first: number; first_name: string; second: number; second_name: string; audit_status: 1 | 2 | 3; audit_reason?: string }[];
+  limit?: number;
+  quota?: number;
+  category_limit?: number;
+}
+
+export interface AddCategoryRequest {
+  categories: { first: number; second: number; certicates: { key: string; value: string }[] }[];
+}

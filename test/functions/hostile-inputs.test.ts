@@ -135,12 +135,16 @@ const VALID_BODIES: Record<string, () => unknown> = {
   'POST /api/registrations': () => ({ kind: 'trial', name: '不该创建的体验店', openid: 'oHostileInputs00000000000001' }),
   // Takes no options: a body, if any, is an empty object.
   'POST /api/registrations/{registrationId}/search': () => ({}),
+  'POST /api/registrations/{registrationId}/onboarding/retry': () => ({}),
+  // WeChat would take them: sent only where a refusal must come first.
+  'PUT /api/tenants/{appid}/basic-info': () => ({ signature: '不该设置的功能介绍' }),
+  'POST /api/tenants/{appid}/categories': () => ({ categories: [{ first: 287, second: 612 }] }),
   'PUT /api/forwarding': () => ({ url: 'https://hostile-inputs.example.com/must-not-be-set' }),
   'PUT /api/tenants/{appid}/forwarding': () => ({ url: 'https://hostile-inputs.example.com/must-not-be-set' }),
   // Takes no options: a body, if any, is an empty object.
   'POST /api/tenants/{appid}/forwarding/redrive': () => ({}),
 };
-const REQUIRED_QUERY: Record<string, string> = { 'GET /api/tenants/{appid}/ext-json': 'templateId=1' };
+const REQUIRED_QUERY: Record<string, string> = { 'GET /api/tenants/{appid}/ext-json': 'templateId=1', 'DELETE /api/tenants/{appid}/categories': 'first=287&second=612' };
 
 const validBody = (route: Route) => (VALID_BODIES[routeKey(route)] ? JSON.stringify(VALID_BODIES[routeKey(route)]!()) : undefined);
 
@@ -322,7 +326,37 @@ const DEPLOY_CASES: SchemaCase[] = [
     bad('a template the library does not have', () => deployBody({ templateId: 99_999 }), 'template_not_found', 404),
 ];
 
+/** A PNG's first bytes and a JPEG's, as data URLs: enough for the checks that run before WeChat. */
+const PNG_URL = `data:image/png;base64,${Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]).toString('base64')}`;
+const TEXT_AS_PNG = `data:image/png;base64,${Buffer.from('not an image at all').toString('base64')}`;
+const trialBody = (changes: Record<string, unknown> = {}) => ({ kind: 'trial', name: '不该创建的体验店', openid: 'oHostileInputs00000000000001', ...changes });
+
 const SCHEMA_CASES: Record<string, SchemaCase[]> = {
+  'PUT /api/tenants/{appid}/basic-info': [
+    bad('an empty object', () => ({})),
+    bad('an unknown field', () => ({ signature: '一家好店', headImage: PNG_URL })),
+    bad('an avatar that is text', () => ({ avatar: TEXT_AS_PNG, signature: '一家好店的介绍' })),
+    bad('an avatar that is a URL', () => ({ avatar: 'https://example.com/a.png' })),
+    bad('an avatar over 300 KB', () => ({ avatar: `data:image/png;base64,${Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(310 * 1024)]).toString('base64')}` })),
+    bad('a 3-character signature', () => ({ signature: '太短了' })),
+    bad('a 31-character nickName', () => ({ nickName: '名'.repeat(31) })),
+    bad('nicknameMaterials without a nickName', () => ({ signature: '一家好店的介绍', nicknameMaterials: { license: PNG_URL } })),
+  ],
+  'POST /api/tenants/{appid}/categories': [
+    bad('no categories', () => ({ categories: [] })),
+    bad('six categories', () => ({ categories: Array.from({ length: 6 }, (_, i) => ({ first: 287, second: 600 + i })) })),
+    bad('a category id as a string', () => ({ categories: [{ first: '287', second: 612 }] })),
+    bad('an unknown field', () => ({ categories: [{ first: 287, second: 612, third: 1 }] })),
+    bad('a document that is not an image', () => ({ categories: [{ first: 287, second: 612, qualifications: [{ name: '营业执照', image: TEXT_AS_PNG }] }] })),
+    bad('a pair missing from the catalogue', () => ({ categories: [{ first: 287, second: 99_999 }] }), 'unknown_category'),
+  ],
+  'POST /api/registrations': [
+    bad('an onboarding that is empty', () => trialBody({ onboarding: {} })),
+    bad('an onboarding avatar that is text', () => trialBody({ onboarding: { avatar: TEXT_AS_PNG } })),
+    bad('an onboarding config setting extAppid', () => trialBody({ onboarding: { config: { extAppid: stranger } } }), 'invalid_config'),
+    bad('an onboarding privacy guide without a contact', () => trialBody({ onboarding: { privacy: { owner_setting: { notice_method: '弹窗' }, setting_list: [{ privacy_key: 'UserInfo', privacy_text: '展示' }] } } })),
+    bad('a name for a trial', () => trialBody({ onboarding: { nickName: '体验店' } })),
+  ],
   'PUT /api/tenants/{appid}/config': [
     bad('an unknown key inside networkTimeout', () => ({ networkTimeout: { request: 1000, socket: 5 } }), 'invalid_config'),
     bad('an unknown key on a tabBar item', () => ({ tabBar: { list: [{ ...tabItems(1)[0], badge: 1 }, tabItems(2)[1]] } }), 'invalid_config'),

@@ -3,6 +3,7 @@
  * a clock the test can move, our typed clients over a WeChatHttp that records what it sent, and
  * shortcuts that obtain tokens through those clients. Only /__admin is called without them.
  */
+import { avatarPng } from '../../../local/emulator/avatar';
 import { expect } from 'vitest';
 import type { Emulator, EmulatorOptions } from '../../../local/emulator/server';
 import { AuthorizerApi } from '../../../shared/wechat/authorizer-api';
@@ -275,7 +276,20 @@ export const AUTHORIZER_CALLS: Record<AuthorizerMethod, (api: AuthorizerApi, tok
   getCodePrivacyInfo: (api, token) => api.getCodePrivacyInfo(token),
   getPrivacyInterface: (api, token) => api.getPrivacyInterface(token),
   callForBackend: (api, token) => api.callForBackend(token, '/wxa/generate_urllink', { path: 'pages/index/index' }),
+  uploadImage: (api, token) => api.uploadImage(token, TEST_IMAGE),
+  modifyHeadImage: (api, token) => api.modifyHeadImage(token, 'media-never-issued', { x1: 0, y1: 0, x2: 1, y2: 1 }),
+  modifySignature: (api, token) => api.modifySignature(token, '一家好店的小程序介绍'),
+  checkNickname: (api, token) => api.checkNickname(token, '示例好店'),
+  setNickname: (api, token) => api.setNickname(token, { nick_name: '示例好店' }),
+  queryNickname: (api, token) => api.queryNickname(token, 1),
+  getAllCategories: (api, token) => api.getAllCategories(token),
+  getSettingCategories: (api, token) => api.getSettingCategories(token),
+  addCategory: (api, token) => api.addCategory(token, { categories: [{ first: 220, second: 688, certicates: [] }] }),
+  deleteCategory: (api, token) => api.deleteCategory(token, 287, 612),
 };
+
+/** A small real PNG (the emulator's avatar of a made-up appid), as media/upload takes it. */
+export const TEST_IMAGE = { filename: 'avatar.png', contentType: 'image/png', bytes: avatarPng('wx00000000000000aa') };
 
 export function callAsTenant(s: ClientSession, method: AuthorizerMethod): Promise<unknown> {
   return AUTHORIZER_CALLS[method](s.authorizer, s.tenant.accessToken, s.tenant.appid);

@@ -23,6 +23,7 @@ import {
   submitForAudit,
   TOKEN_TTL_MS,
   FAST_REGISTER_ENTERPRISE,
+  TEST_IMAGE,
 } from './client-emulator-support';
 import type { AuthorizerMethod, ClientSession, ComponentMethod } from './client-emulator-support';
 
@@ -599,6 +600,87 @@ const authorizerScenarios: Record<AuthorizerMethod, Scenario> = {
     expect(code.contentType).toBe('image/jpeg');
     // …and a refused token throws, so the lease refreshes it and asks once more.
     await expectWeChatError(s.authorizer.callForBackend('not-a-token', '/wxa/generate_urllink', {}), { code: 40001, errorClass: 'token_invalid' });
+  },
+
+  async uploadImage(s) {
+    const answer = await s.authorizer.uploadImage(s.tenant.accessToken, TEST_IMAGE);
+    expect(answer).toEqual({ type: 'image', media_id: expect.stringMatching(/^\S{16,}$/), created_at: expect.any(Number) });
+    // Not an image: WeChat's invalid file type.
+    await expectWeChatError(s.authorizer.uploadImage(s.tenant.accessToken, { ...TEST_IMAGE, bytes: Buffer.from('plain text, not a picture') }), { code: 40005, errorClass: 'permanent' });
+  },
+
+  async modifyHeadImage(s) {
+    const token = s.tenant.accessToken;
+    const { media_id } = await s.authorizer.uploadImage(token, TEST_IMAGE);
+    await s.authorizer.modifyHeadImage(token, media_id, { x1: 0, y1: 0, x2: 1, y2: 1 });
+    const { head_image_info } = await s.authorizer.getAccountBasicInfo(token);
+    expect(head_image_info).toMatchObject({ head_image_url: expect.stringContaining(`/__static/head/${s.tenant.appid}`), modify_used_count: 1 });
+    await expectWeChatError(s.authorizer.modifyHeadImage(token, media_id, { x1: 0.5, y1: 0, x2: 0.2, y2: 1 }), { code: 40097, errorClass: 'permanent' });
+    await expectWeChatError(s.authorizer.modifyHeadImage(token, 'media-never-issued', { x1: 0, y1: 0, x2: 1, y2: 1 }), { code: 40007, errorClass: 'permanent' });
+  },
+
+  async modifySignature(s) {
+    const token = s.tenant.accessToken;
+    await s.authorizer.modifySignature(token, '上门取送的洗衣小程序');
+    expect((await s.authorizer.getAccountBasicInfo(token)).signature_info).toMatchObject({ signature: '上门取送的洗衣小程序', modify_used_count: 1 });
+    await expectWeChatError(s.authorizer.modifySignature(token, '网上赌博平台'), { code: 53201, errorClass: 'permanent' });
+  },
+
+  async checkNickname(s) {
+    expect(await s.authorizer.checkNickname(s.tenant.accessToken, '腾讯示例旗舰店')).toMatchObject({ hit_condition: true });
+    expect(await s.authorizer.checkNickname(s.tenant.accessToken, '示例洗衣店')).toMatchObject({ hit_condition: false });
+  },
+
+  async setNickname(s) {
+    const token = s.tenant.accessToken;
+    const answer = await s.authorizer.setNickname(token, { nick_name: '示例洗衣店' });
+    expect(answer.audit_id ?? 0).toBe(0);
+    expect((await s.authorizer.getAccountBasicInfo(token)).nickname_info).toMatchObject({ nickname: '示例洗衣店', modify_used_count: 1 });
+    // A protected keyword without proof materials: 91009.
+    await expectWeChatError(s.authorizer.setNickname(token, { nick_name: '中国示例洗衣店' }), { code: 91009, errorClass: 'permanent' });
+  },
+
+  async queryNickname(s) {
+    const token = s.tenant.accessToken;
+    const { media_id } = await s.authorizer.uploadImage(token, TEST_IMAGE);
+    const { audit_id } = await s.authorizer.setNickname(token, { nick_name: '中国示例洗衣店', license: media_id });
+    expect(audit_id).toEqual(expect.any(Number));
+    expect(await s.authorizer.queryNickname(token, audit_id!)).toMatchObject({ nickname: '中国示例洗衣店', audit_stat: 1 });
+    await s.admin('POST', '/__admin/finish-nickname-audit', { appid: s.tenant.appid, outcome: 'reject', reason: '需补充材料' });
+    expect(await s.authorizer.queryNickname(token, audit_id!)).toMatchObject({ audit_stat: 2, fail_reason: '需补充材料' });
+    await expectWeChatError(s.authorizer.queryNickname(token, audit_id! + 1000), { code: 91011, errorClass: 'permanent' });
+  },
+
+  async getAllCategories(s) {
+    const { categories } = (await s.authorizer.getAllCategories(s.tenant.accessToken)).categories_list;
+    const root = categories.find((c) => c.id === 0);
+    expect(root?.children?.length).toBeGreaterThan(0);
+    const sensitive = categories.find((c) => c.sensitive_type === 1);
+    expect(sensitive?.qualify?.exter_list?.[0]?.inner_list?.[0]?.name).toMatch(/\S/);
+  },
+
+  async getSettingCategories(s) {
+    const { categories, limit } = await s.authorizer.getSettingCategories(s.tenant.accessToken);
+    expect(categories.map((c) => [c.first, c.second, c.audit_status])).toEqual([
+      [287, 612, 3],
+      [150, 627, 3],
+    ]);
+    expect(categories[0]).toMatchObject({ first_name: '工具', second_name: '效率' });
+    expect(limit).toBe(5);
+  },
+
+  async addCategory(s) {
+    const token = s.tenant.accessToken;
+    await s.authorizer.addCategory(token, { categories: [{ first: 220, second: 688, certicates: [] }] });
+    expect((await s.authorizer.getCategory(token)).category_list.map((c) => c.second_id)).toContain(688);
+    await expectWeChatError(s.authorizer.addCategory(token, { categories: [{ first: 220, second: 688, certicates: [] }] }), { code: 53304, errorClass: 'permanent' });
+  },
+
+  async deleteCategory(s) {
+    const token = s.tenant.accessToken;
+    await s.authorizer.deleteCategory(token, 287, 612);
+    expect((await s.authorizer.getSettingCategories(token)).categories.map((c) => c.second)).toEqual([627]);
+    await expectWeChatError(s.authorizer.deleteCategory(token, 287, 612), { code: 53303, errorClass: 'permanent' });
   },
 
   async getPrivacyInterface(s) {
