@@ -8,8 +8,10 @@ import { registerDeployments } from './commands/deployments';
 import { registerKeys } from './commands/keys';
 import { registerPreflight } from './commands/preflight';
 import { registerReadiness } from './commands/readiness';
+import { registerRegistrations } from './commands/registrations';
 import { registerStatus } from './commands/status';
 import { registerTemplates } from './commands/templates';
+import { registerTenantProfile } from './commands/tenant-profile';
 import { registerTenants } from './commands/tenants';
 import { CliContext, DEFAULT_URL, UsageError } from './context';
 import { stripControls } from './format';
@@ -46,6 +48,11 @@ Exit codes:
      operator (advance, resume after a halt, a manual release) or for audit quota (before 3 and 4:
      the deployment is not over)
 
+Merchants without a mini-program: register enterprise|personal|trial creates one (fast registration),
+with onboarding options (--nickname, --avatar, --intro, --category, --config, --privacy) applied once it
+exists; registrations [show|search|retry] follows them; basic-info and categories change a tenant's
+name, avatar, introduction and service categories at WeChat.
+
 Release gates: \`mpfleet preflight\` (the same options as deploy) lists the tenants WeChat would refuse
 and why. deploy runs it first and asks before deploying past blocked tenants; without a terminal it
 needs --yes (else exit 2).
@@ -81,6 +88,8 @@ function buildProgram(ctx: CliContext): Command {
   registerDeployments(program, ctx);
   registerActions(program, ctx);
   registerKeys(program, ctx);
+  registerRegistrations(program, ctx);
+  registerTenantProfile(program, ctx);
   return program;
 }
 
