@@ -73,7 +73,12 @@ export async function runOnboarding(services: Services, registrationId: string, 
   let ran = false;
   for (const step of ONBOARDING_STEPS) {
     if (!registration.onboarding.wants.includes(step.name)) continue;
-    if (!(await claimStep(services, registrationId, step.name, nowMs))) continue;
+    if (!(await claimStep(services, registrationId, step.name, nowMs))) {
+      // Settled already: on to the next. Running elsewhere: that run carries on in order (a later
+      // step may need an earlier one, the privacy guide's {{config.…}} the configuration).
+      if ((await getRegistration(services, registrationId)).onboarding?.steps[step.name]?.state === 'running') return;
+      continue;
+    }
     ran = true;
     let outcome: Omit<StepOutcome, 'atMs'>;
     try {
