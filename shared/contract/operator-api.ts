@@ -429,3 +429,83 @@ export interface RedriveResult {
   /** More were waiting than one call queues (1,000): call again. */
   more?: boolean;
 }
+
+// ---- fast registrations and onboarding: /api/registrations, /api/tenants/{appid}/basic-info|categories
+
+export type RegistrationKind = 'enterprise' | 'personal' | 'trial';
+export type RegistrationStatus = 'awaiting_confirmation' | 'created' | 'failed';
+/** The request as WeChat takes it, under WeChat's field names. */
+export type RegistrationRequestView =
+  | { kind: 'enterprise'; name: string; code: string; code_type: 1 | 2 | 3; legal_persona_wechat: string; legal_persona_name: string; component_phone?: string }
+  | { kind: 'personal'; idname: string; wxuser: string; component_phone?: string }
+  | { kind: 'trial'; name: string; openid: string };
+export type OnboardingState = 'waiting_for_mini_program' | 'running' | 'in_review' | 'done' | 'needs_attention';
+export type OnboardingStepState = 'pending' | 'running' | 'done' | 'in_review' | 'failed' | 'skipped';
+
+export interface OnboardingStepView {
+  step: string;
+  title: string;
+  state: OnboardingStepState;
+  message?: string;
+  at?: string;
+}
+
+/** GET /api/registrations/{id}, and each of GET /api/registrations' `registrations`. */
+export interface RegistrationView {
+  id: string;
+  kind: RegistrationKind;
+  request: RegistrationRequestView;
+  status: RegistrationStatus;
+  /** Personal: WeChat's taskid; trial: its unique_id. */
+  taskId?: string;
+  authorizeUrl?: string;
+  appid?: string;
+  wechat?: { status: number; msg?: string };
+  onboarding?: { state?: OnboardingState; steps: OnboardingStepView[] };
+  /** What the merchant or the operator does next, in words. */
+  next: string;
+  createdAt: string;
+  updatedAt: string;
+  /** POST …/search only: what WeChat says of it now. */
+  atWeChat?: string;
+}
+
+/** PUT /api/tenants/{appid}/basic-info. */
+export interface BasicInfoResult {
+  applied: Partial<Record<'avatar' | 'signature' | 'nickName', 'set' | 'in_review'>>;
+  nicknameAudit?: { nickname: string; state: 'in_review' | 'approved' | 'rejected'; reason?: string; auditId?: number; atMs: number };
+  readiness?: Readiness;
+}
+
+/** A category set on the mini-program, by WeChat's ids and names. */
+export interface TenantCategoryView {
+  first: number;
+  firstName: string;
+  second: number;
+  secondName: string;
+  state: 'approved' | 'in_review' | 'rejected';
+  reason?: string;
+}
+
+/** A category of WeChat's catalogue the mini-program may add. */
+export interface AvailableCategory {
+  first: number;
+  firstName: string;
+  second: number;
+  secondName: string;
+  /** Sensitive: WeChat reviews it and wants these documents. */
+  needsReview: boolean;
+  qualifications: string[];
+}
+
+/** GET/POST/DELETE /api/tenants/{appid}/categories. */
+export interface CategoriesView {
+  categories: TenantCategoryView[];
+  /** How many categories the mini-program may have, and how many more it may add this month. */
+  limit?: number;
+  quota?: number;
+  /** With ?catalogue=true. */
+  available?: AvailableCategory[];
+  /** After a change: the release gates read again. */
+  readiness?: Readiness;
+}

@@ -33,7 +33,7 @@ const FIXES: Record<BlockerCode, string> = {
   privacy_api_undeclared:
     "Declare the named APIs in the template's app.json `requiredPrivateInfos` (or, for a normal template, in the deployment's `ext`), or deploy with privacyApiNotUse if the code never calls them; then retry.",
   privacy_api_not_granted: 'Apply for the named interfaces in the mini-program admin console (开发管理 → 接口设置) and wait for the grant.',
-  basic_info_incomplete: 'Set the missing name, avatar or introduction: PUT /api/tenants/{appid}/basic-info (or the merchant in the admin console). A name WeChat reviews shows as the tenant's nicknameAudit until its result is pushed.',
+  basic_info_incomplete: "Set the missing name, avatar or introduction: PUT /api/tenants/{appid}/basic-info (or the merchant in the admin console). A name WeChat reviews shows as the tenant's nicknameAudit until its result is pushed.",
   category_missing: "Add a service category the template fits: POST /api/tenants/{appid}/categories (GET …/categories?catalogue=true lists WeChat's), or the merchant in the admin console (设置 → 服务类目); or map one of the mini-program's categories in the template's release profile (`auditItems`).",
   audit_quota_exhausted: "The platform's monthly audit quota is used up: wait for next month's quota, or ask WeChat for more; then retry the deployment (POST /api/deployments/{id}/retry) to submit the rest.",
 };

@@ -9,6 +9,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { RegistrationView } from '../contract/operator-api';
 import { ifConditionHeld } from '../db/conditional';
 import { Conflict, InvalidInput, NotFound, Unprocessable } from '../errors';
 import { parseOnboardingPlan } from '../onboarding/onboarding-plan';
@@ -104,7 +105,7 @@ export function nextStep(registration: Registration): string {
 }
 
 /** A registration as the API shows it: with what happens next, times as ISO strings. */
-export function registrationView(registration: Registration) {
+export function registrationView(registration: Registration): RegistrationView {
   const { createdAtMs, updatedAtMs, onboarding, ...rest } = registration;
   return {
     ...rest,
@@ -115,7 +116,7 @@ export function registrationView(registration: Registration) {
   };
 }
 
-function onboardingView(registration: Registration, onboarding: Onboarding) {
+function onboardingView(registration: Registration, onboarding: Onboarding): NonNullable<RegistrationView['onboarding']> {
   return {
     state: onboardingState(registration),
     steps: onboarding.wants.map((step) => {

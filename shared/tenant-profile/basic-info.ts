@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Conflict, NotFound, Unprocessable } from '../errors';
-import type { Readiness } from '../readiness/readiness';
+import type { BasicInfoResult } from '../contract/operator-api';
 import { refreshReadiness } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
 import type { NicknameAudit, Tenant } from '../tenants/tenant';
@@ -32,15 +32,6 @@ export const BasicInfoRequest = z
   .refine((r) => r.nickName !== undefined || r.avatar !== undefined || r.signature !== undefined, { message: 'give nickName, avatar or signature' })
   .refine((r) => r.nicknameMaterials === undefined || r.nickName !== undefined, { message: 'nicknameMaterials go with a nickName' });
 export type BasicInfoRequest = z.infer<typeof BasicInfoRequest>;
-
-export type BasicInfoPart = 'avatar' | 'signature' | 'nickName';
-export interface BasicInfoResult {
-  /** What WeChat took: set, or (a name) under review. */
-  applied: Partial<Record<BasicInfoPart, 'set' | 'in_review'>>;
-  nicknameAudit?: NicknameAudit;
-  /** The release gates read again afterwards; absent when that read failed (the schedule reads them later). */
-  readiness?: Readiness;
-}
 
 /** What WeChat's refusals of these calls mean for the operator (errcode → explanation). */
 export const BASIC_INFO_REFUSALS: Readonly<Record<number, string>> = {

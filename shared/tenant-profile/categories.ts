@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { InvalidInput, NotFound, Unprocessable } from '../errors';
-import type { Readiness } from '../readiness/readiness';
+import type { AvailableCategory, CategoriesView } from '../contract/operator-api';
 import { refreshReadiness } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
 import { parseInput } from '../validation';
@@ -16,36 +16,6 @@ import { isWeChatApiError } from '../wechat/errors';
 import type { CatalogueCategory } from '../wechat/types';
 import { activeTenant } from './basic-info';
 import { checkedImage, ImageDataUrl } from './images';
-
-/** A category set on the mini-program, by WeChat's ids and names. */
-export interface TenantCategoryView {
-  first: number;
-  firstName: string;
-  second: number;
-  secondName: string;
-  state: 'approved' | 'in_review' | 'rejected';
-  reason?: string;
-}
-
-/** A category of WeChat's catalogue the mini-program may add. */
-export interface AvailableCategory {
-  first: number;
-  firstName: string;
-  second: number;
-  secondName: string;
-  /** Sensitive: WeChat reviews it and wants these documents. */
-  needsReview: boolean;
-  qualifications: string[];
-}
-
-export interface CategoriesView {
-  categories: TenantCategoryView[];
-  /** How many categories the mini-program may have, and how many more it may add this month (WeChat's figures). */
-  limit?: number;
-  quota?: number;
-  available?: AvailableCategory[];
-  readiness?: Readiness;
-}
 
 const CategoryId = z.number().int().min(1).max(1_000_000);
 export const CategoryRequest = z
