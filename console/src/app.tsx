@@ -8,14 +8,15 @@ import { DeploymentsPage } from './pages/deployments';
 import { FleetPage } from './pages/fleet';
 import { KeysPage } from './pages/keys';
 import { NewDeploymentPage } from './pages/new-deployment';
+import { RegistrationsPage } from './pages/registrations';
 import { SignInPage } from './pages/sign-in';
 import { TemplatesPage } from './pages/templates';
 import { TenantPage } from './pages/tenant';
 import { onSessionChange, signOut, token } from './session';
 
 const messages = defineMessages({
-  zh: { fleet: '小程序', deployments: '发布', newDeployment: '新建发布', templates: '模板', authorize: '授权商家', keys: '模板后端', signOut: '退出', emulator: '微信模拟器', notFound: '页面不存在' },
-  en: { fleet: 'Fleet', deployments: 'Deployments', newDeployment: 'New deployment', templates: 'Templates', authorize: 'Authorize merchants', keys: 'Template backend', signOut: 'Sign out', emulator: 'WeChat emulator', notFound: 'No such page' },
+  zh: { fleet: '小程序', deployments: '发布', newDeployment: '新建发布', templates: '模板', authorize: '授权商家', registrations: '新商家注册', keys: '模板后端', signOut: '退出', emulator: '微信模拟器', notFound: '页面不存在' },
+  en: { fleet: 'Fleet', deployments: 'Deployments', newDeployment: 'New deployment', templates: 'Templates', authorize: 'Authorize merchants', registrations: 'New merchants', keys: 'Template backend', signOut: 'Sign out', emulator: 'WeChat emulator', notFound: 'No such page' },
 });
 
 /** The built-in emulator's dashboard, when the server runs against it (it says so in a meta tag). */
@@ -42,6 +43,7 @@ function Shell() {
           <a href="/console/deployments/new">{t('newDeployment')}</a>
           <a href="/console/templates">{t('templates')}</a>
           <a href="/console/authorize">{t('authorize')}</a>
+          <a href="/console/registrations">{t('registrations')}</a>
           <a href="/console/keys">{t('keys')}</a>
           {emulatorDashboard && (
             <a href={emulatorDashboard} target="_blank" rel="noreferrer">
@@ -66,6 +68,7 @@ function Shell() {
           <Route path="/console/deployments/new" component={NewDeploymentPage} />
           <Route path="/console/deployments/:id" component={DeploymentPage} />
           <Route path="/console/authorize" component={AuthorizePage} />
+          <Route path="/console/registrations" component={RegistrationsPage} />
           <Route path="/console/keys" component={KeysPage} />
           <Route default component={() => <p>{t('notFound')}</p>} />
         </Router>

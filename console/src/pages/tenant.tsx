@@ -2,7 +2,8 @@
  * One tenant: its profile, its release readiness (checked again on demand), its configuration
  * (the ext_json fragment, edited and validated by the API), the ext_json a deploy of a chosen
  * template would commit, the experience version's QR code, the pushes WeChat sent about it and
- * the deployments that included it, and where its users' messages are forwarded (with the deliveries).
+ * the deployments that included it, and where its users' messages are forwarded (with the deliveries);
+ * its name, avatar, introduction and service categories at WeChat, changed from here (BasicInfoCard).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
@@ -10,6 +11,7 @@ import type { TemplateList, TenantView } from '../../../shared/contract/operator
 import { ApiError, getImageUrl, getJson, sendJson } from '../api';
 import { Badge, ErrorBox, Show, useLoad } from '../components/common';
 import { TenantDeploymentsCard, TenantPushesCard } from '../components/tenant-activity';
+import { BasicInfoCard } from '../components/tenant-basic-info';
 import { ForwardingCard } from '../components/tenant-forwarding';
 import { JsonEditor, pretty } from '../components/tenant-json-editor';
 import { formatTime, ReadinessCard } from '../components/tenant-readiness';
@@ -89,7 +91,7 @@ export function TenantPage() {
 
 function TenantScreen({ appid }: { appid: string }) {
   const t = useT(messages);
-  const [loaded] = useLoad(() => getJson<TenantView>(`/api/tenants/${encodeURIComponent(appid)}`), [appid]);
+  const [loaded, reload] = useLoad(() => getJson<TenantView>(`/api/tenants/${encodeURIComponent(appid)}`), [appid]);
   const [checked, setChecked] = useState<TenantView>();
   const [configVersion, setConfigVersion] = useState(0);
   return (
@@ -107,6 +109,14 @@ function TenantScreen({ appid }: { appid: string }) {
                 <ProfileCard tenant={tenant} t={t} />
                 <ReadinessCard tenant={tenant} onChecked={setChecked} justChecked={checked !== undefined} />
               </div>
+              <BasicInfoCard
+                tenant={tenant}
+                onChanged={() => {
+                  // The name, avatar and readiness changed at WeChat: read the tenant again.
+                  setChecked(undefined);
+                  reload();
+                }}
+              />
               <div class="cards">
                 <ConfigCard appid={appid} t={t} onSaved={() => setConfigVersion((n) => n + 1)} />
                 <ExtJsonCard appid={appid} t={t} configVersion={configVersion} />
