@@ -2,78 +2,13 @@
  * Onboarding merchants who have no mini-program yet (issue #18), as the operator reads it: the
  * API's registration, basic-info and category answers, and their text.
  */
-import type { NicknameAuditView, Readiness } from '../shared/contract/operator-api';
+import type { BasicInfoResult, CategoriesView, OnboardingStepView, RegistrationStatus, RegistrationView } from '../shared/contract/operator-api';
 import { table } from './format';
 
-/*
- * The answers of /api/registrations and /api/tenants/{appid}/basic-info|categories. The CLI may
- * import nothing of shared/ but the contract's types (test/cli/bin.test.ts), which does not carry
- * these yet: they are written out here, as shared/registrations/registrations.ts (registrationView)
- * and shared/tenant-profile/*.ts build them.
- */
-export type RegistrationStatus = 'awaiting_confirmation' | 'created' | 'failed';
-export type RegistrationRequestView =
-  | { kind: 'enterprise'; name: string; code: string; code_type: 1 | 2 | 3; legal_persona_wechat: string; legal_persona_name: string; component_phone?: string }
-  | { kind: 'personal'; idname: string; wxuser: string; component_phone?: string }
-  | { kind: 'trial'; name: string; openid: string };
-export type OnboardingState = 'waiting_for_mini_program' | 'running' | 'in_review' | 'done' | 'needs_attention';
+export type { AvailableCategory, BasicInfoResult, CategoriesView, OnboardingStepView, RegistrationView, TenantCategoryView } from '../shared/contract/operator-api';
 
-export interface OnboardingStepView {
-  step: string;
-  title: string;
-  state: 'pending' | 'running' | 'done' | 'in_review' | 'failed' | 'skipped';
-  message?: string;
-  at?: string;
-}
-
-export interface RegistrationView {
-  id: string;
-  kind: RegistrationRequestView['kind'];
-  request: RegistrationRequestView;
-  status: RegistrationStatus;
-  taskId?: string;
-  authorizeUrl?: string;
-  appid?: string;
-  wechat?: { status: number; msg?: string };
-  onboarding?: { state?: OnboardingState; steps: OnboardingStepView[] };
-  next: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** POST /api/registrations/{id}/search: the registration with what WeChat says of it now. */
 export type SearchedRegistration = RegistrationView & { atWeChat: string };
-
-export interface BasicInfoResult {
-  applied: Partial<Record<'avatar' | 'signature' | 'nickName', 'set' | 'in_review'>>;
-  nicknameAudit?: Omit<NicknameAuditView, 'at'> & { atMs?: number };
-  readiness?: Readiness;
-}
-
-export interface TenantCategoryView {
-  first: number;
-  firstName: string;
-  second: number;
-  secondName: string;
-  state: 'approved' | 'in_review' | 'rejected';
-  reason?: string;
-}
-
-export interface AvailableCategory {
-  first: number;
-  firstName: string;
-  second: number;
-  secondName: string;
-  needsReview: boolean;
-  qualifications: string[];
-}
-
-export interface CategoriesView {
-  categories: TenantCategoryView[];
-  limit?: number;
-  quota?: number;
-  available?: AvailableCategory[];
-  readiness?: Readiness;
-}
 
 export const REGISTRATION_STATUS_NAMES = ['awaiting_confirmation', 'created', 'failed'] as const satisfies readonly RegistrationStatus[];
 export const REGISTRATION_ID = /^r-[0-9a-z]{1,12}-[0-9a-f]{8}$/;

@@ -1,77 +1,22 @@
 /**
  * Onboarding merchants who have no mini-program yet (issue #18), from the browser: the answers of
  * /api/registrations and /api/tenants/{appid}/basic-info|categories, and the small conversions the
- * forms need (a picked image file to a data URL, "first:second, …" to category ids).
- *
- * The contract module (shared/contract/operator-api.ts) does not carry these answers yet: they
- * are written out here as shared/registrations/registrations.ts (registrationView) and
- * shared/tenant-profile/*.ts build them.
+ * forms need (a picked image file to a data URL, "first:second, …" to category ids). The answers
+ * are the contract's types (shared/contract/operator-api.ts), re-exported for the pages.
  */
-import type { NicknameAuditView, Readiness } from '../../shared/contract/operator-api';
+import type { RegistrationView } from '../../shared/contract/operator-api';
 
-export type RegistrationKind = 'enterprise' | 'personal' | 'trial';
-export type RegistrationStatus = 'awaiting_confirmation' | 'created' | 'failed';
-export type RegistrationRequestView =
-  | { kind: 'enterprise'; name: string; code: string; code_type: 1 | 2 | 3; legal_persona_wechat: string; legal_persona_name: string; component_phone?: string }
-  | { kind: 'personal'; idname: string; wxuser: string; component_phone?: string }
-  | { kind: 'trial'; name: string; openid: string };
-export type OnboardingState = 'waiting_for_mini_program' | 'running' | 'in_review' | 'done' | 'needs_attention';
-export type StepState = 'pending' | 'running' | 'done' | 'in_review' | 'failed' | 'skipped';
-
-export interface OnboardingStepView {
-  step: string;
-  title: string;
-  state: StepState;
-  message?: string;
-  at?: string;
-}
-
-export interface RegistrationView {
-  id: string;
-  kind: RegistrationKind;
-  request: RegistrationRequestView;
-  status: RegistrationStatus;
-  taskId?: string;
-  authorizeUrl?: string;
-  appid?: string;
-  wechat?: { status: number; msg?: string };
-  onboarding?: { state?: OnboardingState; steps: OnboardingStepView[] };
-  next: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface BasicInfoResult {
-  applied: Partial<Record<'avatar' | 'signature' | 'nickName', 'set' | 'in_review'>>;
-  nicknameAudit?: Omit<NicknameAuditView, 'at'>;
-  readiness?: Readiness;
-}
-
-export interface TenantCategoryView {
-  first: number;
-  firstName: string;
-  second: number;
-  secondName: string;
-  state: 'approved' | 'in_review' | 'rejected';
-  reason?: string;
-}
-
-export interface AvailableCategory {
-  first: number;
-  firstName: string;
-  second: number;
-  secondName: string;
-  needsReview: boolean;
-  qualifications: string[];
-}
-
-export interface CategoriesView {
-  categories: TenantCategoryView[];
-  limit?: number;
-  quota?: number;
-  available?: AvailableCategory[];
-  readiness?: Readiness;
-}
+export type {
+  AvailableCategory,
+  BasicInfoResult,
+  CategoriesView,
+  OnboardingState,
+  OnboardingStepState as StepState,
+  OnboardingStepView,
+  RegistrationKind,
+  RegistrationView,
+  TenantCategoryView,
+} from '../../shared/contract/operator-api';
 
 /** Who is registered: the company, the person (with their WeChat ID) or the trial's name. */
 export function subjectOf(registration: Pick<RegistrationView, 'request'>): string {

@@ -109,7 +109,7 @@ describe('registering a mini-program for a merchant who has none', () => {
 
     // The legal representative confirms in WeChat: nothing more is done in the console.
     await t.admin('/registrations/confirm', { name: COMPANY.name, legal_persona_wechat: COMPANY.wechat });
-    await expect.poll(() => card.getAttribute('data-onboarding'), { timeout: 45_000, intervals: [500] }).toBe('done');
+    await expect.poll(() => card.getAttribute('data-onboarding'), { timeout: 45_000, interval: 500 }).toBe('done');
     expect(await card.getAttribute('data-status')).toBe('created');
     const states = await card.locator('li[data-step]').evaluateAll((items) => items.map((li) => li.getAttribute('data-state')));
     expect(states).toEqual(['done', 'done', 'done', 'done']);
