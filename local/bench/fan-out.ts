@@ -1,11 +1,11 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { forEachConcurrently } from '../../shared/concurrency';
 import { services } from '../../shared/services';
 import { AuthorizerApi } from '../../shared/wechat/authorizer-api';
 import { ComponentApi } from '../../shared/wechat/component-api';
 import { WeChatHttp } from '../../shared/wechat/http';
 import { DEPLOY_QUEUE } from '../../infra/functions';
 import type { LocalStack } from '../stack';
+import { authorizeAll } from './authorize';
 
 export interface FanOutResult {
   tenants: number;
@@ -38,13 +38,9 @@ export async function benchFanOut(stack: LocalStack, tenants: number, latencyMs:
     (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
   const calls = async () => ((await admin('/calls')).calls as Call[]).filter((c) => c.kind === 'api');
 
-  while (!(await services().tickets.latest())) await sleep(50);
   const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
   await admin('/faults', {}, 'DELETE');
-  await forEachConcurrently(appids, 16, async (appid) => {
-    await admin('/authorize', { appid });
-    while ((await services().tenants.get(appid))?.status !== 'active') await sleep(50);
-  });
+  await authorizeAll(stack, appids);
   // Audits approve quickly and silently, so the naive loop can submit again right after mpfleet.
   await admin('/audit-outcome', { outcome: 'silent' });
   await admin('/faults', { latencyMs });

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the measurements behind mpfleet's claims, as ratios from one run.
- *   --tenants 1000  --latency 50  --webhook-requests 2000  --skip fanout,webhooks,crypto,bundles
+ *   --tenants 1000  --latency 50  --webhook-requests 2000  --skip fanout,cost,webhooks,crypto,bundles
  * Prints a table and writes local/bench/results/bench-<time>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,11 @@ import { benchBundles } from './bundles';
 import { benchCrypto } from './crypto';
 import { benchFanOut } from './fan-out';
 import { benchWebhooks } from './webhooks';
+import { authorizeAll } from './authorize';
+import { costLines, costOfDeploy, costOfPushes, PRICES } from './cost';
+
+const COST_TENANTS = 200;
+const COST_PUSHES = 200;
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +34,7 @@ const report: Record<string, unknown> = { at: new Date().toISOString(), node: pr
 const lines: string[] = [];
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-if (!skip.has('fanout') || !skip.has('webhooks')) {
+if (!skip.has('fanout') || !skip.has('cost') || !skip.has('webhooks')) {
   const tenants = Number(values.tenants);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mpfleet-bench-'));
   const stack = await startLocalStack({
@@ -37,7 +42,8 @@ if (!skip.has('fanout') || !skip.has('webhooks')) {
     dataDir,
     schedules: false,
     env: { OPERATOR_TOKEN: 'bench' },
-    emulator: { miniPrograms: Math.max(tenants, 1), auditDelayMs: 1, ticketIntervalMs: 0, auditQuota: Math.max(1000, tenants * 4) },
+    // The cost deploy gets tenants of its own (after the fan-out's), untouched by the runs before it.
+    emulator: { miniPrograms: Math.max(tenants, 1) + COST_TENANTS, auditDelayMs: 1, ticketIntervalMs: 0, auditQuota: Math.max(1000, tenants * 4) + COST_TENANTS },
   });
   try {
     if (!skip.has('fanout')) {
@@ -49,6 +55,15 @@ if (!skip.has('fanout') || !skip.has('webhooks')) {
         `  floor (calls x latency / concurrency) | ${fmt(fan.floorSeconds, 2)} s | mpfleet at ${fmt(fan.distanceFromFloor)}x the floor; 202 in ${fan.acceptedMs} ms`,
         `WeChat calls per tenant (mpfleet) | ${fmt(fan.mpfleetCallsPerTenant, 2)} | token fetches: mpfleet ${fan.mpfleetTokenFetches}, naive ${fan.naiveTokenFetches}`,
       );
+    }
+    if (!skip.has('cost')) {
+      console.error(`cost: a deploy to ${COST_TENANTS} tenants (commit, submit, audit push, release) and ${COST_PUSHES} pushes of each kind, metered…`);
+      const appids = ((await (await fetch(`${stack.emulator!.url}/__admin/state`)).json()) as { miniPrograms: { appid: string }[] }).miniPrograms.slice(-COST_TENANTS).map((m) => m.appid);
+      await authorizeAll(stack, appids);
+      await fetch(`${stack.emulator!.url}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: Number(values.latency) }) });
+      const costs = [await costOfDeploy(stack, appids, '8.2.0'), ...(await costOfPushes(stack, appids[0]!, COST_PUSHES))];
+      report.cost = { prices: PRICES, costs };
+      lines.push(...costLines(costs));
     }
     if (!skip.has('webhooks')) {
       console.error('webhooks: 200 concurrent senders…');

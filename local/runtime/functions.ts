@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FUNCTIONS, type FunctionName } from '../../infra/functions';
 import { runInvocation } from './invoke-store';
 import { lambdaContext } from './lambda-context';
+import { recordInvocation } from './usage-meter';
 
 const FUNCTIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../functions');
 const DEFAULT_TIMEOUT_SECONDS = 15;
@@ -47,10 +48,12 @@ export function createFunctionInvoker(overrides: Partial<Record<FunctionName, La
       timer = setTimeout(() => reject(new FunctionTimeoutError(name)), timeoutMs);
     });
     const context = lambdaContext(name, timeoutMs);
+    const startedAt = performance.now();
     try {
       return (await Promise.race([runInvocation(context.awsRequestId, () => handler(event, context)), timeout])) as T;
     } finally {
       clearTimeout(timer);
+      recordInvocation(name, performance.now() - startedAt);
     }
   };
 }

@@ -9,6 +9,7 @@ import {
   type QueueSettings,
   type StoredMessage,
 } from './sqs-store';
+import { recordSqsRequest } from './usage-meter';
 
 /**
  * The SQS wire protocol the AWS SDK speaks (AWS JSON 1.0: `POST /`, `X-Amz-Target:
@@ -361,8 +362,18 @@ export async function startSqsServer(store: DurableQueueStore, options: { host?:
     let gone = false;
     res.once('close', () => (gone = true));
     const output = await action(body ?? {}, () => gone);
+    recordSqsRequest(target.slice('AmazonSQS.'.length), messagesIn(body ?? {}, output));
     res.writeHead(200, { 'content-type': JSON_1_0, 'x-amzn-requestid': randomUUID() });
     res.end(JSON.stringify(output));
+  }
+
+  /** The messages a request carried: the entries of a batch, the messages a receive answered, one otherwise. */
+  function messagesIn(request: Body, output: Body): number {
+    const entries = (request as { Entries?: unknown[] }).Entries;
+    if (Array.isArray(entries)) return entries.length;
+    const received = (output as { Messages?: unknown[] }).Messages;
+    if (Array.isArray(received)) return received.length;
+    return 1;
   }
 
   const server = http.createServer((req, res) => {
