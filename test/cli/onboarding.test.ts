@@ -147,6 +147,47 @@ describe('mpfleet register / registrations', () => {
   });
 });
 
+describe('register personal / trial', () => {
+  it('a step that cannot be applied shows failed with why, the onboarding needs attention; retry queues it again', async () => {
+    const created = await cli(['register', 'personal', '--idname', '张三', '--wxuser', 'cli_person_01', '--intro', '上门取送的洗衣小程序', '--category', '220:690']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const id = registeredId(created.stdout)!;
+    expect(created.stdout).toContain(`registration ${id} (personal: 张三 (cli_person_01))`);
+    const confirmAt = /^ {2}confirm at +(\S+)$/m.exec(created.stdout)?.[1];
+    expect(confirmAt, created.stdout).toMatch(/^https?:\/\//);
+    expect(created.stdout).toMatch(/^next: the user confirms at /m);
+
+    const { taskId } = await show(id);
+    await t.admin('/registrations/confirm', { taskId });
+    // 餐饮服务 > 食品销售 needs its licence: the categories step fails with why, the introduction is set.
+    const failed = await t.until(async () => ((await show(id)).onboarding?.state === 'needs_attention' ? cli(['registrations', 'show', id]) : undefined), 30_000);
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toMatch(/^onboarding: needs_attention$/m);
+    expect(failed.stdout).toMatch(/^ {2}introduction +✓ done /m);
+    expect(failed.stdout).toMatch(/^ {2}service categories +✗ failed +\S+ +.*《食品经营许可证》/m);
+    expect(failed.stdout).toMatch(/^next: fix what the failed onboarding steps name/m);
+    expect((await cli(['registrations'])).stdout).toMatch(new RegExp(`^${id}\\s+personal\\s+张三 \\(cli_person_01\\)\\s+created\\s+wx[0-9a-f]{16}\\s+needs_attention\\s`, 'm'));
+
+    const retried = await cli(['registrations', 'retry', id]);
+    expect(retried).toMatchObject({ code: 0, stderr: '' });
+    expect(retried.stdout).toMatch(new RegExp(`^onboarding of ${id} queued again`));
+    // The plan still lacks the licence: the step fails again, for the same reason.
+    await t.until(async () => (await show(id)).onboarding?.state === 'needs_attention' || undefined, 30_000);
+  }, 60_000);
+
+  it('register trial prints the link the founder confirms at; search is not offered for a trial (exit 1)', async () => {
+    const created = await cli(['register', 'trial', '--name', '小店试用', '--openid', 'o-founder-cli-1']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const id = registeredId(created.stdout)!;
+    expect(created.stdout).toContain(`registration ${id} (trial: 小店试用)`);
+    expect(created.stdout).toMatch(/^ {2}confirm at +https?:\/\/\S+$/m);
+    expect(created.stdout).toMatch(/^next: the founder confirms at /m);
+    const search = await cli(['registrations', 'search', id]);
+    expect(search.code).toBe(1);
+    expect(search.stderr).toMatch(/^error: search_not_supported: .+\n$/);
+  });
+});
+
 describe('mpfleet basic-info / categories', () => {
   let appid: string;
 

@@ -315,7 +315,7 @@ function RegistrationCard({ registration: r, t, onChanged }: { registration: Reg
 function StepLine({ step, t }: { step: OnboardingStepView; t: T }) {
   const title = STEP_TITLE[step.step] ? t(STEP_TITLE[step.step]!) : step.title;
   return (
-    <li data-step={step.step} data-state={step.state}>
+    <li data-step={step.step} data-state={step.state} data-at={step.at}>
       <Badge value={STEP_TONE[step.state] ?? step.state} label={t(`step_${step.state}` as Key)} /> {title}
       {step.at && (
         <span class="muted">
