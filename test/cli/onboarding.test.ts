@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registrationMessageWithFlags } from '../../cli/commands/registrations';
 import type { RegistrationView } from '../../cli/onboarding';
 import { avatarPng } from '../../local/emulator/avatar';
 import { services } from '../../shared/services';
@@ -317,5 +318,22 @@ describe('usage mistakes', () => {
     expect(badId.code).toBe(1);
     expect(badId.stderr).toMatch(/^error: wechat_86004: .+\n$/);
     expect((await cli(['registrations', '--json'])).stdout).not.toContain('1-not-a-wechat-id');
+  });
+});
+
+describe("the API's field names as the flags typed", () => {
+  it.each([
+    ['legal_persona_wechat: String must contain at least 1 character(s)', '--legal-wechat: String must contain at least 1 character(s)'],
+    ['code_type: Invalid input', '--code-type: Invalid input'],
+    ['onboarding.signature: Too small', '--intro: Too small'],
+    ['signature: Too small', '--intro: Too small'],
+    ['onboarding.nickName: Too big', '--nickname: Too big'],
+    ['onboarding.nicknameMaterials.license: is not a PNG, JPEG, GIF or BMP image', '--license: is not a PNG, JPEG, GIF or BMP image'],
+    ['categories.1.first: Too small', '--category (the 2nd) first: Too small'],
+    ['onboarding.config.window.navigationBarTitleText: Expected string', '--config file: window.navigationBarTitleText: Expected string'],
+    ['privacy.setting_list: Expected array', '--privacy file: setting_list: Expected array'],
+    ['body: Invalid input', 'body: Invalid input'],
+  ])('%s', (message, expected) => {
+    expect(registrationMessageWithFlags(message)).toBe(expected);
   });
 });
