@@ -121,6 +121,8 @@ const toError = (e: unknown) => (e instanceof ApiError ? e : new ApiError(0, 'er
 
 export function BasicInfoCard({ tenant, onChanged }: { tenant: TenantView; onChanged: () => void }) {
   const t = useT(messages);
+  // A rename under WeChat's review ends with a push: read the tenant again every few seconds meanwhile.
+  usePoll(onChanged, 5000, tenant.nicknameAudit?.state === 'in_review');
   return (
     <div class="card profile-card" data-testid="basic-info-card">
       <h2>{t('title')}</h2>

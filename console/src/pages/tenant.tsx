@@ -5,7 +5,7 @@
  * the deployments that included it, and where its users' messages are forwarded (with the deliveries);
  * its name, avatar, introduction and service categories at WeChat, changed from here (BasicInfoCard).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import type { TemplateList, TenantView } from '../../../shared/contract/operator-api';
 import { ApiError, getImageUrl, getJson, sendJson } from '../api';
@@ -94,6 +94,11 @@ function TenantScreen({ appid }: { appid: string }) {
   const [loaded, reload] = useLoad(() => getJson<TenantView>(`/api/tenants/${encodeURIComponent(appid)}`), [appid]);
   const [checked, setChecked] = useState<TenantView>();
   const [configVersion, setConfigVersion] = useState(0);
+  // The name, avatar or readiness changed at WeChat (or may have: a review ended): read the tenant again.
+  const reloadTenant = useCallback(() => {
+    setChecked(undefined);
+    reload();
+  }, [reload]);
   return (
     <section class="tenant-page">
       <p>
@@ -109,14 +114,7 @@ function TenantScreen({ appid }: { appid: string }) {
                 <ProfileCard tenant={tenant} t={t} />
                 <ReadinessCard tenant={tenant} onChecked={setChecked} justChecked={checked !== undefined} />
               </div>
-              <BasicInfoCard
-                tenant={tenant}
-                onChanged={() => {
-                  // The name, avatar and readiness changed at WeChat: read the tenant again.
-                  setChecked(undefined);
-                  reload();
-                }}
-              />
+              <BasicInfoCard tenant={tenant} onChanged={reloadTenant} />
               <div class="cards">
                 <ConfigCard appid={appid} t={t} onSaved={() => setConfigVersion((n) => n + 1)} />
                 <ExtJsonCard appid={appid} t={t} configVersion={configVersion} />
