@@ -11,12 +11,14 @@ import { logger } from './logger';
  * than failing the invocation. A processor per batch: it keeps its batch's state on itself,
  * whichever runtime polls batches side by side.
  */
-export function queueConsumer(handleRecord: (record: SQSRecord) => Promise<void>) {
+export function queueConsumer<Batch = undefined>(handleRecord: (record: SQSRecord, batch: Batch) => Promise<void>, newBatch?: () => Batch) {
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler((event, context) =>
-      processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, processInParallel: true, throwOnFullBatchFailure: false }),
-    );
+    .handler((event, context) => {
+      // What the batch's records share (reads done once for all of them), made afresh for each batch.
+      const batch = newBatch?.() as Batch;
+      return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, batch), new BatchProcessor(EventType.SQS), { context, processInParallel: true, throwOnFullBatchFailure: false });
+    });
 }
 
 /** The record's body as `schema` says, or undefined (logged) for a message no retry can fix. */

@@ -44,6 +44,8 @@ interface StepRun {
   /** Set on a takeover: when the abandoned claim started (its WeChat call may have landed). */
   abandonedAtMs?: number;
   wechat: TenantClient;
+  /** The tenant, read once per advance (the hold's answer primes it): its steps need the same one. */
+  tenant: () => Promise<Tenant | undefined>;
 }
 
 /** What a step does with WeChat; its states come from the target machine (STEPS), when it runs from dueStep. */
@@ -64,10 +66,15 @@ interface StepBehaviour {
  * deployment is read again before each step, so an operator's word (cancel, release, rollback)
  * given while a step ran counts for the next one.
  */
-export async function advanceTarget(engine: DeployEngine, deploymentId: string, appid: string): Promise<void> {
+export async function advanceTarget(engine: DeployEngine, deploymentId: string, appid: string, read?: Deployment): Promise<void> {
   let target = await engine.deployments.getTarget(deploymentId, appid);
+  // The deployment as read last, at most as old as the step before: a step that may be stopped by a
+  // cancel reads it again once claimed, and the next step starts from that read (the batch's read first).
+  let latest = read;
+  const tenant = readOnce(() => engine.tenants.get(appid));
   while (target) {
-    const deployment = await engine.deployments.get(deploymentId);
+    const deployment = latest ?? (await engine.deployments.get(deploymentId));
+    latest = undefined;
     if (!deployment) return;
     if (deployment.cancelRequested && CANCELLABLE.includes(target.state)) {
       // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it be.
@@ -76,7 +83,7 @@ export async function advanceTarget(engine: DeployEngine, deploymentId: string, 
       return;
     }
     if (target.state === 'queued' || target.state === 'waiting') {
-      target = await takeTurn(engine, deployment, target, (holder) => supersede(engine, deployment, appid, holder));
+      target = await takeTurn(engine, deployment, target, (holder) => supersede(engine, deployment, appid, holder), tenant.prime);
       if (!target) return;
     }
     const next = nextStep(deployment, target);
@@ -84,8 +91,16 @@ export async function advanceTarget(engine: DeployEngine, deploymentId: string, 
       await checkBackLater(engine, deployment, target);
       return;
     }
-    target = await runStep(engine, deployment, target, next.step, next.takeover);
+    const ran = await runStep(engine, deployment, target, next.step, next.takeover, tenant.get);
+    target = ran?.target;
+    latest = ran?.deployment;
   }
+}
+
+/** A read done at most once, or given beforehand. */
+function readOnce<T>(read: () => Promise<T>): { get: () => Promise<T>; prime: (value: T) => void } {
+  let value: Promise<T> | undefined;
+  return { get: () => (value ??= read()), prime: (known) => void (value ??= Promise.resolve(known)) };
 }
 
 /**
@@ -108,16 +123,24 @@ function nextStep(deployment: Deployment, target: Target): { step: StepName; tak
   return step ? { step, takeover: false } : undefined;
 }
 
-async function runStep(engine: DeployEngine, deployment: Deployment, target: Target, step: StepName, takeover: boolean): Promise<Target | undefined> {
+async function runStep(
+  engine: DeployEngine,
+  deployment: Deployment,
+  target: Target,
+  step: StepName,
+  takeover: boolean,
+  tenant: () => Promise<Tenant | undefined>,
+): Promise<{ target?: Target; deployment?: Deployment } | undefined> {
   const startedAtMs = Date.now();
   const abandonedAtMs = takeover ? target.stepStartedAtMs : undefined;
   const claimed = await engine.deployments.claimStep(deployment.id, target.appid, step, startedAtMs, abandonedAtMs !== undefined ? { abandonedAtMs } : undefined);
   if (!claimed) return undefined; // another delivery owns this step
 
-  const run: StepRun = { engine, deployment, target: claimed, step, startedAtMs, abandonedAtMs, wechat: engine.wechat.tenant(target.appid) };
+  const run: StepRun = { engine, deployment, target: claimed, step, startedAtMs, abandonedAtMs, wechat: engine.wechat.tenant(target.appid), tenant };
   // Claim, then check: a cancel accepted before this read stops the call; one accepted after it
   // found this step already in flight, and in-flight calls land.
-  if (STEPS[step].stoppedByCancel && (await engine.deployments.get(deployment.id))?.cancelRequested) {
+  const checked = STEPS[step].stoppedByCancel ? await engine.deployments.get(deployment.id) : undefined;
+  if (checked?.cancelRequested) {
     const cancelled = await engine.deployments.cancelUnstarted(deployment.id, target.appid, step, startedAtMs);
     if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
     return undefined;
@@ -128,9 +151,9 @@ async function runStep(engine: DeployEngine, deployment: Deployment, target: Tar
     await behaviour.beforeCall?.(run);
     landed = await behaviour.call(run);
   } catch (error) {
-    return handleFailure(run, error);
+    return { target: await handleFailure(run, error), ...(checked ? { deployment: checked } : {}) };
   }
-  return land(run, landed);
+  return { target: await land(run, landed), ...(checked ? { deployment: checked } : {}) };
 }
 
 /** Moves the target on from its step (WeChat accepted it, or had already done it). */
@@ -288,7 +311,7 @@ async function privacyRefusal(run: StepRun, error: WeChatApiError): Promise<Targ
   const setting = await wechat.getPrivacySetting(2);
   if ((setting.setting_list ?? []).length > 0) return stop(run, 'failed', errorOf(error));
   const guide = deployment.profile?.privacy;
-  const tenant = await run.engine.tenants.get(target.appid);
+  const tenant = await run.tenant();
   // Applied once already (the last attempt's refusal is this one's): the guide WeChat wants is not the profile's.
   if (!guide || !tenant || target.error?.code === ERRCODE.PRIVACY_CHECK_FAILED) {
     return stop(run, 'blocked', blockedError(blocker('privacy_not_configured', `WeChat refused the audit: the mini-program has no privacy guide (61040: ${error.errmsg})`)));
@@ -313,8 +336,8 @@ async function recordGray({ engine, deployment }: StepRun, landed: Target): Prom
 
 const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
   commit: {
-    call: async ({ engine, deployment, target, wechat }) => {
-      const tenant = await engine.tenants.get(target.appid);
+    call: async ({ deployment, target, wechat, tenant: tenantOf }) => {
+      const tenant = await tenantOf();
       // The release gates, from the tenant's stored readiness: a tenant WeChat would refuse gets nothing committed.
       const [gate] = tenant ? gateBlockers(tenant, deployment.profile, { submitAudit: deployment.submitAudit }) : [];
       if (gate) throw new GateBlocked(gate);
@@ -346,7 +369,7 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
         if (ours) throw new AlreadySubmitted(ours);
       }
       const resubmission = target.previousRejection !== undefined ? deployment.resubmission : undefined;
-      const tenant = await run.engine.tenants.get(target.appid);
+      const tenant = await run.tenant();
       await applyPrivacyGuide(run, tenant);
       const items = resubmission?.auditItems ?? deployment.auditItems ?? (tenant?.readiness ? auditItemsFor(tenant.readiness.categories, deployment.profile?.auditItems) : undefined);
       const { auditid } = await wechat.submitAudit({
@@ -534,7 +557,7 @@ async function supersede(engine: DeployEngine, deployment: Deployment, appid: st
       settled = await engine.deployments.cancelTarget(holder, appid, { code: 'superseded', message: `superseded by deployment ${deployment.id}` });
       if (settled) await letGoIfSettled(engine, older, settled);
     } else if (olderTarget.state === 'auditing' && olderTarget.refused !== 'withdraw') {
-      await runStep(engine, older, olderTarget, 'withdraw', false); // lets go of the tenant when it lands
+      await runStep(engine, older, olderTarget, 'withdraw', false, () => engine.tenants.get(appid)); // lets go of the tenant when it lands
       settled = await engine.deployments.getTarget(holder, appid);
     }
   }

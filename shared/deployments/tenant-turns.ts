@@ -1,4 +1,5 @@
 import { logger } from '../logger';
+import type { Tenant } from '../tenants/tenant';
 import type { Deployment, Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
 import { LETS_GO_OF_TENANT } from './target-machine';
@@ -18,12 +19,17 @@ export async function takeTurn(
   deployment: Deployment,
   target: Target,
   supersede: (holder: string) => Promise<boolean>,
+  /** Hears the tenant as the hold found it, so the step that follows need not read it again. */
+  heldTenant?: (tenant: Tenant) => void,
 ): Promise<Target | undefined> {
   const { id } = deployment;
   const { appid } = target;
   let turn = await engine.tenants.hold(appid, id);
   if (!turn.held && deployment.supersede && (await supersede(turn.holder))) turn = await engine.tenants.hold(appid, id);
-  if (turn.held) return target.state === 'waiting' ? engine.deployments.wake(id, appid) : target;
+  if (turn.held) {
+    if (turn.tenant) heldTenant?.(turn.tenant);
+    return target.state === 'waiting' ? engine.deployments.wake(id, appid) : target;
+  }
 
   await engine.tenants.waitFor(appid, id);
   const waiting = target.state === 'waiting' ? target : await engine.deployments.waitForTenant(id, appid, turn.holder);

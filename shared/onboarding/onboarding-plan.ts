@@ -30,7 +30,7 @@ const OnboardingPlanSchema = z
 export type OnboardingPlan = z.infer<typeof OnboardingPlanSchema>;
 
 export function parseOnboardingPlan(input: unknown): OnboardingPlan {
-  const plan = parseInput(OnboardingPlanSchema, input);
+  const plan = prefixed('onboarding', () => parseInput(OnboardingPlanSchema, input));
   // The basic-info fields are checked exactly as PUT …/basic-info checks them (images by their bytes).
   const { nickName, avatar, signature, nicknameMaterials } = plan;
   if (nickName !== undefined || avatar !== undefined || signature !== undefined) prefixed('onboarding', () => parseInput(BasicInfoRequest, { nickName, avatar, signature, nicknameMaterials }));

@@ -5,7 +5,7 @@ import { decodePageToken, encodePageToken } from '../db/page-token';
 import { updateExpression } from '../db/update-expression';
 import { recordMetric } from '../metrics/record';
 import type { TenantSummary } from '../contract/operator-api';
-import type { Readiness } from '../readiness/readiness';
+import { unavailable, type Readiness } from '../readiness/readiness';
 import type { TenantConfig } from '../tenant-config/schema';
 import { TENANT_STATUSES, type NicknameAudit, type Tenant, type TenantProfile, type TenantStatus } from './tenant';
 
@@ -132,11 +132,12 @@ export class TenantStore {
 
   /** Stores what a readiness check found, unless a later check is already stored; false then (or without a tenant). */
   async saveReadiness(appid: string, readiness: Readiness): Promise<boolean> {
-    // The name, avatar and introduction WeChat answered keep the profile current (a rename, a new avatar).
+    // The name, avatar, introduction and categories WeChat answered keep the profile current.
     const { nickName, headImage, signature } = readiness.basicInfo;
+    const categories = unavailable(readiness, 'categories') ? undefined : readiness.categories.map((c) => ({ first: c.first, second: c.second }));
     return this.conditionalUpdate(
       appid,
-      updateExpression({ readiness, ...definedFields({ nickName, headImg: headImage, signature }) }),
+      updateExpression({ readiness, ...definedFields({ nickName, headImg: headImage, signature, categories }) }),
       'attribute_exists(pk) AND (attribute_not_exists(readiness) OR readiness.checkedAtMs <= :checkedAt)',
       { ':checkedAt': readiness.checkedAtMs },
     );
@@ -219,7 +220,7 @@ export class TenantStore {
    * on one mini-program would overwrite each other's commit and share one audit. Answers who
    * holds it when another deployment does.
    */
-  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean } | { held: false; holder: string }> {
+  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId });
       const answer = await ifConditionHeld(
@@ -230,13 +231,17 @@ export class TenantStore {
             ...update,
             ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(heldBy) OR heldBy = :me)',
             ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':me': deploymentId },
-            ReturnValues: 'UPDATED_OLD',
+            // The whole tenant as it was: the step that follows the hold needs it (no read of its own).
+            ReturnValues: 'ALL_OLD',
           }),
         ),
       );
       // `continuing`: no other deployment held the tenant since this one last did, so what this
       // deployment left at WeChat (its commit, its audit) is still there.
-      if (answer) return { held: true, continuing: answer.Attributes?.lastHeldBy === deploymentId };
+      if (answer) {
+        const tenant = answer.Attributes ? tenantOrNothing(answer.Attributes) : undefined;
+        return { held: true, continuing: answer.Attributes?.lastHeldBy === deploymentId, ...(tenant ? { tenant } : {}) };
+      }
       const tenant = await this.get(appid);
       if (!tenant) return { held: true, continuing: false }; // no such tenant: its commit fails on its own terms
       if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
@@ -320,6 +325,15 @@ export class TenantStore {
         }),
       ),
     );
+  }
+}
+
+/** The tenant in an item that may not be a whole one (a hold's old image): undefined then, and the step reads it. */
+function tenantOrNothing(item: Record<string, unknown>): Tenant | undefined {
+  try {
+    return fromItem(item);
+  } catch {
+    return undefined;
   }
 }
 

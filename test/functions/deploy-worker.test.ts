@@ -8,8 +8,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { toSqsEvent } from '../../local/runtime/sqs-poller';
 import { lambdaContext } from '../../local/runtime/lambda-context';
 
-const steps = vi.hoisted(() => ({ advance: async (_appid: string): Promise<void> => undefined }));
-vi.mock('../../shared/services', () => ({ services: () => ({}) }));
+const steps = vi.hoisted(() => ({ advance: async (_appid: string): Promise<void> => undefined, deploymentReads: 0 }));
+vi.mock('../../shared/services', () => ({
+  services: () => ({ deployments: { get: async (id: string) => ((steps.deploymentReads += 1), { id }) } }),
+}));
 vi.mock('../../shared/deployments/advance-target', () => ({
   advanceTarget: (_services: unknown, _deploymentId: string, appid: string) => steps.advance(appid),
 }));
@@ -27,6 +29,7 @@ const run = (event: SQSEvent) => handler(event, lambdaContext('deploy-worker', 3
 
 beforeEach(() => {
   steps.advance = async () => undefined;
+  steps.deploymentReads = 0;
 });
 
 describe('deploy worker', () => {
@@ -42,6 +45,10 @@ describe('deploy worker', () => {
 
     expect(await run(batch(advance('a'), advance('b'), advance('c')))).toEqual({ batchItemFailures: [] });
     expect(started.sort()).toEqual(['a', 'b', 'c']);
+    // The batch's steps share one read of their deployment; the next batch reads it afresh.
+    expect(steps.deploymentReads).toBe(1);
+    await run(batch(advance('d')));
+    expect(steps.deploymentReads).toBe(2);
   });
 
   it('reports a failing message alone and drops a malformed one', async () => {

@@ -257,13 +257,14 @@ export class MemoryTenants implements TenantPort {
     if (tenant?.gray?.version === version) delete tenant.gray;
   }
 
-  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean } | { held: false; holder: string }> {
+  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string }> {
     const tenant = this.tenants.get(appid);
     if (!tenant) return { held: true, continuing: false }; // its commit fails on its own terms
     if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
     const continuing = tenant.lastHeldBy === deploymentId;
+    const before = await this.get(appid);
     Object.assign(tenant, { heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId });
-    return { held: true, continuing };
+    return { held: true, continuing, ...(before ? { tenant: before } : {}) };
   }
 
   async waitFor(appid: string, deploymentId: string): Promise<void> {
