@@ -48,11 +48,13 @@ export interface UnitCost {
   /** DynamoDB requests by command, per unit. */
   dynamoByCommand: Record<string, number>;
   lambdaByFunction: Record<string, number>;
+  /** SQS requests by action (empty polls included, though not charged here), per unit. */
+  sqsByAction: Record<string, { requests: number; messages: number }>;
 }
 
 /** Usage divided by `count` units, priced. */
 export function unitCost(usage: Usage, count: number, per: string): UnitCost {
-  const cost: UnitCost = { per, dynamoReads: 0, dynamoWrites: 0, readUnits: 0, writeUnits: 0, sqsRequests: 0, sqsMessages: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, httpRequests: 0, dollars: 0, dynamoByCommand: {}, lambdaByFunction: {} };
+  const cost: UnitCost = { per, dynamoReads: 0, dynamoWrites: 0, readUnits: 0, writeUnits: 0, sqsRequests: 0, sqsMessages: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, httpRequests: 0, dollars: 0, dynamoByCommand: {}, lambdaByFunction: {}, sqsByAction: {} };
   for (const [command, { requests, capacityUnits }] of Object.entries(usage.dynamo)) {
     const read = READS.has(command);
     if (read) {
@@ -65,6 +67,7 @@ export function unitCost(usage: Usage, count: number, per: string): UnitCost {
     cost.dynamoByCommand[command.replace(/Command$/, '')] = requests / count;
   }
   for (const [action, { requests, messages }] of Object.entries(usage.sqs)) {
+    cost.sqsByAction[action] = { requests: requests / count, messages: messages / count };
     // Idle polling costs the same with or without this work (about 10 requests a minute per queue on AWS).
     if (action.endsWith('(empty poll)')) continue;
     cost.sqsRequests += requests;

@@ -362,18 +362,17 @@ export async function startSqsServer(store: DurableQueueStore, options: { host?:
     let gone = false;
     res.once('close', () => (gone = true));
     const output = await action(body ?? {}, () => gone);
-    recordSqsRequest(target.slice('AmazonSQS.'.length), messagesIn(body ?? {}, output));
+    const actionName = target.slice('AmazonSQS.'.length);
+    recordSqsRequest(actionName, messagesIn(actionName, body ?? {}, output));
     res.writeHead(200, { 'content-type': JSON_1_0, 'x-amzn-requestid': randomUUID() });
     res.end(JSON.stringify(output));
   }
 
-  /** The messages a request carried: the entries of a batch, the messages a receive answered, one otherwise. */
-  function messagesIn(request: Body, output: Body): number {
+  /** The messages a request carried: the messages a receive answered (none: an empty poll), the entries of a batch, one otherwise. */
+  function messagesIn(actionName: string, request: Body, output: Body): number {
+    if (actionName === 'ReceiveMessage') return ((output as { Messages?: unknown[] }).Messages ?? []).length;
     const entries = (request as { Entries?: unknown[] }).Entries;
-    if (Array.isArray(entries)) return entries.length;
-    const received = (output as { Messages?: unknown[] }).Messages;
-    if (Array.isArray(received)) return received.length;
-    return 1;
+    return Array.isArray(entries) ? entries.length : 1;
   }
 
   const server = http.createServer((req, res) => {
