@@ -359,7 +359,7 @@ const STEP_BEHAVIOUR: Record<StepName, StepBehaviour> = {
 
   submit: {
     // Audit pushes find the deployment through the tenant: point it there before WeChat can push.
-    beforeCall: ({ engine, deployment, target }) => engine.tenants.pointAuditAt(target.appid, deployment.id),
+    beforeCall: async ({ engine, deployment, target, tenant }) => engine.tenants.pointAuditAt(target.appid, deployment.id, await tenant()),
     call: async (run) => {
       const { deployment, target, wechat } = run;
       // A submit that may have landed (a takeover, or an attempt whose answer was an error) is

@@ -173,17 +173,20 @@ export class TenantStore {
    * replaces: a submit refused with 85009 leaves that one's audit running. One conditional write
    * each way, so two submits cannot interleave.
    */
-  async pointAuditAt(appid: string, deploymentId: string): Promise<void> {
-    const replaced = await this.conditionalUpdate(
-      appid,
-      // Copies one attribute into another: not a plain value, so written out.
-      { UpdateExpression: 'SET previousAuditingDeployment = auditingDeployment, auditingDeployment = :id' },
-      'attribute_exists(pk) AND attribute_exists(auditingDeployment) AND auditingDeployment <> :id',
-      { ':id': deploymentId },
-    );
-    if (!replaced) {
-      await this.conditionalUpdate(appid, updateExpression({ auditingDeployment: deploymentId }), 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)');
-    }
+  async pointAuditAt(appid: string, deploymentId: string, current?: { auditingDeployment?: string }): Promise<void> {
+    const replace = () =>
+      this.conditionalUpdate(
+        appid,
+        // Copies one attribute into another: not a plain value, so written out.
+        { UpdateExpression: 'SET previousAuditingDeployment = auditingDeployment, auditingDeployment = :id' },
+        'attribute_exists(pk) AND attribute_exists(auditingDeployment) AND auditingDeployment <> :id',
+        { ':id': deploymentId },
+      );
+    const first = () => this.conditionalUpdate(appid, updateExpression({ auditingDeployment: deploymentId }), 'attribute_exists(pk) AND attribute_not_exists(auditingDeployment)');
+    // The caller's view of the tenant picks the write that holds (a refused one costs a write too).
+    if (current && current.auditingDeployment === undefined) {
+      if (!(await first())) await replace();
+    } else if (!(await replace())) await first();
   }
 
   /**
