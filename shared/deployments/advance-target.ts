@@ -74,7 +74,6 @@ export async function advanceTarget(engine: DeployEngine, deploymentId: string, 
   const tenant = readOnce(() => engine.tenants.get(appid));
   while (target) {
     const deployment = latest ?? (await engine.deployments.get(deploymentId));
-    latest = undefined;
     if (!deployment) return;
     if (deployment.cancelRequested && CANCELLABLE.includes(target.state)) {
       // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it be.
