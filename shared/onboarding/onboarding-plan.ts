@@ -3,12 +3,14 @@
  * introduction, categories, privacy guide and configuration — checked in full before WeChat is
  * asked for anything, so bad input is a 400 that starts no registration.
  */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { TooLarge } from '../errors';
 import { parseTenantConfig } from '../tenant-config/schema';
 import { BasicInfoRequest } from '../tenant-profile/basic-info';
 import { CategoryRequest } from '../tenant-profile/categories';
 import { PrivacyGuideSchema } from '../templates/release-profile';
+import type { Services } from '../services';
 import { parseInput } from '../validation';
 
 /** The plan is stored whole beside its registration, images included: DynamoDB items hold 400 KB. */
@@ -48,4 +50,17 @@ function prefixed<T>(where: string, check: () => T): T {
     if (error instanceof Error && 'code' in error) error.message = `${where}.${error.message}`;
     throw error;
   }
+}
+
+type Store = Pick<Services, 'db' | 'table'>;
+const planKey = (id: string) => ({ pk: `REGISTRATION#${id}`, sk: 'ONBOARDING' });
+
+/** The plan (images included) is kept apart from the registration, which lists stay small without. */
+export async function savePlan(store: Store, registrationId: string, plan: OnboardingPlan): Promise<void> {
+  await store.db.send(new PutCommand({ TableName: store.table, Item: { ...planKey(registrationId), plan } }));
+}
+
+export async function loadPlan(store: Store, registrationId: string): Promise<OnboardingPlan | undefined> {
+  const { Item } = await store.db.send(new GetCommand({ TableName: store.table, Key: planKey(registrationId), ConsistentRead: true }));
+  return Item?.plan as OnboardingPlan | undefined;
 }

@@ -5,7 +5,7 @@
  * twice; a claim left by a crashed worker is taken over after STALE_CLAIM_MS. WeChat's reviews (a
  * name, a sensitive category) settle their step when the result push arrives.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../db/conditional';
 import type { DeployMessage } from '../deployments/deploy-messages';
 import { Conflict, DomainError } from '../errors';
@@ -17,7 +17,7 @@ import type { Services } from '../services';
 import { BASIC_INFO_REFUSALS } from '../tenant-profile/basic-info';
 import { CATEGORY_REFUSALS } from '../tenant-profile/categories';
 import { isWeChatApiError } from '../wechat/errors';
-import type { OnboardingPlan } from './onboarding-plan';
+import { loadPlan } from './onboarding-plan';
 import { onboardingState, type StepOutcome } from './onboarding-state';
 import { NeedsMaterials, ONBOARDING_STEPS, type StepName } from './onboarding-steps';
 
@@ -26,17 +26,6 @@ export const STALE_CLAIM_MS = 3 * 60_000;
 
 type Store = Pick<Services, 'db' | 'table'>;
 const registrationKey = (id: string) => ({ pk: `REGISTRATION#${id}`, sk: 'META' });
-const planKey = (id: string) => ({ pk: `REGISTRATION#${id}`, sk: 'ONBOARDING' });
-
-/** The plan (images included) is kept apart from the registration, which lists stay small without. */
-export async function savePlan(store: Store, registrationId: string, plan: OnboardingPlan): Promise<void> {
-  await store.db.send(new PutCommand({ TableName: store.table, Item: { ...planKey(registrationId), plan } }));
-}
-
-async function loadPlan(store: Store, registrationId: string): Promise<OnboardingPlan | undefined> {
-  const { Item } = await store.db.send(new GetCommand({ TableName: store.table, Key: planKey(registrationId), ConsistentRead: true }));
-  return Item?.plan as OnboardingPlan | undefined;
-}
 
 /**
  * After a tenant was created (or a result push linked its registration): names the registration on

@@ -39,7 +39,11 @@ describe('a fast registration result push', () => {
   it('makes the confirmed mini-program an active tenant, once, even when the push comes again', async () => {
     await register(ENTERPRISE);
     const confirmed = await t.admin<{ appid: string; auth_code: string }>('/registrations/confirm', { name: ENTERPRISE.name, legal_persona_wechat: ENTERPRISE.legal_persona_wechat });
-    const tenant = await t.until(async () => ((await services().tenants.get(confirmed.appid))?.status === 'active' ? services().tenants.get(confirmed.appid) : undefined), 20_000);
+    // Its profile (WeChat's answer about it) is stored right after it is authorized: wait for both.
+    const tenant = await t.until(async () => {
+      const stored = await services().tenants.get(confirmed.appid);
+      return stored?.status === 'active' && stored.principalName ? stored : undefined;
+    }, 20_000);
     expect(tenant).toMatchObject({ appid: confirmed.appid, principalName: ENTERPRISE.name });
     // A new mini-program has no name, avatar or categories yet: WeChat would refuse a release, and readiness says so.
     const readiness = await t.until(async () => (await services().tenants.get(confirmed.appid))?.readiness, 20_000);

@@ -51,7 +51,11 @@ describe('registrations', () => {
     await t.admin('/registrations/confirm', { name: ENTERPRISE.name, legal_persona_wechat: ENTERPRISE.legal_persona_wechat });
     const done = await created(registration.id);
     expect(done.appid).toMatch(/^wx[0-9a-f]{16}$/);
-    const tenant = await t.until(async () => ((await services().tenants.get(done.appid!))?.status === 'active' ? services().tenants.get(done.appid!) : undefined), 20_000);
+    // Its profile (WeChat's answer about it) is stored right after it is authorized: wait for both.
+    const tenant = await t.until(async () => {
+      const stored = await services().tenants.get(done.appid!);
+      return stored?.status === 'active' && stored.principalName ? stored : undefined;
+    }, 20_000);
     expect(tenant).toMatchObject({ principalName: ENTERPRISE.name });
     expect(await (await t.operator(`/api/registrations?status=created`)).json()).toMatchObject({ registrations: [expect.objectContaining({ id: registration.id })] });
   });

@@ -39,7 +39,8 @@ const stand = vi.hoisted(() => ({
   contexts: [] as Context[],
 }));
 
-vi.mock('../../../shared/services', () => ({ services: () => ({}) }));
+// The worker reads a batch's deployment once for its messages (the stand-in below ignores it).
+vi.mock('../../../shared/services', () => ({ services: () => ({ deployments: { get: async () => undefined } }) }));
 vi.mock('../../../shared/deployments/advance-target', async () => {
   const { logger } = await import('../../../shared/logger');
   return {
