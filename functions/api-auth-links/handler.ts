@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAuthLinks } from '../../shared/authorization/auth-links';
 import type { AuthLinkRequest as AuthLinkBody } from '../../shared/contract/operator-api';
 import { httpHandler } from '../../shared/http/handler';

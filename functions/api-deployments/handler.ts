@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActionAccepted, CancelRequest, DeploymentCreated, DeploymentPage, DeploymentView, PreflightResult, ReleaseRequest, RetryRequest } from '../../shared/contract/operator-api';
 import { createDeployment } from '../../shared/deployments/create-deployment';
 import { BULK_ACTIONS, deploymentStatus, type BulkAction } from '../../shared/deployments/deployment';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DELIVERY_STATUSES } from '../../shared/forwarding/delivery-store';
 import { forwardingPorts } from '../../shared/forwarding/forwarding-ports';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PushPage } from '../../shared/contract/operator-api';
 import { httpHandler } from '../../shared/http/handler';
 import { queryParams } from '../../shared/http/request';

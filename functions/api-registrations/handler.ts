@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';
 import { httpHandler } from '../../shared/http/handler';

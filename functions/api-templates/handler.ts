@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AddTemplatePending, AddTemplateRequest, DraftList, TemplateList } from '../../shared/contract/operator-api';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { badRequest } from '../../shared/http/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { byRouteKey } from '../../shared/http/dispatch';
 import { httpHandler } from '../../shared/http/handler';
 import { appidParam, bodyJson, queryParams } from '../../shared/http/request';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { syncAuthorizers } from '../../shared/authorization/sync-authorizers';
 import type { TenantDeployments, TenantPage, TenantSummary, TenantSyncResult } from '../../shared/contract/operator-api';
 import { tenantDeployments } from '../../shared/deployments/tenant-deployments';

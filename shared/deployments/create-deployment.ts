@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput } from '../errors';
 import type { Services } from '../services';
 import { parseTenantConfig } from '../tenant-config/schema';

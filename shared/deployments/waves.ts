@@ -7,7 +7,7 @@
  * the sweep restarts a watcher whose message was lost.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Conflict, InvalidInput } from '../errors';
 import { logger } from '../logger';
 import { APPID_PATTERN } from '../tenants/tenant';

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A queue message names a delivery; the delivery item holds the body, so a message stays tiny. */
 export const ForwardMessageSchema = z.object({ appid: z.string(), key: z.string() }).strict();

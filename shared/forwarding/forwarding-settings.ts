@@ -5,7 +5,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFound } from '../errors';
 import type { Services } from '../services';
 import { parseInput } from '../validation';

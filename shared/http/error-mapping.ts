@@ -3,7 +3,7 @@ import { DomainError } from '../errors';
 import { NoVerifyTicketError, TenantUnusableError } from '../tokens/errors';
 import { WeChatCryptoError } from '../wechat/crypto';
 import { isWeChatApiError } from '../wechat/errors';
-import { XmlError } from '../wechat/xml';
+import { XmlError } from '../wechat/xml-error';
 import { HttpError } from './errors';
 
 /**

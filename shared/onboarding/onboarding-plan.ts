@@ -4,7 +4,7 @@
  * asked for anything, so bad input is a 400 that starts no registration.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TooLarge } from '../errors';
 import { parseTenantConfig } from '../tenant-config/schema';
 import { BasicInfoRequest } from '../tenant-profile/basic-info';

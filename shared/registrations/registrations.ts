@@ -8,7 +8,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RegistrationView } from '../contract/operator-api';
 import { ifConditionHeld } from '../db/conditional';
 import { Conflict, InvalidInput, NotFound, Unprocessable } from '../errors';

@@ -7,7 +7,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFound } from '../errors';
 import type { Services } from '../services';
 import { APPID_PATTERN } from '../tenants/tenant';

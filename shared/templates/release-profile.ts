@@ -7,7 +7,7 @@
  * the privacy APIs the template's code calls; `domains` the server domains it needs.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Services } from '../services';
 import { parseInput } from '../validation';
 

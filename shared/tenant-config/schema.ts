@@ -8,7 +8,7 @@
  * `extAppid` and `extEnable` are not the operator's to choose: they are always the tenant's own
  * appid and `true` (see ext-json.ts), so `extAppid` is refused and `extEnable` accepts only `true`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput, TooLarge } from '../errors';
 import { isPlainObject, jsonProblem } from './json-values';
 

@@ -5,7 +5,7 @@
  * Then the avatar (temporary media upload, then modifyheadimage), the introduction and the name; a
  * name WeChat reviews is recorded as under review, and its result push settles it (nickname-audit.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Conflict, NotFound, Unprocessable } from '../errors';
 import type { BasicInfoResult } from '../contract/operator-api';
 import { refreshReadiness } from '../readiness/refresh-readiness';

@@ -5,7 +5,7 @@
  * review, whose result arrives as `wxa_category_audit` and refreshes readiness; the others are
  * approved at once. Requests are checked against the catalogue before anything changes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput, NotFound, Unprocessable } from '../errors';
 import type { AvailableCategory, CategoriesView } from '../contract/operator-api';
 import { refreshReadiness } from '../readiness/refresh-readiness';

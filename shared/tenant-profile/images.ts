@@ -3,7 +3,7 @@
  * data URLs: checked here — a real PNG, JPEG, GIF or BMP by its first bytes, within the size limit —
  * before anything is sent, so a wrong file is a 400 that changes nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UploadFile } from '../wechat/http';
 
 /** Kept small enough that an onboarding's images fit its stored registration (DynamoDB items are at most 400 KB). */

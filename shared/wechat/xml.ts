@@ -7,6 +7,9 @@
  * numeric character references are decoded — by us, never by the parser.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XmlError } from './xml-error';
+
+export { XmlError, type XmlFailure } from './xml-error';
 
 export type XmlValue = string | XmlFields;
 export interface XmlFields {
@@ -15,20 +18,6 @@ export interface XmlFields {
 
 /** Real pushes are a few KiB; 64 KiB leaves ample room while bounding parser work. */
 export const MAX_XML_BYTES = 64 * 1024;
-
-export type XmlFailure = 'too_large' | 'doctype' | 'malformed' | 'missing_field';
-
-export class XmlError extends Error {
-  override readonly name = 'XmlError';
-  readonly reason: XmlFailure;
-  readonly field?: string;
-
-  constructor(reason: XmlFailure, message: string, field?: string) {
-    super(message);
-    this.reason = reason;
-    if (field !== undefined) this.field = field;
-  }
-}
 
 // '#' cannot start an XML name, so these keys can never collide with a real element.
 const TEXT_KEY = '#text';
