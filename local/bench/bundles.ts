@@ -10,15 +10,31 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export interface BundleResult {
   name: string;
   bytes: number;
+  /** The bundle's import, timed inside the process. */
   initMs: number;
+  /** A whole fresh process importing it, less a bare Node start (bareNodeMs): what a cold start adds. */
+  netProcessMs: number;
+  bareNodeMs: number;
+}
+
+const median = (samples: number[]) => samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+const ENV = { PATH: process.env.PATH, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+
+/** Wall time of a fresh Node process running `script`. */
+function processMs(script: string): number {
+  const started = performance.now();
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: ENV });
+  return performance.now() - started;
 }
 
 /**
  * Builds every function as the CDK stack does (ESM, minified, node22, AWS SDK external) and
- * measures its init: importing the bundle in a fresh Node process, median of 3.
+ * measures its init: importing the bundle in a fresh Node process (median of 3), and what a whole
+ * fresh process importing it takes beyond a bare Node start.
  */
 export async function benchBundles(outDir: string): Promise<BundleResult[]> {
   const results: BundleResult[] = [];
+  const bareNodeMs = median([0, 1, 2, 3, 4].map(() => processMs('')));
   for (const name of FUNCTION_NAMES) {
     const dir = path.join(outDir, name);
     mkdirSync(dir, { recursive: true });
@@ -41,15 +57,13 @@ export async function benchBundles(outDir: string): Promise<BundleResult[]> {
     const script = `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});console.log(performance.now()-t)`;
     const samples = [0, 1, 2].map(() =>
       Number(
-        execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' },
-        })
+        execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: ENV })
           .toString()
           .trim(),
       ),
     );
-    results.push({ name, bytes, initMs: samples.sort((a, b) => a - b)[1]! });
+    const whole = median([0, 1, 2].map(() => processMs(`await import(${JSON.stringify(`file://${outfile}`)})`)));
+    results.push({ name, bytes, initMs: median(samples), netProcessMs: Math.max(0, whole - bareNodeMs), bareNodeMs });
   }
   return results;
 }

@@ -89,7 +89,7 @@ if (!skip.has('bundles')) {
   console.error('bundles: building and cold-loading every function…');
   const bundles = await benchBundles(path.join(resultsDir, 'bundles'));
   report.bundles = bundles;
-  for (const b of bundles) lines.push(`bundle ${b.name} | ${fmt(b.bytes / 1024)} KiB minified | init ${fmt(b.initMs)} ms (fresh process)`);
+  for (const b of bundles) lines.push(`bundle ${b.name} | ${fmt(b.bytes / 1024)} KiB minified | init ${fmt(b.initMs)} ms; a cold process +${fmt(b.netProcessMs)} ms over a bare Node start (${fmt(b.bareNodeMs)} ms)`);
 }
 
 const file = path.join(resultsDir, `bench-${report.at as string}.json`.replace(/:/g, '-'));
