@@ -3,13 +3,21 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 const IDLE_POLL_MS = 100;
 
+/**
+ * Waits `ms`, or less if `signal` aborts. The listener goes when the wait ends: the signal is the
+ * poller's for its whole life, and listeners left on it would pile up (one per idle poll, every
+ * loop) until each add and remove on it, the SDK's too, walked a list of hundreds of thousands.
+ */
 const idle = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    if (signal.aborted) return resolve();
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 export interface QueuePollerOptions {
@@ -57,13 +65,45 @@ export function toSqsEvent(messages: Message[], queueArn: string, region: string
  * what succeeded. Messages named in batchItemFailures, or a whole batch whose invocation threw,
  * stay in the queue and reappear after the visibility timeout — after maxReceiveCount receives the
  * queue's redrive policy moves them to the dead-letter queue.
+ *
+ * Like Lambda's pollers, it scales with the queue: while the queue is empty one loop at a time
+ * polls it (every IDLE_POLL_MS) and the others wait; the moment a poll receives messages, they
+ * all (up to maxConcurrency) poll again, and the one that received hands the polling on while it
+ * runs its batch. Every loop polling an empty queue ten times a second would keep a core a third
+ * busy locally.
  */
 export function startQueuePoller(options: QueuePollerOptions) {
   let running = true;
   const region = options.queueArn.split(':')[3] ?? 'local';
   const abort = new AbortController();
+  let queueEmpty = false;
+  /** A loop is polling the empty queue (the others wait for what it receives). */
+  let scouting = false;
+  let wakeWaiting: (() => void) | undefined;
+  let messagesSeen: Promise<void> | undefined;
 
-  async function pollOnce(): Promise<void> {
+  /** For the loops not polling the empty queue: until a poll receives something. */
+  function untilMessages(): Promise<void> {
+    messagesSeen ??= new Promise<void>((resolve) => {
+      const wake = () => {
+        abort.signal.removeEventListener('abort', wake);
+        wakeWaiting = undefined;
+        messagesSeen = undefined;
+        resolve();
+      };
+      wakeWaiting = wake;
+      abort.signal.addEventListener('abort', wake, { once: true });
+    });
+    return messagesSeen;
+  }
+
+  function seen(received: number): void {
+    queueEmpty = received === 0;
+    if (received > 0) wakeWaiting?.();
+  }
+
+  /** `handOn` ends this loop's turn at polling the empty queue, if it had it. */
+  async function pollOnce(handOn: () => void): Promise<void> {
     const received = await options.client.send(
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
@@ -76,10 +116,12 @@ export function startQueuePoller(options: QueuePollerOptions) {
       { abortSignal: abort.signal },
     );
     const messages = received.Messages ?? [];
+    seen(messages.length);
     if (messages.length === 0) {
       await idle(IDLE_POLL_MS, abort.signal);
       return;
     }
+    handOn();
 
     let failed: Set<string>;
     try {
@@ -101,12 +143,25 @@ export function startQueuePoller(options: QueuePollerOptions) {
 
   async function loop(): Promise<void> {
     while (running) {
+      if (queueEmpty && scouting) {
+        await untilMessages();
+        continue;
+      }
+      let scout = queueEmpty;
+      if (scout) scouting = true;
+      const handOn = () => {
+        if (!scout) return;
+        scout = false;
+        scouting = false;
+      };
       try {
-        await pollOnce();
+        await pollOnce(handOn);
       } catch (error) {
         if (!running) return;
         options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        handOn();
       }
     }
   }

@@ -1,5 +1,6 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,5 +96,86 @@ describe('SQS event source stand-in', () => {
     }
     expect(calls).toBe(2);
     expect(delivered).toEqual(['again']);
+  });
+  it('polls an idle queue with one loop and runs maxConcurrency batches side by side once messages come', async () => {
+    const arn = (await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    let running = 0;
+    let most = 0;
+    let handled = 0;
+    const poller = startQueuePoller({
+      client: queue.client,
+      queueUrl: queue.queueUrl,
+      queueArn: arn,
+      batchSize: 1,
+      maxConcurrency: 4,
+      handler: async (event: SQSEvent) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 150));
+        running -= 1;
+        handled += event.Records.length;
+      },
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // idle first: the other loops wait
+      await queue.client.send(
+        new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: `m${i}` })) }),
+      );
+      await until(() => handled === 10);
+    } finally {
+      await poller.stop();
+    }
+    expect(most).toBe(4);
+  });
+
+  it('keeps polling while a loop runs a long batch, so a message sent meanwhile is not held up by it', async () => {
+    const arn = (await queue.client.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const handledAt: Record<string, number> = {};
+    const poller = startQueuePoller({
+      client: queue.client,
+      queueUrl: queue.queueUrl,
+      queueArn: arn,
+      batchSize: 1,
+      maxConcurrency: 2,
+      handler: async (event: SQSEvent) => {
+        const body = event.Records[0]!.body;
+        if (body === 'slow') await new Promise((r) => setTimeout(r, 3000));
+        handledAt[body] = Date.now();
+      },
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await queue.client.send(new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: [{ Id: '0', MessageBody: 'slow' }] }));
+      await new Promise((r) => setTimeout(r, 500));
+      const sentAt = Date.now();
+      await queue.client.send(new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: [{ Id: '0', MessageBody: 'fast' }] }));
+      await until(() => handledAt.fast !== undefined && handledAt.slow !== undefined);
+      expect(handledAt.fast! - sentAt).toBeLessThan(1000);
+      expect(handledAt.fast!).toBeLessThan(handledAt.slow!);
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('leaves no listener behind on its abort signal after idle polls', async () => {
+    const signals = new Set<AbortSignal>();
+    let receives = 0;
+    const client = {
+      send: async (_command: unknown, options?: { abortSignal?: AbortSignal }) => {
+        if (options?.abortSignal) signals.add(options.abortSignal);
+        receives += 1;
+        return {};
+      },
+    } as unknown as SQSClient;
+    const poller = startQueuePoller({ client, queueUrl: 'http://local/0/idle', queueArn: 'arn:aws:sqs:us-east-1:0:idle', batchSize: 10, maxConcurrency: 4, handler: async () => undefined });
+    try {
+      await until(() => receives >= 12);
+      expect(signals.size).toBe(1);
+      // At most one per loop, for the pause it is in now; not one per idle poll so far.
+      expect(getEventListeners([...signals][0]!, 'abort').length).toBeLessThanOrEqual(4);
+    } finally {
+      await poller.stop();
+    }
+    expect(getEventListeners([...signals][0]!, 'abort')).toHaveLength(0);
   });
 });
