@@ -88,7 +88,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     if (options.reset) await resetDataDir(dataDir);
-    const dynamo = await startDynamo({ dataDir: path.join(dataDir, 'dynamodb'), tableName: TABLE_NAME, region: REGION });
+    const dynamo = await startDynamo({ dataDir: path.join(dataDir, 'dynamodb'), tableName: TABLE_NAME, region: REGION, onError: (error) => log(`dynamodb: ${String(error)}`) });
     closers.push(dynamo.close);
     const sqs = await startQueues({
       dataDir: path.join(dataDir, 'queue'),

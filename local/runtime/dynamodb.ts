@@ -1,42 +1,78 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { Level } from 'level';
-import dynalite from 'dynalite';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { TABLE_DEFINITION } from '../../shared/db/table-definition';
 
 export interface LocalDynamo {
   endpoint: string;
+  /** Settles with the exit code once dynalite's thread has ended (after close(), or if it failed). */
+  exited: Promise<number>;
   close(): Promise<void>;
 }
 
+const WORKER = new URL('./dynamodb-worker.mjs', import.meta.url);
+
 /**
  * Embedded DynamoDB (dynalite), persisted under `dataDir` so tokens survive a restart, with the
- * table created from the same definition the CDK stack uses.
+ * table created from the same definition the CDK stack uses. dynalite runs on a worker thread of
+ * its own (./dynamodb-worker.mjs), so its request handling uses the second core instead of the
+ * main thread's event loop; being a thread, not a process, it dies with the process (a kill -9
+ * leaves no orphan holding the LevelDB lock). `close()` closes its store and ends the thread.
  */
-export async function startDynamo(options: { dataDir: string; tableName: string; region: string }): Promise<LocalDynamo> {
+export async function startDynamo(options: { dataDir: string; tableName: string; region: string; onError?: (error: unknown) => void }): Promise<LocalDynamo> {
   mkdirSync(options.dataDir, { recursive: true });
   await ensureNotLocked(options.dataDir);
-  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  const worker = new Worker(WORKER, { workerData: { path: options.dataDir }, stdout: false, stderr: false });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  let closing = false;
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      worker.once('message', (message: { port?: number; error?: string }) => (message.port ? resolve(message.port) : reject(new Error(`dynalite: ${message.error}`))));
+      worker.once('error', reject);
+      void exited.then((code) => reject(new Error(`dynalite's thread exited (${code}) before it listened`)));
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  worker.on('error', (error) => options.onError?.(error));
+  void exited.then((code) => {
+    if (!closing) options.onError?.(new Error(`dynalite's thread exited unexpectedly (${code})`));
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const close = async () => {
+    if (closing) return void (await exited);
+    closing = true;
+    const closed = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: { closed?: boolean; error?: string }) => {
+        if (!message.closed) return;
+        if (message.error) reject(new Error(message.error));
+        else resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    worker.postMessage('close');
+    try {
+      await closed;
+    } finally {
+      // The thread ends by itself once its server and store are closed; make sure of it.
+      await worker.terminate();
+    }
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     await ensureTable(client, options.tableName);
+  } catch (error) {
+    await close();
+    throw error;
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        // dynalite's close also closes its LevelDB store, releasing the lock on dataDir.
-        server.close((error?: Error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  return { endpoint, exited, close };
 }
 
 export class DataDirInUseError extends Error {
