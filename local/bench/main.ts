@@ -3,6 +3,7 @@
  *   --tenants 1000  --latency 50  --webhook-requests 2000  --skip fanout,cost,webhooks,crypto,bundles
  * Prints a table and writes local/bench/results/bench-<time>.json.
  */
+import './environment';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
