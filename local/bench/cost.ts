@@ -50,6 +50,8 @@ export interface UnitCost {
   lambdaByFunction: Record<string, number>;
   /** SQS requests by action (empty polls included, though not charged here), per unit. */
   sqsByAction: Record<string, { requests: number; messages: number }>;
+  /** Pushes WeChat (the emulator) sent per unit, retries included: one answered after 5 s is sent again. */
+  pushesSent?: number;
 }
 
 /** Usage divided by `count` units, priced. */
@@ -128,7 +130,9 @@ export async function costOfDeploy(stack: LocalStack, appids: string[], userVers
     await sleep(200);
   }
   await quiet();
-  return unitCost(stopUsageMeter(), appids.length, 'tenant deployed');
+  const cost = unitCost(stopUsageMeter(), appids.length, 'tenant deployed');
+  const pushes = ((await admin('/calls')).calls as { kind: string }[]).filter((c) => c.kind === 'push').length;
+  return { ...cost, pushesSent: pushes / appids.length };
 }
 
 /** `count` pushes of each kind, one at a time, metered: a verify ticket and a user's message. */
@@ -167,6 +171,7 @@ export function costLines(costs: UnitCost[], fleet = 10_000): string[] {
   const lines = costs.map(
     (c) =>
       `cost per ${c.per} | DynamoDB ${n(c.dynamoReads)} reads (${n(c.readUnits)} RRU) + ${n(c.dynamoWrites)} writes (${n(c.writeUnits)} WRU), SQS ${n(c.sqsRequests)} requests, Lambda ${n(c.lambdaInvocations)} invocations ${n(c.lambdaGbSeconds)} GB-s, HTTP API ${n(c.httpRequests)} | ${money(c.dollars)}` +
+      (c.pushesSent !== undefined ? ` (WeChat pushes ${n(c.pushesSent)}: answers slower than 5 s are pushed again)` : '') +
       (c.per === 'tenant deployed' ? `; a ${fleet.toLocaleString('en')}-tenant deploy ${money(c.dollars * fleet)}` : `; a million ${money(c.dollars * 1e6)}`),
   );
   lines.push(
