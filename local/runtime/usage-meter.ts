@@ -26,14 +26,22 @@ export function startUsageMeter(db: DynamoDBDocumentClient): void {
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
       if (current) input.ReturnConsumedCapacity = 'TOTAL';
-      const result = await next(args);
-      if (current) {
-        const output = result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] };
-        const consumed = [output.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      const count = (units: number) => {
+        if (!current) return;
         const entry = (current.dynamo[context.commandName ?? 'unknown'] ??= { requests: 0, capacityUnits: 0 });
         entry.requests += 1;
-        entry.capacityUnits += consumed;
+        entry.capacityUnits += units;
+      };
+      let result;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // A write whose condition failed is billed too (a unit for a small item; dynalite reports none).
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') count(1);
+        throw error;
       }
+      const output = result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] };
+      count([output.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0));
       return result;
     },
     { step: 'initialize', name: 'mpfleetUsageMeter' },
