@@ -1,7 +1,7 @@
 import { forEachConcurrently } from '../concurrency';
 import type { DeployMessage } from '../deployments/deploy-messages';
-import { Conflict, NotFound } from '../errors';
 import { logger } from '../logger';
+import { activeTenant } from '../tenants/active-tenant';
 import type { Tenant } from '../tenants/tenant';
 import type { TenantStore } from '../tenants/tenant-store';
 import { TenantUnusableError } from '../tokens/errors';
@@ -34,9 +34,7 @@ export async function refreshReadiness(services: ReadinessPorts, appid: string, 
 
 /** On the operator's demand: the tenant with its release gates read now. NotFound for an unknown appid, Conflict for one that cannot be asked. */
 export async function checkTenantReadiness(services: ReadinessPorts & { tenants: Pick<TenantStore, 'get'> }, appid: string): Promise<Tenant> {
-  const tenant = await services.tenants.get(appid);
-  if (!tenant) throw new NotFound('tenant_not_found', `no tenant ${appid}`);
-  if (tenant.status !== 'active') throw new Conflict(`tenant_${tenant.status}`, `the tenant is ${tenant.status}: WeChat answers nothing about it until it authorizes again`);
+  const tenant = await activeTenant(services, appid);
   const readiness = await refreshReadiness(services, appid);
   return { ...tenant, ...(readiness ? { readiness } : {}) };
 }

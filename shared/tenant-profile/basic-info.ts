@@ -6,11 +6,12 @@
  * name WeChat reviews is recorded as under review, and its result push settles it (nickname-audit.ts).
  */
 import * as z from 'zod';
-import { Conflict, NotFound, Unprocessable } from '../errors';
+import { Unprocessable } from '../errors';
+import { activeTenant } from '../tenants/active-tenant';
 import type { BasicInfoResult } from '../contract/operator-api';
 import { refreshReadiness } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
-import type { NicknameAudit, Tenant } from '../tenants/tenant';
+import type { NicknameAudit } from '../tenants/tenant';
 import { parseInput } from '../validation';
 import type { TenantClient } from '../wechat/bound-clients';
 import { isWeChatApiError } from '../wechat/errors';
@@ -54,20 +55,14 @@ export const BASIC_INFO_REFUSALS: Readonly<Record<number, string>> = {
 
 type Ports = Pick<Services, 'tenants' | 'wechat'>;
 
-/** The tenant, which must exist and still be authorized (WeChat answers nothing about a revoked one). */
-export async function activeTenant(p: Pick<Services, 'tenants'>, appid: string): Promise<Tenant> {
-  const tenant = await p.tenants.get(appid);
-  if (!tenant) throw new NotFound('tenant_not_found', `no tenant ${appid}`);
-  if (tenant.status !== 'active') throw new Conflict(`tenant_${tenant.status}`, `the tenant is ${tenant.status}: WeChat takes nothing for it until it authorizes again`);
-  return tenant;
-}
-
-/** A WeChat refusal as the operator's 422: what was refused, why, and what had been applied before it. */
-export function refusedBy(part: string, error: unknown, appliedBefore: string[] = []): unknown {
+/**
+ * A WeChat refusal as the operator's 422: what was refused, why (from `explanations`, errcode →
+ * words), and what had been applied before it. Passing trouble (busy, unreachable) is left as it is.
+ */
+export function refusedBy(what: string, error: unknown, explanations: Readonly<Record<number, string>> = BASIC_INFO_REFUSALS, appliedBefore: string[] = []): unknown {
   if (!isWeChatApiError(error) || error.network || error.errorClass !== 'permanent') return error;
-  const why = BASIC_INFO_REFUSALS[error.code] ?? 'WeChat refused it';
   const before = appliedBefore.length ? ` (already applied: ${appliedBefore.join(', ')})` : '';
-  return new Unprocessable(`wechat_${error.code}`, `WeChat refused the ${part}: ${why} (${error.code} ${error.errmsg})${before}`);
+  return new Unprocessable(`wechat_${error.code}`, `WeChat refused ${what}: ${explanations[error.code] ?? 'see its message'} (${error.code} ${error.errmsg})${before}`);
 }
 
 export async function setBasicInfo(p: Ports, appid: string, body: unknown, nowMs = Date.now()): Promise<BasicInfoResult> {
@@ -79,22 +74,22 @@ export async function setBasicInfo(p: Ports, appid: string, body: unknown, nowMs
 
   // The name is checked first: one needing materials the request lacks changes nothing.
   if (request.nickName !== undefined && !request.nicknameMaterials) {
-    const check = await wechat.checkNickname(request.nickName).catch((error: unknown) => Promise.reject(refusedBy('name', error)));
+    const check = await wechat.checkNickname(request.nickName).catch((error: unknown) => Promise.reject(refusedBy('the name', error)));
     if (check.hit_condition) {
       throw new Unprocessable('nickname_needs_materials', `"${request.nickName}" hits a protected keyword: ${check.wording || 'WeChat reviews it'}. Give nicknameMaterials (the business licence, or the id card of an individual) and WeChat reviews the name`);
     }
   }
   if (request.avatar !== undefined) {
-    await setAvatar(wechat, request.avatar).catch((error: unknown) => Promise.reject(refusedBy('avatar', error, done())));
+    await setAvatar(wechat, request.avatar).catch((error: unknown) => Promise.reject(refusedBy('the avatar', error, BASIC_INFO_REFUSALS, done())));
     applied.avatar = 'set';
   }
   if (request.signature !== undefined) {
-    await wechat.modifySignature(request.signature).catch((error: unknown) => Promise.reject(refusedBy('introduction', error, done())));
+    await wechat.modifySignature(request.signature).catch((error: unknown) => Promise.reject(refusedBy('the introduction', error, BASIC_INFO_REFUSALS, done())));
     applied.signature = 'set';
   }
   let nicknameAudit: NicknameAudit | undefined;
   if (request.nickName !== undefined) {
-    const outcome = await setNickname(wechat, request.nickName, request.nicknameMaterials, nowMs).catch((error: unknown) => Promise.reject(refusedBy('name', error, done())));
+    const outcome = await setNickname(wechat, request.nickName, request.nicknameMaterials, nowMs).catch((error: unknown) => Promise.reject(refusedBy('the name', error, BASIC_INFO_REFUSALS, done())));
     applied.nickName = outcome ? 'in_review' : 'set';
     if (outcome) {
       nicknameAudit = outcome;

@@ -6,15 +6,15 @@
  * approved at once. Requests are checked against the catalogue before anything changes.
  */
 import * as z from 'zod';
-import { InvalidInput, NotFound, Unprocessable } from '../errors';
+import { InvalidInput, NotFound } from '../errors';
 import type { AvailableCategory, CategoriesView } from '../contract/operator-api';
 import { refreshReadiness } from '../readiness/refresh-readiness';
 import type { Services } from '../services';
 import { parseInput } from '../validation';
 import type { TenantClient } from '../wechat/bound-clients';
-import { isWeChatApiError } from '../wechat/errors';
 import type { CatalogueCategory } from '../wechat/types';
-import { activeTenant } from './basic-info';
+import { activeTenant } from '../tenants/active-tenant';
+import { refusedBy } from './basic-info';
 import { checkedImage, ImageDataUrl } from './images';
 
 const CategoryId = z.number().int().min(1).max(1_000_000);
@@ -48,10 +48,7 @@ export const CATEGORY_REFUSALS: Readonly<Record<number, string>> = {
 
 type Ports = Pick<Services, 'tenants' | 'wechat'>;
 
-function refused(what: string, error: unknown): unknown {
-  if (!isWeChatApiError(error) || error.network || error.errorClass !== 'permanent') return error;
-  return new Unprocessable(`wechat_${error.code}`, `WeChat refused ${what}: ${CATEGORY_REFUSALS[error.code] ?? 'see its message'} (${error.code} ${error.errmsg})`);
-}
+const refused = (what: string, error: unknown) => refusedBy(what, error, CATEGORY_REFUSALS);
 
 export async function listCategories(p: Ports, appid: string, withCatalogue = false): Promise<CategoriesView> {
   await activeTenant(p, appid);
