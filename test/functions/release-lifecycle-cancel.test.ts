@@ -105,7 +105,8 @@ describe('cancel', () => {
     // WeChat decides the audits afterwards, and pushes its results.
     await t.admin('/audit-outcome', { appid: rejected, outcome: 'reject', reason: '类目不符 / wrong category' });
     for (const appid of [approved, rejected]) await t.admin('/finish-audit', { appid });
-    const done = await settle(t, id, (v) => v.counts.cancelled === 2);
+    // The cancel's own pass over the targets may still be finishing (its pending action reads 'running'): wait for it too.
+    const done = await settle(t, id, (v) => v.counts.cancelled === 2 && v.status !== 'running');
     expect(done.status).toBe('cancelled');
     expect(targetOf(done, approved)).toMatchObject({ state: 'cancelled', auditOutcome: 'approved', error: { code: 'deployment_cancelled' } });
     expect(targetOf(done, rejected)).toMatchObject({ state: 'cancelled', auditOutcome: 'rejected', reason: '类目不符 / wrong category' });
