@@ -9,6 +9,8 @@ import { FUNCTION_NAMES, FUNCTIONS, QUEUE_NAMES, QUEUES, type FunctionName, type
 import { StateDirInUseError, stateDirOwner } from './emulator/persistence';
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator/server';
 import { DataDirInUseError, startDynamo } from './runtime/dynamodb';
+import { sendDirectly } from './runtime/direct-transport';
+import { dynamo as functionsDynamo } from '../shared/db/client';
 import { createFunctionInvoker, type LambdaHandler } from './runtime/functions';
 import { startHttpServer } from './runtime/http-server';
 import { localScheduleMs, startSchedule } from './runtime/scheduler';
@@ -154,6 +156,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : {}),
     });
+
+    // The functions' DynamoDB client (one per endpoint) reaches dynalite's thread without a socket.
+    sendDirectly(functionsDynamo());
 
     emulator?.setPushTargets({ ticketUrl: `${http.url}/wechat/ticket`, callbackUrlTemplate: `${http.url}/wechat/callback/$APPID$` });
 

@@ -1,8 +1,9 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { Level } from 'level';
 import { mkdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { TABLE_DEFINITION } from '../../shared/db/table-definition';
+import { serveDirectly, type DirectResponse } from './direct-transport';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -19,11 +20,13 @@ const WORKER = new URL('./dynamodb-worker.mjs', import.meta.url);
  * its own (./dynamodb-worker.mjs), so its request handling uses the second core instead of the
  * main thread's event loop; being a thread, not a process, it dies with the process (a kill -9
  * leaves no orphan holding the LevelDB lock). `close()` closes its store and ends the thread.
+ * Clients in this process given to sendDirectly() reach it over a MessagePort, not its HTTP port.
  */
 export async function startDynamo(options: { dataDir: string; tableName: string; region: string; onError?: (error: unknown) => void }): Promise<LocalDynamo> {
   mkdirSync(options.dataDir, { recursive: true });
   await ensureNotLocked(options.dataDir);
-  const worker = new Worker(WORKER, { workerData: { path: options.dataDir }, stdout: false, stderr: false });
+  const channel = new MessageChannel();
+  const worker = new Worker(WORKER, { workerData: { path: options.dataDir, requests: channel.port2 }, transferList: [channel.port2], stdout: false, stderr: false });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   let closing = false;
   let port: number;
@@ -63,6 +66,27 @@ export async function startDynamo(options: { dataDir: string; tableName: string;
   };
 
   const endpoint = `http://127.0.0.1:${port}`;
+  const pending = new Map<number, (response: DirectResponse) => void>();
+  let nextId = 0;
+  channel.port1.on('message', ({ id, ...response }: DirectResponse & { id: number }) => {
+    pending.get(id)?.(response);
+    pending.delete(id);
+  });
+  channel.port1.unref();
+  const stopServing = serveDirectly(endpoint, (request) => {
+    if (closing) return Promise.reject(new Error('the local DynamoDB is closed'));
+    const id = nextId++;
+    return new Promise<DirectResponse>((resolve) => {
+      pending.set(id, resolve);
+      channel.port1.postMessage({ id, ...request });
+    });
+  });
+  void exited.then(() => {
+    stopServing();
+    channel.port1.close();
+    for (const settle of pending.values()) settle({ statusCode: 503, headers: {}, body: '{"__type":"com.amazonaws.dynamodb#ServiceUnavailable","message":"the local DynamoDB stopped"}' });
+    pending.clear();
+  });
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     await ensureTable(client, options.tableName);
