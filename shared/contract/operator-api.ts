@@ -49,6 +49,7 @@ export interface TenantView {
   releasedVersion: string | null;
   /** A gray release running: the version and the share of users it reaches (absent: none). */
   gray?: { version: string; percentage: number };
+  /** The latest deployment to take its turn on the tenant (from its commit on). */
   lastDeployment: string | null;
   authorizedAt: string;
   updatedAt: string;

@@ -11,12 +11,12 @@ import { ERRCODE, TICKET_REFUSED } from '../wechat/errcodes';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
 import type { LatestAuditStatusResponse } from '../wechat/types';
 import { applyAuditOutcome, outcomeOfStatus } from './audit-results';
-import type { Deployment, Target, TargetError } from './deployment';
+import type { Deployment, RestingTarget, Target, TargetError } from './deployment';
 import type { LandPatch } from './deployment-store';
 import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { explainWeChatError, GateBlocked, StepRefused } from './refusals';
-import { CANCELLABLE, IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
+import { CANCELLABLE, claimedNext, IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
 import { letGoIfSettled, takeTurn } from './tenant-turns';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
@@ -72,27 +72,35 @@ export async function advanceTarget(engine: DeployEngine, deploymentId: string, 
   // cancel reads it again once claimed, and the next step starts from that read (the batch's read first).
   let latest = read;
   const tenant = readOnce(() => engine.tenants.get(appid));
+  // A step the last landing claimed in the same write: ours to run, without claiming it again.
+  let claimed: Target | undefined;
   while (target) {
     const deployment = latest ?? (await engine.deployments.get(deploymentId));
     if (!deployment) return;
-    if (deployment.cancelRequested && CANCELLABLE.includes(target.state)) {
-      // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it be.
-      const cancelled = await engine.deployments.cancelTarget(deploymentId, appid);
-      if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
-      return;
+    let next: { step: StepName; takeover: boolean } | undefined;
+    if (claimed?.step) {
+      next = { step: claimed.step, takeover: false };
+    } else {
+      if (deployment.cancelRequested && CANCELLABLE.includes(target.state)) {
+        // Cancelled while waiting (or recorded after the cancel): settle it rather than leave it be.
+        const cancelled = await engine.deployments.cancelTarget(deploymentId, appid);
+        if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
+        return;
+      }
+      if (target.state === 'queued' || target.state === 'waiting') {
+        target = await takeTurn(engine, deployment, target, (holder) => supersede(engine, deployment, appid, holder), tenant.prime);
+        if (!target) return;
+      }
+      next = nextStep(deployment, target);
     }
-    if (target.state === 'queued' || target.state === 'waiting') {
-      target = await takeTurn(engine, deployment, target, (holder) => supersede(engine, deployment, appid, holder), tenant.prime);
-      if (!target) return;
-    }
-    const next = nextStep(deployment, target);
     if (!next) {
       await checkBackLater(engine, deployment, target);
       return;
     }
-    const ran = await runStep(engine, deployment, target, next.step, next.takeover, tenant.get);
+    const ran = await runStep(engine, deployment, target, next.step, next.takeover, tenant.get, claimed);
     target = ran?.target;
     latest = ran?.deployment;
+    claimed = ran?.claimedNext ? target : undefined;
   }
 }
 
@@ -129,13 +137,14 @@ async function runStep(
   step: StepName,
   takeover: boolean,
   tenant: () => Promise<Tenant | undefined>,
-): Promise<{ target?: Target; deployment?: Deployment } | undefined> {
-  const startedAtMs = Date.now();
+  /** The target as the last landing claimed this step for us (land_and_claim). */
+  claimedAlready?: Target,
+): Promise<{ target?: Target; deployment?: Deployment; claimedNext?: boolean } | undefined> {
+  const startedAtMs = claimedAlready?.stepStartedAtMs ?? Date.now();
   const abandonedAtMs = takeover ? target.stepStartedAtMs : undefined;
-  const claimed = await engine.deployments.claimStep(deployment.id, target.appid, step, startedAtMs, abandonedAtMs !== undefined ? { abandonedAtMs } : undefined);
+  const claimed = claimedAlready ?? (await engine.deployments.claimStep(deployment.id, target.appid, step, startedAtMs, abandonedAtMs !== undefined ? { abandonedAtMs } : undefined));
   if (!claimed) return undefined; // another delivery owns this step
 
-  const run: StepRun = { engine, deployment, target: claimed, step, startedAtMs, abandonedAtMs, wechat: engine.wechat.tenant(target.appid), tenant };
   // Claim, then check: a cancel accepted before this read stops the call; one accepted after it
   // found this step already in flight, and in-flight calls land.
   const checked = STEPS[step].stoppedByCancel ? await engine.deployments.get(deployment.id) : undefined;
@@ -144,6 +153,7 @@ async function runStep(
     if (cancelled) await letGoIfSettled(engine, deployment, cancelled);
     return undefined;
   }
+  const run: StepRun = { engine, deployment: checked ?? deployment, target: claimed, step, startedAtMs, abandonedAtMs, wechat: engine.wechat.tenant(target.appid), tenant };
   const behaviour = STEP_BEHAVIOUR[step];
   let landed: LandPatch;
   try {
@@ -152,18 +162,31 @@ async function runStep(
   } catch (error) {
     return { target: await handleFailure(run, error), ...(checked ? { deployment: checked } : {}) };
   }
-  return { target: await land(run, landed), ...(checked ? { deployment: checked } : {}) };
+  const done = await land(run, landed);
+  return { target: done, ...(checked ? { deployment: checked } : {}), ...(done && done.state !== STEPS[step].to ? { claimedNext: true } : {}) };
 }
 
-/** Moves the target on from its step (WeChat accepted it, or had already done it). */
+/**
+ * Moves the target on from its step (WeChat accepted it, or had already done it). When the step
+ * that follows is due at once (commit → submit), the same write claims it for this worker.
+ */
 async function land(run: StepRun, patch: LandPatch): Promise<Target | undefined> {
   const { engine, deployment, target } = run;
-  const done = await engine.deployments.landStep(deployment.id, target.appid, run.step, run.startedAtMs, patch);
+  const done = claimsNextOnLanding(run, patch)
+    ? await engine.deployments.landAndClaim(deployment.id, target.appid, run.step, run.startedAtMs, patch, Date.now())
+    : await engine.deployments.landStep(deployment.id, target.appid, run.step, run.startedAtMs, patch);
   if (!done) return undefined;
   await STEP_BEHAVIOUR[run.step].afterLanding?.(run, done);
   await letGoIfSettled(engine, deployment, done);
   logger.info('target advanced', { deploymentId: deployment.id, appid: done.appid, state: done.state, step: run.step });
   return done;
+}
+
+function claimsNextOnLanding(run: StepRun, patch: LandPatch): boolean {
+  const next = claimedNext(run.step);
+  if (!next) return false;
+  const landed = { ...run.target, ...patch, state: STEPS[run.step].to, attempts: 0 } as RestingTarget;
+  return dueStep(run.deployment, landed) === next;
 }
 
 /** Puts the target back before the step (optionally re-enqueued after a delay) so it runs again. */

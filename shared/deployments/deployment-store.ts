@@ -1,7 +1,7 @@
 import { recordMetric } from '../metrics/record';
 import type { AuditOutcome } from './audit-results';
 import type { BulkAction, Deployment, DeploymentPatch, Target, TargetError, TargetField, TargetPatch, TargetTally, WaveProgress } from './deployment';
-import { assertTransition, CANCELLABLE, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
+import { assertTransition, CANCELLABLE, claimedNext, resumeFromFailed, STEPS, type StepName, type TargetEvent, type TargetState } from './target-machine';
 
 /**
  * One conditional write on a target: from one of `from` to `to` (checked against the target
@@ -176,6 +176,26 @@ export abstract class DeploymentStore {
     // A landing may say why it ended where it did (a withdrawn audit); otherwise the last attempt's error goes.
     const remove: TargetField[] = patch.error ? ['stepStartedAtMs'] : ['error', 'stepStartedAtMs'];
     return this.move(deploymentId, appid, { event: 'land', from: [via], to, set: { ...patch, attempts: 0 }, remove, ownedBy });
+  }
+
+  /**
+   * The step landed and the one it claims next (claimsNext) is due: one write does both, so the
+   * next step is owned by the worker from `startedAtMs` exactly as if it had claimed it itself.
+   */
+  async landAndClaim(deploymentId: string, appid: string, step: StepName, ownedBy: number, patch: LandPatch, startedAtMs: number): Promise<Target | undefined> {
+    const next = claimedNext(step);
+    if (!next) throw new Error(`the ${step} step claims no step on landing`);
+    const moved = await this.move(deploymentId, appid, {
+      event: 'land_and_claim',
+      from: [STEPS[step].via],
+      to: STEPS[next].via,
+      set: { ...patch, attempts: 0, step: next, stepStartedAtMs: startedAtMs },
+      remove: ['error'],
+      ownedBy,
+    });
+    // The state passed through on the way counts as entered.
+    if (moved) recordMetric('DeployTransition', { by: STEPS[step].to });
+    return moved;
   }
 
   /**

@@ -33,10 +33,7 @@ export async function fanOutPage(engine: DeployEngine, deploymentId: string, cur
     // Decide from what is stored: a target recorded by an earlier delivery keeps its own state.
     const state = added ? fresh.state : (await engine.deployments.getTarget(deploymentId, appid))?.state;
     // A target of a wave not open yet waits for it: its step is sent when the wave opens (waves.ts).
-    if (state === 'queued' && (fresh.wave ?? 0) <= (deployment.waveProgress?.openWave ?? 0)) {
-      advance.push({ kind: 'advance', deploymentId, appid });
-      await engine.tenants.recordLastDeployment(appid, deploymentId);
-    }
+    if (state === 'queued' && (fresh.wave ?? 0) <= (deployment.waveProgress?.openWave ?? 0)) advance.push({ kind: 'advance', deploymentId, appid });
   });
   if (deployment.fanOutDone) {
     await engine.deployQueue.send(advance);

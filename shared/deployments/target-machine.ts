@@ -43,10 +43,12 @@ export interface StepDefinition {
   calls: string;
   /** A WeChat write that a cancelled deployment must never start (rollbacks and withdrawals still run). */
   stoppedByCancel: boolean;
+  /** The step that usually follows at once: when it is due, the landing claims it in the same write. */
+  claimsNext?: string;
 }
 
 export const STEPS = {
-  commit: { from: 'queued', via: 'committing', to: 'committed', calls: 'modify_domain?, setwebviewdomain?, commit', stoppedByCancel: true },
+  commit: { from: 'queued', via: 'committing', to: 'committed', calls: 'modify_domain?, setwebviewdomain?, commit', stoppedByCancel: true, claimsNext: 'submit' },
   submit: { from: 'committed', via: 'submitting', to: 'auditing', calls: 'submit_audit', stoppedByCancel: true },
   withdraw: { from: 'auditing', via: 'withdrawing', to: 'cancelled', calls: 'undocodeaudit', stoppedByCancel: false },
   release: { from: 'approved', via: 'releasing', to: 'released', calls: 'release', stoppedByCancel: true },
@@ -60,6 +62,11 @@ export const STEPS = {
 
 export type StepName = keyof typeof STEPS;
 export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+/** The step `step`'s landing claims when it is due at once (STEPS' claimsNext). */
+export function claimedNext(step: StepName): StepName | undefined {
+  return (STEPS[step] as StepDefinition).claimsNext as StepName | undefined;
+}
 
 /** States where a WeChat call is (or was, before a crash) in flight. */
 export const IN_FLIGHT: ReadonlySet<TargetState> = new Set(STEP_NAMES.map((name) => STEPS[name].via));
@@ -107,6 +114,7 @@ export type TargetEvent =
   | 'take_over'
   | 'pin'
   | 'land'
+  | 'land_and_claim'
   | 'revert'
   | 'recommit'
   | 'refuse'
@@ -157,6 +165,10 @@ export const TRANSITIONS: readonly Transition[] = unique([
       name === 'submit' ? ', or our submission was already under audit (85009, or found on takeover)' : name === 'release' || name === 'complete' ? ', or it was already released (85052)' : name === 'rollback' ? ', or the pinned version is already online' : ''
     }`,
   })),
+  ...stepRows((name, s) => {
+    const next = claimedNext(name);
+    return next ? { event: 'land_and_claim', from: s.via, to: STEPS[next].via, when: `the ${name} step landed and the ${next} step is due at once: one write lands the one and claims the other` } : undefined;
+  }),
   ...stepRows((name, s) => ({
     event: 'revert',
     from: s.via,

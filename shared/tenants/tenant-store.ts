@@ -163,11 +163,6 @@ export class TenantStore {
     return this.conditionalUpdate(appid, updateExpression({ config, updatedAtMs: Date.now() }), 'attribute_exists(pk)');
   }
 
-  /** Remembers the tenant's latest deployment (shown by the tenants API). */
-  async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
-    await this.conditionalUpdate(appid, updateExpression({ lastDeployment: deploymentId }), 'attribute_exists(pk)');
-  }
-
   /**
    * Sends the tenant's audit results to `deploymentId` from now on, keeping the deployment it
    * replaces: a submit refused with 85009 leaves that one's audit running. One conditional write
@@ -225,7 +220,8 @@ export class TenantStore {
    */
   async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string }> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId });
+      // The tenant's latest deployment (the tenants API shows it) is the one taking its turn now.
+      const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });
       const answer = await ifConditionHeld(
         this.db.send(
           new UpdateCommand({

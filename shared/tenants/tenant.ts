@@ -26,6 +26,7 @@ export interface Tenant extends TenantProfile {
   /** The tenant's ext_json fragment, validated when it was saved. */
   config?: TenantConfig;
   releasedVersion?: string;
+  /** The latest deployment to take its turn on the tenant (written by the hold, at its commit). */
   lastDeployment?: string;
   /** The deployment whose audit WeChat is reviewing: audit pushes for this tenant belong to it. */
   auditingDeployment?: string;

@@ -217,11 +217,6 @@ export class MemoryTenants implements TenantPort {
     return true;
   }
 
-  async recordLastDeployment(appid: string, deploymentId: string): Promise<void> {
-    const tenant = this.tenants.get(appid);
-    if (tenant) tenant.lastDeployment = deploymentId;
-  }
-
   /** Audit pushes go to `deploymentId` from now on; the one it replaces is kept as the previous. */
   async pointAuditAt(appid: string, deploymentId: string): Promise<void> {
     const tenant = this.tenants.get(appid);
@@ -263,7 +258,7 @@ export class MemoryTenants implements TenantPort {
     if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
     const continuing = tenant.lastHeldBy === deploymentId;
     const before = await this.get(appid);
-    Object.assign(tenant, { heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId });
+    Object.assign(tenant, { heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });
     return { held: true, continuing, ...(before ? { tenant: before } : {}) };
   }
 

@@ -61,6 +61,7 @@ describe('the steps, run inline', () => {
     expect(engine.wechat.argsOf('submitAudit', A)).toEqual([[{ version_desc: 'settings page' }]]);
     expect(pointedAtSubmit).toBe(ID);
     expect(await target()).toMatchObject({ state: 'auditing', auditId: 555, committedAtMs: T0, submittedAtMs: T0, attempts: 0 });
+    expect((await engine.tenants.get(A))?.lastDeployment).toBe(ID);
     expect(sent()).toEqual([]); // the audit result comes by push (or the reconciler)
   });
 
@@ -337,6 +338,61 @@ describe('withdrawing an audit', () => {
     engine.wechat.script('undoCodeAudit', wechatError(-1, '/wxa/undocodeaudit', 'system busy'));
     await advance();
     expect(await target()).toMatchObject({ state: 'auditing', error: { code: -1 } });
+  });
+});
+
+describe('a landing that claims the next step', () => {
+  it('lands the commit and claims the submit in one write, then submits without claiming again', async () => {
+    await given('queued');
+    const claims = vi.spyOn(engine.deployments, 'claimStep');
+    const chained = vi.spyOn(engine.deployments, 'landAndClaim');
+
+    await advance();
+
+    expect(claims.mock.calls.map((call) => call[2])).toEqual(['commit']);
+    expect(chained).toHaveBeenCalledTimes(1);
+    expect(engine.wechat.methods(A)).toEqual(['commit', 'submitAudit']);
+    expect(await target()).toMatchObject({ state: 'auditing', committedAtMs: T0, submittedAtMs: T0, attempts: 0 });
+  });
+
+  it('claims nothing on landing when the submit is not due: the target rests committed', async () => {
+    await given('queued', { submitAudit: false });
+    const chained = vi.spyOn(engine.deployments, 'landAndClaim');
+
+    await advance();
+
+    expect(chained).not.toHaveBeenCalled();
+    expect(await target()).toMatchObject({ state: 'committed' });
+    expect(await target()).not.toHaveProperty('stepStartedAtMs');
+  });
+
+  it('a cancel recorded while the commit ran stops the submit it claimed: no audit is submitted', async () => {
+    await given('queued');
+    engine.wechat.script('commit', async () => {
+      await engine.deployments.update(ID, { cancelRequested: true }); // the operator, during the commit call
+      return {};
+    });
+
+    await advance();
+
+    expect(engine.wechat.methods(A)).toEqual(['commit']);
+    expect(await target()).toMatchObject({ state: 'cancelled', step: 'submit', committedAtMs: T0 });
+    expect((await engine.tenants.get(A))?.heldBy).toBeUndefined();
+  });
+
+  it('a fault of our own in the submit it claimed this way puts the target back at committed; the redelivery submits', async () => {
+    await given('queued');
+    engine.wechat.script('submitAudit', async () => {
+      throw new Error('DynamoDB unreachable');
+    });
+    await expect(advance()).rejects.toThrow('DynamoDB unreachable');
+    // Our own fault puts the step back where it starts: the redelivery submits.
+    expect(await target()).toMatchObject({ state: 'committed', error: { code: 'internal' } });
+    engine.wechat.script('submitAudit', async () => ({ auditid: 77 }));
+
+    await advance();
+
+    expect(await target()).toMatchObject({ state: 'auditing', auditId: 77 });
   });
 });
 

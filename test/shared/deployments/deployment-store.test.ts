@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../shared/deployments/deployment';
 import type { DeploymentStore, LandPatch } from '../../../shared/deployments/deployment-store';
 import { DynamoDeploymentStore } from '../../../shared/deployments/dynamo-deployment-store';
-import { IllegalTransition, sourcesOf, STEP_NAMES, STEPS, TARGET_STATES, TRANSITIONS, type StepName, type TargetState, type Transition } from '../../../shared/deployments/target-machine';
+import { claimedNext, IllegalTransition, sourcesOf, STEP_NAMES, STEPS, TARGET_STATES, TRANSITIONS, type StepName, type TargetState, type Transition } from '../../../shared/deployments/target-machine';
 import { startTestDynamo, type TestDynamo } from '../../support/dynamo';
 import { appidOf, deploymentOf, MemoryDeploymentStore, targetOf } from '../../support/memory-deploy-engine';
 
@@ -33,6 +33,10 @@ function stepsMaking(t: Transition): StepName[] {
         return t.from === via;
       case 'land':
         return t.from === via && t.to === to;
+      case 'land_and_claim': {
+        const next = claimedNext(name);
+        return t.from === via && next !== undefined && t.to === STEPS[next].via;
+      }
       case 'revert':
       case 'refuse':
         return t.from === via && t.to === from && (t.event === 'revert' || refusable(name));
@@ -94,6 +98,8 @@ function drive(store: DeploymentStore, id: string, t: Transition, step: StepName
       return store.pinRollback(id, A, CLAIMED_AT, { appVersion: 3, userVersion: '1.1.0' });
     case 'land':
       return store.landStep(id, A, ofStep(), CLAIMED_AT, LANDED[ofStep()]);
+    case 'land_and_claim':
+      return store.landAndClaim(id, A, ofStep(), CLAIMED_AT, LANDED[ofStep()], NOW);
     case 'revert':
       return store.revertStep(id, A, ofStep(), CLAIMED_AT, { attempts: 1, error: { code: -1, message: 'system busy' } });
     case 'recommit':
@@ -179,6 +185,8 @@ describe.each(subjects)('%s', (_, open) => {
       expect(moved).toMatchObject({ deploymentId: id, appid: A, state: t.to, updatedAtMs: NOW });
       // A claim records which step it is: several steps share an in-flight state.
       if (t.event === 'claim' || t.event === 'take_over') expect(moved).toMatchObject({ step, stepStartedAtMs: NOW });
+      // Landing and claiming in one write: the landing's record, and the next step owned from NOW.
+      if (t.event === 'land_and_claim') expect(moved).toMatchObject({ ...LANDED[step!], step: claimedNext(step!), stepStartedAtMs: NOW, attempts: 0 });
       expect(await store.getTarget(id, A)).toEqual(moved);
     });
 
