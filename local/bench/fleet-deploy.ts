@@ -1,91 +1,149 @@
 /**
  * Rehearses a fleet deploy end to end on this machine: N emulator mini-programs authorize
- * mpfleet, then one deployment commits, submits and releases to all of them. Prints wall time
- * and WeChat calls per tenant.
+ * mpfleet, then one deployment commits, submits and (audits approved by WeChat's push) releases to
+ * all of them. Reports wall time, WeChat calls per tenant by API, token fetches and the process's
+ * peak RSS. `npm run bench` runs it in a process of its own (the `scale` section) so the peak is
+ * this deploy's alone.
  *
- *   npx tsx local/bench/fleet-deploy.ts --tenants 1000 [--latency 0] [--audit-delay 500] [--no-audit]
+ *   npx tsx local/bench/fleet-deploy.ts --tenants 10000 [--latency 50] [--audit-delay 1000] [--no-audit] [--json]
  */
+import './environment';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { forEachConcurrently } from '../../shared/concurrency';
-import { services } from '../../shared/services';
 import { startLocalStack } from '../stack';
+import { authorizeAll } from './authorize';
 
-const { values } = parseArgs({
-  options: {
-    tenants: { type: 'string', default: '1000' },
-    latency: { type: 'string', default: '0' },
-    'audit-delay': { type: 'string', default: '500' },
-    'no-audit': { type: 'boolean', default: false },
-  },
-});
-const tenants = Number(values.tenants);
-const submitAudit = !values['no-audit'];
+export interface FleetDeployResult {
+  tenants: number;
+  latencyMs: number;
+  authorizeSeconds: number;
+  acceptedMs: number;
+  wallSeconds: number;
+  counts: Record<string, number>;
+  callsPerTenant: number;
+  callsByPath: Record<string, number>;
+  tokenFetches: number;
+  /** The whole process (API, queue, workers, emulator, this driver; dynalite is a thread of it). */
+  peakRssMiB: number;
+  /** The same, sampled during the deploy only (after the authorizations). */
+  peakRssDuringDeployMiB: number;
+}
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'mpfleet-bench-'));
-const stack = await startLocalStack({
-  port: 0,
-  dataDir,
-  schedules: false,
-  env: { OPERATOR_TOKEN: 'bench' },
-  emulator: { miniPrograms: tenants, latencyMs: Number(values.latency), auditDelayMs: Number(values['audit-delay']), ticketIntervalMs: 0 },
-});
-const emulator = stack.emulator!;
-const admin = async (p: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
-  const response = await fetch(`${emulator.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return response.json() as Promise<Record<string, unknown>>;
-};
-const operator = async (p: string, init?: RequestInit) =>
-  (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
+const TOKEN_PATHS = new Set(['/cgi-bin/component/api_component_token', '/cgi-bin/component/api_authorizer_token']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MiB = 1024 * 1024;
 
-try {
-  while (!(await services().tickets.latest())) await sleep(50);
-  const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
-  let t0 = Date.now();
-  // Like merchants consenting one after another: each slot waits until its tenant is active.
-  await forEachConcurrently(appids, 16, async (appid) => {
-    await admin('/authorize', { appid });
-    const deadline = Date.now() + 60_000;
-    while ((await services().tenants.get(appid))?.status !== 'active' && Date.now() < deadline) await sleep(50);
+export async function rehearseFleetDeploy(options: {
+  tenants: number;
+  latencyMs: number;
+  auditDelayMs: number;
+  submitAudit?: boolean;
+  onProgress?: (line: string) => void;
+}): Promise<FleetDeployResult> {
+  const { tenants, latencyMs, auditDelayMs, submitAudit = true } = options;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mpfleet-fleet-'));
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    schedules: false,
+    env: { OPERATOR_TOKEN: 'bench' },
+    emulator: { miniPrograms: tenants, auditDelayMs, ticketIntervalMs: 0, auditQuota: tenants * 2 },
   });
-  let active = 0;
-  for await (const _ of services().tenants.all('active')) active += 1;
-  console.log(`authorized ${active} of ${tenants} tenants in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const undelivered = ((await admin('/calls')).calls as { kind: string; delivered?: boolean; status?: number; responseBody?: string; error?: string }[]).filter(
-    (c) => c.kind === 'push' && c.delivered === false,
-  );
-  if (undelivered.length) console.log(`undelivered push attempts: ${undelivered.length}, e.g. ${JSON.stringify(undelivered[0])}`);
+  const emulator = stack.emulator!;
+  const admin = async (p: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') =>
+    (await fetch(`${emulator.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<
+      Record<string, unknown>
+    >;
+  const operator = async (p: string, init?: RequestInit) =>
+    (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
+  // Watching is a GET: on a machine this busy a keep-alive socket may be closed under it; ask again.
+  const watch = async (p: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operator(p);
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await sleep(1000);
+      }
+    }
+  };
+  // A deployment's view counts its targets (a query of all of them): a big fleet is looked at less often.
+  const watchEveryMs = Math.max(1000, Math.min(10_000, tenants));
 
-  await admin('/calls', undefined, 'DELETE');
-  t0 = Date.now();
-  const { id } = await operator('/api/deployments', {
-    method: 'POST',
-    body: JSON.stringify({ templateId: 1, userVersion: '9.9.9', userDesc: 'rehearsal', submitAudit }),
-  });
-  const acceptedMs = Date.now() - t0;
-  const finalState = submitAudit ? 'released' : 'committed';
-  let view: Record<string, unknown> = {};
-  for (;;) {
-    view = await operator(`/api/deployments/${id}?limit=1`);
-    const counts = view.counts as Record<string, number>;
-    process.stdout.write(`\r${view.status} ${JSON.stringify(counts)}      `);
-    if (view.status === 'completed' || view.status === 'paused') break;
-    await sleep(500);
+  let peakDuringDeploy = 0;
+  try {
+    const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
+    let t0 = Date.now();
+    await authorizeAll(stack, appids);
+    const authorizeSeconds = (Date.now() - t0) / 1000;
+    options.onProgress?.(`authorized ${tenants} tenants in ${authorizeSeconds.toFixed(1)} s`);
+
+    await admin('/faults', { latencyMs });
+    await admin('/calls', undefined, 'DELETE');
+    const sampler = setInterval(() => (peakDuringDeploy = Math.max(peakDuringDeploy, process.memoryUsage.rss())), 250);
+    t0 = Date.now();
+    const { id } = await operator('/api/deployments', { method: 'POST', body: JSON.stringify({ templateId: 1, userVersion: '9.9.9', userDesc: 'rehearsal', submitAudit }) });
+    const acceptedMs = Date.now() - t0;
+    let view: Record<string, unknown>;
+    for (;;) {
+      view = await watch(`/api/deployments/${id}?limit=1`);
+      options.onProgress?.(`${view.status as string} ${JSON.stringify(view.counts)}`);
+      if (view.status === 'completed' || view.status === 'paused') break;
+      await sleep(watchEveryMs);
+    }
+    const wallSeconds = (Date.now() - t0) / 1000;
+    clearInterval(sampler);
+    await admin('/faults', {}, 'DELETE');
+
+    const calls = ((await admin('/calls')).calls as { kind: string; path: string }[]).filter((c) => c.kind === 'api');
+    const callsByPath: Record<string, number> = {};
+    for (const call of calls) callsByPath[call.path] = (callsByPath[call.path] ?? 0) + 1;
+    return {
+      tenants,
+      latencyMs,
+      authorizeSeconds,
+      acceptedMs,
+      wallSeconds,
+      counts: view.counts as Record<string, number>,
+      callsPerTenant: calls.length / tenants,
+      callsByPath,
+      tokenFetches: calls.filter((c) => TOKEN_PATHS.has(c.path)).length,
+      peakRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB,
+      peakRssDuringDeployMiB: peakDuringDeploy / MiB,
+    };
+  } finally {
+    await stack.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
-  const wallMs = Date.now() - t0;
-  const calls = ((await admin('/calls')).calls as { kind: string; path: string }[]).filter((c) => c.kind === 'api');
-  const byPath = new Map<string, number>();
-  for (const call of calls) byPath.set(call.path, (byPath.get(call.path) ?? 0) + 1);
-  console.log('\n');
-  console.log(`deployment ${id}: ${JSON.stringify(view.counts)} (${finalState} expected for all ${tenants})`);
-  console.log(`POST /api/deployments answered 202 in ${acceptedMs} ms`);
-  console.log(`wall time to completed: ${(wallMs / 1000).toFixed(1)} s`);
-  console.log(`WeChat API calls: ${calls.length} total, ${(calls.length / tenants).toFixed(2)} per tenant`);
-  for (const [p, n] of [...byPath].sort()) console.log(`  ${p.padEnd(44)} ${String(n).padStart(6)}  (${(n / tenants).toFixed(2)}/tenant)`);
-} finally {
-  await stack.close();
-  rmSync(dataDir, { recursive: true, force: true });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      tenants: { type: 'string', default: '1000' },
+      latency: { type: 'string', default: '50' },
+      'audit-delay': { type: 'string', default: '1000' },
+      'no-audit': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const result = await rehearseFleetDeploy({
+    tenants: Number(values.tenants),
+    latencyMs: Number(values.latency),
+    auditDelayMs: Number(values['audit-delay']),
+    submitAudit: !values['no-audit'],
+    onProgress: (line) => (values.json ? console.error(line) : process.stdout.write(`\r${line}      `)),
+  });
+  if (values.json) {
+    console.log(JSON.stringify(result));
+  } else {
+    console.log(`\n${JSON.stringify(result.counts)} (${values['no-audit'] ? 'committed' : 'released'} expected for all ${result.tenants})`);
+    console.log(`POST /api/deployments answered 202 in ${result.acceptedMs} ms; wall time to completed: ${result.wallSeconds.toFixed(1)} s`);
+    console.log(`WeChat API calls: ${result.callsPerTenant.toFixed(2)} per tenant, ${result.tokenFetches} token fetches`);
+    for (const [p, n] of Object.entries(result.callsByPath).sort()) console.log(`  ${p.padEnd(44)} ${String(n).padStart(6)}  (${(n / result.tenants).toFixed(2)}/tenant)`);
+    console.log(`peak RSS: ${result.peakRssMiB.toFixed(0)} MiB (during the deploy: ${result.peakRssDuringDeployMiB.toFixed(0)} MiB)`);
+  }
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the measurements behind mpfleet's claims, as ratios from one run.
- *   --tenants 1000  --latency 50  --webhook-requests 2000  --skip fanout,cost,webhooks,crypto,bundles
+ *   --tenants 1000  --latency 50  --webhook-requests 2000  --scale-tenants 10000
+ *   --skip fanout,cost,webhooks,scale,crypto,bundles
  * Prints a table and writes local/bench/results/bench-<time>.json.
  */
 import './environment';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,15 +18,28 @@ import { benchFanOut } from './fan-out';
 import { benchWebhooks } from './webhooks';
 import { authorizeAll } from './authorize';
 import { costLines, costOfDeploy, costOfPushes, PRICES } from './cost';
+import type { FleetDeployResult } from './fleet-deploy';
 
 const COST_TENANTS = 200;
 const COST_PUSHES = 200;
+
+/** The scale rehearsal runs in a child process, so its peak RSS is the deploy's alone. */
+async function benchScale(tenants: number, latencyMs: number): Promise<FleetDeployResult> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-deploy.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--tenants', String(tenants), '--latency', String(latencyMs), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`the scale rehearsal exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as FleetDeployResult;
+}
 
 const { values } = parseArgs({
   options: {
     tenants: { type: 'string', default: '1000' },
     latency: { type: 'string', default: '50' },
     'webhook-requests': { type: 'string', default: '2000' },
+    'scale-tenants': { type: 'string', default: '10000' },
     skip: { type: 'string', default: '' },
   },
 });
@@ -77,6 +92,21 @@ if (!skip.has('fanout') || !skip.has('cost') || !skip.has('webhooks')) {
     await stack.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+if (!skip.has('scale')) {
+  const tenants = Number(values['scale-tenants']);
+  console.error(`scale: a deploy to ${tenants} tenants (commit, submit, audit push, release), in a process of its own…`);
+  const scale = await benchScale(tenants, Number(values.latency));
+  report.scale = scale;
+  const steps = ['/wxa/commit', '/wxa/submit_audit', '/wxa/release'];
+  const perStep = steps.map((p) => `${p.slice(5)} ${fmt((scale.callsByPath[p] ?? 0) / scale.tenants, 2)}`).join(', ');
+  const otherCalls = Object.entries(scale.callsByPath).filter(([p]) => !steps.includes(p));
+  lines.push(
+    `scale: ${scale.tenants.toLocaleString('en')} tenants, ${scale.latencyMs} ms/call, to released | ${fmt(scale.wallSeconds)} s (${JSON.stringify(scale.counts)}); 202 in ${scale.acceptedMs} ms | authorizing them took ${fmt(scale.authorizeSeconds)} s`,
+    `  WeChat calls per tenant | ${fmt(scale.callsPerTenant, 2)} (${perStep}) | token fetches ${scale.tokenFetches}; besides the steps: ${otherCalls.map(([p, n]) => `${p} ${n}`).join(', ') || 'none'}`,
+    `  peak RSS (one process: API, queue, workers, emulator; dynalite a thread of it) | ${fmt(scale.peakRssMiB, 0)} MiB | ${fmt(scale.peakRssDuringDeployMiB, 0)} MiB during the deploy itself`,
+  );
 }
 
 if (!skip.has('crypto')) {

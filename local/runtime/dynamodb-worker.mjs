@@ -13,6 +13,7 @@
  * as the HTTP port, which stays for clients elsewhere.
  */
 import dynalite from 'dynalite';
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 
