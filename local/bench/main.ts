@@ -106,6 +106,7 @@ if (!skip.has('scale')) {
     `scale: ${scale.tenants.toLocaleString('en')} tenants, ${scale.latencyMs} ms/call, to released | ${fmt(scale.wallSeconds)} s (${JSON.stringify(scale.counts)}); 202 in ${scale.acceptedMs} ms | authorizing them took ${fmt(scale.authorizeSeconds)} s`,
     `  WeChat calls per tenant | ${fmt(scale.callsPerTenant, 2)} (${perStep}) | token fetches ${scale.tokenFetches}; besides the steps: ${otherCalls.map(([p, n]) => `${p} ${n}`).join(', ') || 'none'}`,
     `  peak RSS (one process: API, queue, workers, emulator; dynalite a thread of it) | ${fmt(scale.peakRssMiB, 0)} MiB | ${fmt(scale.peakRssDuringDeployMiB, 0)} MiB during the deploy itself`,
+    `  audit result pushes answered in more than WeChat's 5 s (a push is retried then) | ${scale.auditPushes.slowerThanWeChatWaits} of ${scale.auditPushes.sent} | the answers queue behind 100 deploy steps on one event loop`,
   );
 }
 

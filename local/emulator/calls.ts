@@ -31,6 +31,8 @@ export interface PushRecord {
   status?: number;
   responseBody?: string;
   error?: string;
+  /** How long the receiver took to answer (or until the attempt timed out). */
+  elapsedMs?: number;
   /** True when this attempt's answer stopped the retries. */
   delivered: boolean;
 }

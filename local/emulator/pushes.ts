@@ -123,6 +123,7 @@ export class Pusher {
       ...(exchange.status === undefined ? {} : { status: exchange.status }),
       responseBody: exchange.body.slice(0, MAX_RECORDED_BODY),
       ...(exchange.error === undefined ? {} : { error: exchange.error }),
+      elapsedMs: Math.round(exchange.elapsedMs),
       delivered,
     });
     return { exchange, delivered };
