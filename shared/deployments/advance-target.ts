@@ -17,7 +17,7 @@ import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { explainWeChatError, GateBlocked, StepRefused } from './refusals';
 import { CANCELLABLE, claimedNext, IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
-import { letGoIfSettled, takeTurn } from './tenant-turns';
+import { letGoIfSettled, takeTurn, wakeWaiting } from './tenant-turns';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
 export const STALE_STEP_MS = Number(process.env.DEPLOY_STALE_STEP_SECONDS ?? 120) * 1000;
@@ -55,8 +55,8 @@ interface StepBehaviour {
   call: (run: StepRun) => Promise<LandPatch>;
   /** Errors this step understands better than the generic error classes. */
   recover?: (run: StepRun, error: WeChatApiError) => Promise<Target | undefined | 'unhandled'>;
-  /** Tenant bookkeeping once the step has landed. */
-  afterLanding?: (run: StepRun, landed: Target) => Promise<void>;
+  /** Tenant bookkeeping once the step has landed; `letGo`: it let go of the tenant too, these were waiting. */
+  afterLanding?: (run: StepRun, landed: Target) => Promise<void | { letGo: string[] }>;
 }
 
 /**
@@ -176,8 +176,9 @@ async function land(run: StepRun, patch: LandPatch): Promise<Target | undefined>
     ? await engine.deployments.landAndClaim(deployment.id, target.appid, run.step, run.startedAtMs, patch, Date.now())
     : await engine.deployments.landStep(deployment.id, target.appid, run.step, run.startedAtMs, patch);
   if (!done) return undefined;
-  await STEP_BEHAVIOUR[run.step].afterLanding?.(run, done);
-  await letGoIfSettled(engine, deployment, done);
+  const after = await STEP_BEHAVIOUR[run.step].afterLanding?.(run, done);
+  if (after) await wakeWaiting(engine, done.appid, after.letGo);
+  else await letGoIfSettled(engine, deployment, done);
   logger.info('target advanced', { deploymentId: deployment.id, appid: done.appid, state: done.state, step: run.step });
   return done;
 }
@@ -301,7 +302,13 @@ const FULLY_ONLINE: StepBehaviour = {
     if (error.code === ERRCODE.STATUS_NOT_ALLOWED) return icpRefusal(run, error);
     return 'unhandled';
   },
-  afterLanding: ({ engine, deployment }, landed) => engine.tenants.recordRelease(landed.appid, deployment.userVersion, landed.releasedAtMs ?? Date.now()),
+  // Released, the deployment is done with the tenant: the release is recorded and the hold let go of in one write.
+  afterLanding: async ({ engine, deployment }, landed) => {
+    const at = landed.releasedAtMs ?? Date.now();
+    const waiting = await engine.tenants.recordReleaseAndLetGo(landed.appid, deployment.id, deployment.userVersion, at);
+    if (waiting) return { letGo: waiting };
+    await engine.tenants.recordRelease(landed.appid, deployment.userVersion, at);
+  },
 };
 
 /**

@@ -13,7 +13,7 @@ export interface DeployEngine {
   deployQueue: { send(messages: DeployMessage[], delaySeconds?: number): Promise<void> };
   tenants: Pick<
     TenantStore,
-    'get' | 'list' | 'pointAuditAt' | 'recordRelease' | 'recordRollback' | 'markUnusable' | 'hold' | 'waitFor' | 'letGo' | 'handOver' | 'saveReadiness' | 'recordGray' | 'clearGray'
+    'get' | 'list' | 'pointAuditAt' | 'recordRelease' | 'recordReleaseAndLetGo' | 'recordRollback' | 'markUnusable' | 'hold' | 'waitFor' | 'letGo' | 'handOver' | 'saveReadiness' | 'recordGray' | 'clearGray'
   >;
   wechat: Pick<WeChatClients, 'tenant'>;
 }

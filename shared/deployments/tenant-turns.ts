@@ -48,6 +48,10 @@ export async function takeTurn(
 export async function letGoIfSettled(engine: Pick<DeployEngine, 'tenants' | 'deployQueue'>, deployment: Pick<Deployment, 'id' | 'submitAudit'>, target: Target): Promise<void> {
   const settled = LETS_GO_OF_TENANT.has(target.state) || (target.state === 'committed' && !deployment.submitAudit);
   if (!settled) return;
-  const waiting = await engine.tenants.letGo(target.appid, deployment.id);
-  if (waiting.length) await engine.deployQueue.send(waiting.map((deploymentId) => ({ kind: 'advance' as const, deploymentId, appid: target.appid })));
+  await wakeWaiting(engine, target.appid, await engine.tenants.letGo(target.appid, deployment.id));
+}
+
+/** The tenant was let go of: the deployments waiting for it take their turn. */
+export async function wakeWaiting(engine: Pick<DeployEngine, 'deployQueue'>, appid: string, waiting: string[]): Promise<void> {
+  if (waiting.length) await engine.deployQueue.send(waiting.map((deploymentId) => ({ kind: 'advance' as const, deploymentId, appid })));
 }

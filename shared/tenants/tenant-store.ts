@@ -198,6 +198,30 @@ export class TenantStore {
     );
   }
 
+  /**
+   * The release landed and the deployment is done with the tenant: both in one write (the release
+   * recorded, the hold let go of), answering the deployments waiting for the tenant. Undefined,
+   * changing nothing, when `deploymentId` no longer holds it or a later release is recorded: the
+   * caller then does the two on their own terms.
+   */
+  async recordReleaseAndLetGo(appid: string, deploymentId: string, version: string, releasedAtMs: number): Promise<string[] | undefined> {
+    const answer = await ifConditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          UpdateExpression: 'SET releasedVersion = :version, releasedAtMs = :at REMOVE releasedDeploymentAtMs, gray, heldBy, heldSinceMs, waitingDeployments',
+          ConditionExpression: 'attribute_exists(pk) AND heldBy = :me AND (attribute_not_exists(releasedAtMs) OR releasedAtMs <= :at)',
+          ExpressionAttributeValues: { ':version': version, ':at': releasedAtMs, ':me': deploymentId },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    if (!answer) return undefined;
+    const waiting = answer.Attributes?.waitingDeployments;
+    return waiting instanceof Set ? [...(waiting as Set<string>)].filter((id) => id !== deploymentId) : [];
+  }
+
   /** A rollback put `toVersion` back online: recorded only while `fromVersion` is the recorded one. */
   async recordRollback(appid: string, fromVersion: string, toVersion: string, atMs: number): Promise<void> {
     await this.conditionalUpdate(appid, updateExpression({ releasedVersion: toVersion, releasedAtMs: atMs }, ['gray']), 'attribute_exists(pk) AND releasedVersion = :from', { ':from': fromVersion });

@@ -233,6 +233,16 @@ export class MemoryTenants implements TenantPort {
     delete tenant.gray;
   }
 
+  async recordReleaseAndLetGo(appid: string, deploymentId: string, version: string, releasedAtMs: number): Promise<string[] | undefined> {
+    const tenant = this.tenants.get(appid);
+    if (!tenant || tenant.heldBy !== deploymentId || (tenant.releasedAtMs !== undefined && tenant.releasedAtMs > releasedAtMs)) return undefined;
+    // One write, as the store does it: nothing else is called.
+    const waiting = [...(tenant.waitingDeployments ?? [])].filter((id) => id !== deploymentId);
+    Object.assign(tenant, { releasedVersion: version, releasedAtMs });
+    for (const key of ['gray', 'heldBy', 'heldSinceMs', 'waitingDeployments'] as const) delete tenant[key];
+    return waiting;
+  }
+
   /** Recorded only while `fromVersion` is the recorded release. */
   async recordRollback(appid: string, fromVersion: string, toVersion: string, atMs: number): Promise<void> {
     const tenant = this.tenants.get(appid);

@@ -117,6 +117,28 @@ describe.each(subjects)('%s', (_, open) => {
     expect((await tenants.get(appid))?.releasedVersion).toBe('3.0.0');
   });
 
+  it('records a release and lets go of the tenant in one step while the deployment holds it, answering who waited', async () => {
+    const appid = await tenant();
+    await tenants.hold(appid, D1);
+    await tenants.hold(appid, D2);
+    await tenants.waitFor(appid, D2);
+
+    expect(await tenants.recordReleaseAndLetGo(appid, D1, '2.0.0', 20_000)).toEqual([D2]);
+    expect(await tenants.get(appid)).toMatchObject({ releasedVersion: '2.0.0' });
+    expect((await tenants.get(appid))?.heldBy).toBeUndefined();
+    expect(await tenants.hold(appid, D2)).toMatchObject({ held: true });
+  });
+
+  it('changes nothing for a deployment that no longer holds the tenant, or a release older than the recorded one', async () => {
+    const appid = await tenant();
+    await tenants.hold(appid, D1);
+    expect(await tenants.recordReleaseAndLetGo(appid, D2, '9.0.0', 90_000)).toBeUndefined();
+    await tenants.recordRelease(appid, '3.0.0', 30_000);
+    expect(await tenants.recordReleaseAndLetGo(appid, D1, '2.0.0', 20_000)).toBeUndefined();
+    const after = await tenants.get(appid);
+    expect(after).toMatchObject({ releasedVersion: '3.0.0', heldBy: D1 });
+  });
+
   it('records a rollback only while the version rolled back is the one recorded', async () => {
     const appid = await tenant();
     await tenants.recordRelease(appid, '2.0.0', 20_000);

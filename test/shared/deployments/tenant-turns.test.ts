@@ -73,9 +73,13 @@ describe('waiting for the tenant', () => {
     await advanceTarget(engine, NEWER, A);
     engine.deployQueue.take();
 
+    const separately = [vi.spyOn(engine.tenants, 'recordRelease'), vi.spyOn(engine.tenants, 'letGo')];
     await advanceTarget(engine, OLDER, A); // released: the older deployment is done with the tenant
     expect(await targetOfDeployment(OLDER)).toMatchObject({ state: 'released' });
     expect(advanced()).toEqual([{ deploymentId: NEWER, delaySeconds: 0 }]);
+    // The release recorded and the tenant let go of in one write.
+    expect(await engine.tenants.get(A)).toMatchObject({ releasedVersion: '1.2.0' });
+    for (const spy of separately) expect(spy).not.toHaveBeenCalled();
 
     await advanceTarget(engine, NEWER, A);
     expect(engine.wechat.methods(A)).toEqual(['release', 'commit', 'submitAudit']);
