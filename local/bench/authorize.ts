@@ -1,8 +1,8 @@
 import { forEachConcurrently } from '../../shared/concurrency';
 import { services } from '../../shared/services';
 import type { LocalStack } from '../stack';
+import { emulatorAdmin, sleep } from './clients';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Has the emulator authorize each seeded mini-program (after the first ticket) and waits until all
@@ -11,8 +11,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function authorizeAll(stack: LocalStack, appids: string[]): Promise<void> {
   while (!(await services().tickets.latest())) await sleep(50);
+  const admin = emulatorAdmin(stack);
   await forEachConcurrently(appids, 16, async (appid) => {
-    await fetch(`${stack.emulator!.url}/__admin/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid }) });
+    await admin('/authorize', { appid });
     const deadline = Date.now() + 5 * 60_000;
     for (;;) {
       const tenant = await services().tenants.get(appid);

@@ -20,11 +20,11 @@ export interface BundleResult {
 const median = (samples: number[]) => samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 const ENV = { PATH: process.env.PATH, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
 
-/** Wall time of a fresh Node process running `script`. */
-function processMs(script: string): number {
+/** A fresh Node process running `script`: what it printed, and its wall time. */
+function runNode(script: string): { out: string; ms: number } {
   const started = performance.now();
-  execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: ENV });
-  return performance.now() - started;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: ENV }).toString();
+  return { out, ms: performance.now() - started };
 }
 
 /**
@@ -34,7 +34,7 @@ function processMs(script: string): number {
  */
 export async function benchBundles(outDir: string): Promise<BundleResult[]> {
   const results: BundleResult[] = [];
-  const bareNodeMs = median([0, 1, 2, 3, 4].map(() => processMs('')));
+  const bareNodeMs = median([0, 1, 2, 3, 4].map(() => runNode('').ms));
   for (const name of FUNCTION_NAMES) {
     const dir = path.join(outDir, name);
     mkdirSync(dir, { recursive: true });
@@ -55,14 +55,8 @@ export async function benchBundles(outDir: string): Promise<BundleResult[]> {
     });
     const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
     const script = `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});console.log(performance.now()-t)`;
-    const samples = [0, 1, 2].map(() =>
-      Number(
-        execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: ENV })
-          .toString()
-          .trim(),
-      ),
-    );
-    const whole = median([0, 1, 2].map(() => processMs(`await import(${JSON.stringify(`file://${outfile}`)})`)));
+    const samples = [0, 1, 2].map(() => Number(runNode(script).out.trim()));
+    const whole = median([0, 1, 2].map(() => runNode(`await import(${JSON.stringify(`file://${outfile}`)})`).ms));
     results.push({ name, bytes, initMs: median(samples), netProcessMs: Math.max(0, whole - bareNodeMs), bareNodeMs });
   }
   return results;

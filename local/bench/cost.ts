@@ -15,6 +15,7 @@ import { FUNCTIONS, type FunctionName } from '../../infra/functions';
 import { ROUTES } from '../../infra/routes';
 import { startUsageMeter, stopUsageMeter, usageSoFar, type Usage } from '../runtime/usage-meter';
 import type { LocalStack } from '../stack';
+import { emulatorAdmin, sleep } from './clients';
 
 /** On-demand list prices, us-east-1 (DynamoDB after its November 2024 reduction), USD. */
 export const PRICES = {
@@ -93,8 +94,6 @@ export function unitCost(usage: Usage, count: number, per: string): UnitCost {
   return cost;
 }
 
-type Admin = (p: string, body?: unknown, method?: string) => Promise<Record<string, unknown>>;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the deploy queue has been idle (no Lambda invocation) for `quietMs`. */
 async function quiet(quietMs = 1500): Promise<void> {
@@ -112,8 +111,7 @@ async function quiet(quietMs = 1500): Promise<void> {
  * automatically, metered from the operator's POST until the last release and the queue is quiet.
  */
 export async function costOfDeploy(stack: LocalStack, appids: string[], userVersion: string): Promise<UnitCost> {
-  const admin: Admin = async (p, body, method = body === undefined ? 'GET' : 'POST') =>
-    (await fetch(`${stack.emulator!.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
+  const admin = emulatorAdmin(stack);
   await admin('/audit-outcome', { outcome: 'approve' });
   await admin('/calls', undefined, 'DELETE');
   startUsageMeter(dynamo());

@@ -6,6 +6,7 @@ import { WeChatHttp } from '../../shared/wechat/http';
 import { DEPLOY_QUEUE } from '../../infra/functions';
 import type { LocalStack } from '../stack';
 import { authorizeAll } from './authorize';
+import { emulatorAdmin, operatorApi, seededAppids, sleep } from './clients';
 
 export interface FanOutResult {
   tenants: number;
@@ -23,7 +24,6 @@ export interface FanOutResult {
 
 type Call = { kind: string; path: string; errcode?: number };
 const TOKEN_PATHS = new Set(['/cgi-bin/component/api_component_token', '/cgi-bin/component/api_authorizer_token']);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * mpfleet's fan-out (commit + submit_audit for every tenant) against the way most platforms do it
@@ -32,13 +32,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function benchFanOut(stack: LocalStack, tenants: number, latencyMs: number): Promise<FanOutResult> {
   const emulator = stack.emulator!;
-  const admin = async (p: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') =>
-    (await fetch(`${emulator.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
-  const operator = async (p: string, init?: RequestInit) =>
-    (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
+  const admin = emulatorAdmin(stack);
+  const operator = operatorApi(stack);
   const calls = async () => ((await admin('/calls')).calls as Call[]).filter((c) => c.kind === 'api');
 
-  const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
+  const appids = (await seededAppids(stack)).slice(0, tenants);
   await admin('/faults', {}, 'DELETE');
   await authorizeAll(stack, appids);
   // Audits approve quickly and silently, so the naive loop can submit again right after mpfleet.

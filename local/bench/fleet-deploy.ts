@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../stack';
 import { authorizeAll } from './authorize';
+import { emulatorAdmin, operatorApi, seededAppids, sleep, type Json } from './clients';
 
 export interface FleetDeployResult {
   tenants: number;
@@ -35,7 +36,6 @@ export interface FleetDeployResult {
 }
 
 const TOKEN_PATHS = new Set(['/cgi-bin/component/api_component_token', '/cgi-bin/component/api_authorizer_token']);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MiB = 1024 * 1024;
 
 export async function rehearseFleetDeploy(options: {
@@ -58,13 +58,8 @@ export async function rehearseFleetDeploy(options: {
     // would otherwise wait for the audit reconciler's first poll (10 minutes).
     emulator: { miniPrograms: tenants, auditDelayMs, ticketIntervalMs: 0, auditQuota: tenants * 2, pushTimeoutMs: 60_000 },
   });
-  const emulator = stack.emulator!;
-  const admin = async (p: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') =>
-    (await fetch(`${emulator.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<
-      Record<string, unknown>
-    >;
-  const operator = async (p: string, init?: RequestInit) =>
-    (await fetch(`${stack.url}${p}`, { ...init, headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json' } })).json() as Promise<Record<string, unknown>>;
+  const admin = emulatorAdmin(stack);
+  const operator = operatorApi(stack);
   // Watching is a GET: on a machine this busy a keep-alive socket may be closed under it; ask again.
   const watch = async (p: string) => {
     for (let attempt = 1; ; attempt++) {
@@ -81,7 +76,7 @@ export async function rehearseFleetDeploy(options: {
 
   let peakDuringDeploy = 0;
   try {
-    const appids = ((await admin('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid).slice(0, tenants);
+    const appids = (await seededAppids(stack)).slice(0, tenants);
     let t0 = Date.now();
     await authorizeAll(stack, appids);
     const authorizeSeconds = (Date.now() - t0) / 1000;
@@ -93,7 +88,7 @@ export async function rehearseFleetDeploy(options: {
     t0 = Date.now();
     const { id } = await operator('/api/deployments', { method: 'POST', body: JSON.stringify({ templateId: 1, userVersion: '9.9.9', userDesc: 'rehearsal', submitAudit }) });
     const acceptedMs = Date.now() - t0;
-    let view: Record<string, unknown>;
+    let view: Json;
     for (;;) {
       view = await watch(`/api/deployments/${id}?limit=1`);
       options.onProgress?.(`${view.status as string} ${JSON.stringify(view.counts)}`);

@@ -17,6 +17,7 @@ import { benchCrypto } from './crypto';
 import { benchFanOut } from './fan-out';
 import { benchWebhooks } from './webhooks';
 import { authorizeAll } from './authorize';
+import { emulatorAdmin, seededAppids } from './clients';
 import { costLines, costOfDeploy, costOfPushes, PRICES } from './cost';
 import type { FleetDeployResult } from './fleet-deploy';
 
@@ -74,17 +75,17 @@ if (!skip.has('fanout') || !skip.has('cost') || !skip.has('webhooks')) {
     }
     if (!skip.has('cost')) {
       console.error(`cost: a deploy to ${COST_TENANTS} tenants (commit, submit, audit push, release) and ${COST_PUSHES} pushes of each kind, metered…`);
-      const appids = ((await (await fetch(`${stack.emulator!.url}/__admin/state`)).json()) as { miniPrograms: { appid: string }[] }).miniPrograms.slice(-COST_TENANTS).map((m) => m.appid);
+      const appids = (await seededAppids(stack)).slice(-COST_TENANTS);
       await authorizeAll(stack, appids);
-      await fetch(`${stack.emulator!.url}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: Number(values.latency) }) });
+      await emulatorAdmin(stack)('/faults', { latencyMs: Number(values.latency) });
       const costs = [await costOfDeploy(stack, appids, '8.2.0'), ...(await costOfPushes(stack, appids[0]!, COST_PUSHES))];
       report.cost = { prices: PRICES, costs };
       lines.push(...costLines(costs));
     }
     if (!skip.has('webhooks')) {
       console.error('webhooks: 200 concurrent senders…');
-      const appid = ((await (await fetch(`${stack.emulator!.url}/__admin/state`)).json()) as { miniPrograms: { appid: string }[] }).miniPrograms[0]!.appid;
-      const hooks = await benchWebhooks(stack, appid, { requests: Number(values['webhook-requests']) });
+      const [appid] = await seededAppids(stack);
+      const hooks = await benchWebhooks(stack, appid!, { requests: Number(values['webhook-requests']) });
       report.webhooks = hooks;
       for (const h of hooks) lines.push(`webhook ${h.route} (${h.requests} pushes, ${h.concurrency} concurrent) | p50 ${fmt(h.p50Ms)} ms, p99 ${fmt(h.p99Ms)} ms | ${h.errors} errors`);
     }
