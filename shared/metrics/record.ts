@@ -12,6 +12,10 @@ export interface MetricOptions {
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 
+/** Powertools' own reading of POWERTOOLS_METRICS_DISABLED (read at each call: tests turn it on and off). */
+const TRUTHY = new Set(['1', 'y', 'yes', 't', 'true', 'on']);
+const switchedOff = () => TRUTHY.has(process.env.POWERTOOLS_METRICS_DISABLED?.trim().toLowerCase() ?? '');
+
 /**
  * Publishes one data point at once as an EMF log line. Not buffered until the end of the
  * invocation, so a timeout or crash cannot drop it, and no handler needs a flushing middleware.
@@ -24,6 +28,8 @@ export function recordMetric(name: MetricName, options: MetricOptions = {}): voi
     logger.warn('metric not recorded: value is not a finite number', { metric: name });
     return;
   }
+  // A data point costs a Metrics instance of its own: not worth making to write nothing.
+  if (switchedOff()) return;
   try {
     const single = metrics.singleMetric();
     if (spec.by && options.by) {
