@@ -9,8 +9,9 @@ import { FUNCTION_NAMES, FUNCTIONS, QUEUE_NAMES, QUEUES, type FunctionName, type
 import { StateDirInUseError, stateDirOwner } from './emulator/persistence';
 import { createEmulator, type Emulator, type EmulatorOptions } from './emulator/server';
 import { DataDirInUseError, startDynamo } from './runtime/dynamodb';
-import { sendDirectly } from './runtime/direct-transport';
+import { sendDirectly, serveFetchDirectly } from './runtime/direct-transport';
 import { dynamo as functionsDynamo } from '../shared/db/client';
+import { sqs as functionsSqs } from '../shared/queue-client';
 import { createFunctionInvoker, type LambdaHandler } from './runtime/functions';
 import { startHttpServer } from './runtime/http-server';
 import { localScheduleMs, startSchedule } from './runtime/scheduler';
@@ -121,6 +122,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(options.persistEmulator ? { stateDir: path.join(dataDir, 'emulator') } : {}),
       });
       closers.push(emulator.close);
+      // Calls to the built-in WeChat reach it without a socket (and a client outside still can).
+      const stopServing = serveFetchDirectly(emulator.url, emulator.requestListener);
+      closers.push(async () => stopServing());
     }
 
     const token = env.OPERATOR_TOKEN ? undefined : operatorTokenFromFile(dataDir);
@@ -157,8 +161,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : {}),
     });
 
-    // The functions' DynamoDB client (one per endpoint) reaches dynalite's thread without a socket.
+    // The functions' DynamoDB and SQS clients (one each per endpoint) reach dynalite's thread and the queue without a socket.
     sendDirectly(functionsDynamo());
+    sendDirectly(functionsSqs());
 
     emulator?.setPushTargets({ ticketUrl: `${http.url}/wechat/ticket`, callbackUrlTemplate: `${http.url}/wechat/callback/$APPID$` });
 

@@ -2,7 +2,7 @@
  * createEmulator: WeChat's API host, authorization pages and pushes on one local HTTP server,
  * plus the /__admin control surface. See `docs/wechat-protocol.md` for the contract.
  */
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MessageCrypto } from '../../shared/wechat/crypto';
@@ -43,6 +43,8 @@ export interface Emulator {
   setPushTargets(targets: PushTargets): void;
   /** Issues and pushes a new component_verify_ticket now. */
   pushTicket(): { ticket: string; delivery: Promise<PushResult> };
+  /** What answers the emulator's HTTP requests: the local stack hands it its own calls, without a socket. */
+  requestListener: RequestListener;
 }
 
 /** Delay of the first ticket push once a ticketUrl is known, so the caller can finish starting up. */
@@ -103,13 +105,14 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
 
   let url = '';
   const hooks = { setPushTargets, url: () => url };
-  const server = createServer((req, res) => {
+  const requestListener: RequestListener = (req, res) => {
     dispatch(req, res).catch((error: unknown) => {
       log(`emulator: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent) sendJson(res, 500, errorBody(-1));
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(requestListener);
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
@@ -193,6 +196,7 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
     state,
     ...(stateFile === undefined ? {} : { stateFile: stateFile.file }),
     setPushTargets,
+    requestListener,
     pushTicket() {
       const { ticket, delivery } = pushNewTicket(ctx);
       return { ticket: ticket.value, delivery };

@@ -191,6 +191,8 @@ function sendEntry(entry: Body, info: QueueInfo): { body: string; delaySeconds?:
 export interface SqsServer {
   endpoint: string;
   queueUrl(name: string): string;
+  /** What answers the HTTP requests: clients of this process are handed to it without a socket. */
+  requestListener: http.RequestListener;
   close(): Promise<void>;
 }
 
@@ -375,7 +377,7 @@ export async function startSqsServer(store: DurableQueueStore, options: { host?:
     return Array.isArray(entries) ? entries.length : 1;
   }
 
-  const server = http.createServer((req, res) => {
+  const requestListener: http.RequestListener = (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) return;
       const known = error instanceof SqsError ? error : new SqsError('com.amazonaws.sqs#InternalError', 'InternalError', String(error), 500);
@@ -386,7 +388,8 @@ export async function startSqsServer(store: DurableQueueStore, options: { host?:
       });
       res.end(JSON.stringify({ __type: known.type, message: known.message }));
     });
-  });
+  };
+  const server = http.createServer(requestListener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -396,6 +399,7 @@ export async function startSqsServer(store: DurableQueueStore, options: { host?:
   return {
     endpoint,
     queueUrl,
+    requestListener,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;

@@ -1,4 +1,5 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sendDirectly, serveListenerDirectly } from './direct-transport';
 import { startSqsServer } from './sqs-server';
 import { DurableQueueStore } from './sqs-store';
 
@@ -55,7 +56,11 @@ export async function startQueues(options: { dataDir: string; region: string; qu
     throw error;
   }
   const client = new SQSClient({ endpoint: server.endpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  // The event source's polls (and the functions' sends, see local/stack.ts) reach the queue without a socket.
+  const stopServing = serveListenerDirectly(server.endpoint, server.requestListener);
+  sendDirectly(client);
   const close = async () => {
+    stopServing();
     client.destroy();
     await server.close();
     await store.close();

@@ -1,4 +1,5 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { sqs } from '../queue-client';
 import type { DeployMessage } from './deploy-messages';
 
 export type { DeployMessage } from './deploy-messages';
@@ -8,17 +9,15 @@ const MAX_DELAY_SECONDS = 900;
 const SQS_BATCH = 10;
 
 export class DeployQueue {
-  private client?: SQSClient;
-
   constructor(private readonly queueUrl: string) {}
 
   async send(messages: DeployMessage[], delaySeconds = 0): Promise<void> {
     if (!this.queueUrl) throw new Error('DEPLOY_QUEUE_URL is not set');
-    this.client ??= new SQSClient({});
+    const client = sqs();
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds)));
     for (let start = 0; start < messages.length; start += SQS_BATCH) {
       const batch = messages.slice(start, start + SQS_BATCH);
-      const { Failed } = await this.client.send(
+      const { Failed } = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
           Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message), DelaySeconds: delay })),

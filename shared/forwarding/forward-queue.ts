@@ -1,5 +1,6 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
+import { sqs } from '../queue-client';
 
 /** A queue message names a delivery; the delivery item holds the body, so a message stays tiny. */
 export const ForwardMessageSchema = z.object({ appid: z.string(), key: z.string() }).strict();
@@ -11,8 +12,6 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** The forwarding queue (FORWARD_QUEUE_URL): sends deliveries, and holds a failed one back for its backoff. */
 export class ForwardQueue {
-  private client?: SQSClient;
-
   constructor(private readonly queueUrl: string) {}
 
   async send(messages: ForwardMessage[]): Promise<void> {
@@ -35,6 +34,6 @@ export class ForwardQueue {
 
   private sqs(): SQSClient {
     if (!this.queueUrl) throw new Error('FORWARD_QUEUE_URL is not set');
-    return (this.client ??= new SQSClient({}));
+    return sqs();
   }
 }
