@@ -21,7 +21,7 @@ async function handleMessage(record: SQSRecord, batch: BatchReads): Promise<void
   const p = services();
   try {
     if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
-    else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid, await batch.deployment(p, message.deploymentId));
+    else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid, batch);
     else if (message.kind === 'check-readiness') await refreshReadiness(p, message.appid);
     else if (message.kind === 'watch-waves') await watchWaves(p, message.deploymentId, message.loop);
     else if (message.kind === 'onboard') await runOnboarding(p, message.registrationId);

@@ -11,6 +11,7 @@ import { ERRCODE, TICKET_REFUSED } from '../wechat/errcodes';
 import { isWeChatApiError, type WeChatApiError } from '../wechat/errors';
 import type { LatestAuditStatusResponse } from '../wechat/types';
 import { applyAuditOutcome, outcomeOfStatus } from './audit-results';
+import type { BatchReads } from './batch-reads';
 import type { Deployment, RestingTarget, Target, TargetError } from './deployment';
 import type { LandPatch } from './deployment-store';
 import { dueStep } from './due-step';
@@ -66,11 +67,12 @@ interface StepBehaviour {
  * deployment is read again before each step, so an operator's word (cancel, release, rollback)
  * given while a step ran counts for the next one.
  */
-export async function advanceTarget(engine: DeployEngine, deploymentId: string, appid: string, read?: Deployment): Promise<void> {
+export async function advanceTarget(engine: DeployEngine, deploymentId: string, appid: string, batch?: BatchReads): Promise<void> {
   let target = await engine.deployments.getTarget(deploymentId, appid);
   // The deployment as read last, at most as old as the step before: a step that may be stopped by a
   // cancel reads it again once claimed, and the next step starts from that read (the batch's read first).
-  let latest = read;
+  let latest = batch ? await batch.deployment(engine, deploymentId) : undefined;
+  const readFromNow = batch ? (id: string) => batch.deploymentFromNow(engine, id) : (id: string) => engine.deployments.get(id);
   const tenant = readOnce(() => engine.tenants.get(appid));
   // A step the last landing claimed in the same write: ours to run, without claiming it again.
   let claimed: Target | undefined;
@@ -97,7 +99,7 @@ export async function advanceTarget(engine: DeployEngine, deploymentId: string, 
       await checkBackLater(engine, deployment, target);
       return;
     }
-    const ran = await runStep(engine, deployment, target, next.step, next.takeover, tenant.get, claimed);
+    const ran = await runStep(engine, deployment, target, next.step, next.takeover, tenant.get, claimed, readFromNow);
     target = ran?.target;
     latest = ran?.deployment;
     claimed = ran?.claimedNext ? target : undefined;
@@ -139,6 +141,8 @@ async function runStep(
   tenant: () => Promise<Tenant | undefined>,
   /** The target as the last landing claimed this step for us (land_and_claim). */
   claimedAlready?: Target,
+  /** Reads the deployment as it is now (a batch shares such reads). */
+  readFromNow: (id: string) => Promise<Deployment | undefined> = (id) => engine.deployments.get(id),
 ): Promise<{ target?: Target; deployment?: Deployment; claimedNext?: boolean } | undefined> {
   const startedAtMs = claimedAlready?.stepStartedAtMs ?? Date.now();
   const abandonedAtMs = takeover ? target.stepStartedAtMs : undefined;
@@ -147,7 +151,7 @@ async function runStep(
 
   // Claim, then check: a cancel accepted before this read stops the call; one accepted after it
   // found this step already in flight, and in-flight calls land.
-  const checked = STEPS[step].stoppedByCancel ? await engine.deployments.get(deployment.id) : undefined;
+  const checked = STEPS[step].stoppedByCancel ? await readFromNow(deployment.id) : undefined;
   if (checked?.cancelRequested) {
     const cancelled = await engine.deployments.cancelUnstarted(deployment.id, target.appid, step, startedAtMs);
     if (cancelled) await letGoIfSettled(engine, deployment, cancelled);

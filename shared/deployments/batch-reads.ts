@@ -2,22 +2,45 @@ import type { Deployment } from './deployment';
 import type { DeploymentStore } from './deployment-store';
 
 /**
+ * How long a check asked for waits for others to share it: a batch's records claim their steps
+ * at about the same moment (they start together, and their WeChat calls take about as long).
+ */
+export const SHARED_CHECK_WINDOW_MS = 5;
+
+type Reader = { deployments: Pick<DeploymentStore, 'get'> };
+
+/**
  * Reads a deploy-worker batch shares: its messages mostly advance targets of one deployment, which
- * is read once for all of them rather than once each (each step that a cancel may stop still reads
- * it again once claimed, advance-target.ts).
+ * is read once for all of them rather than once each; and each step that a cancel may stop reads it
+ * again once claimed (advance-target.ts), one read for the records that ask within a few ms.
  */
 export interface BatchReads {
-  deployment(engine: { deployments: Pick<DeploymentStore, 'get'> }, id: string): Promise<Deployment | undefined>;
+  deployment(engine: Reader, id: string): Promise<Deployment | undefined>;
+  /** A read that starts after this call (so it sees every write done before it), shared with the calls of the next few ms. */
+  deploymentFromNow(engine: Reader, id: string): Promise<Deployment | undefined>;
 }
 
 export function batchReads(): BatchReads {
   const deployments = new Map<string, Promise<Deployment | undefined>>();
+  const nextReads = new Map<string, Promise<Deployment | undefined>>();
   return {
     deployment(engine, id) {
       let read = deployments.get(id);
       if (!read) {
         read = engine.deployments.get(id);
         deployments.set(id, read);
+      }
+      return read;
+    },
+    deploymentFromNow(engine, id) {
+      let read = nextReads.get(id);
+      if (!read) {
+        read = new Promise<void>((resolve) => setTimeout(resolve, SHARED_CHECK_WINDOW_MS)).then(() => {
+          // From here on a caller needs a read of its own: this one may have started before its call.
+          nextReads.delete(id);
+          return engine.deployments.get(id);
+        });
+        nextReads.set(id, read);
       }
       return read;
     },

@@ -7,13 +7,18 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { toSqsEvent } from '../../local/runtime/sqs-poller';
 import { lambdaContext } from '../../local/runtime/lambda-context';
+import type { BatchReads } from '../../shared/deployments/batch-reads';
 
 const steps = vi.hoisted(() => ({ advance: async (_appid: string): Promise<void> => undefined, deploymentReads: 0 }));
 vi.mock('../../shared/services', () => ({
   services: () => ({ deployments: { get: async (id: string) => ((steps.deploymentReads += 1), { id }) } }),
 }));
 vi.mock('../../shared/deployments/advance-target', () => ({
-  advanceTarget: (_services: unknown, _deploymentId: string, appid: string) => steps.advance(appid),
+  // As the real one, each step starts from the batch's read of its deployment.
+  advanceTarget: async (services: never, deploymentId: string, appid: string, reads: BatchReads) => {
+    await reads.deployment(services, deploymentId);
+    await steps.advance(appid);
+  },
 }));
 
 const { handler } = await import('../../functions/deploy-worker/handler');

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { advanceTarget, MAX_ATTEMPTS, STALE_STEP_MS } from '../../../shared/deployments/advance-target';
+import { batchReads } from '../../../shared/deployments/batch-reads';
 import { deploymentStatus, type Deployment, type Target } from '../../../shared/deployments/deployment';
 import type { TargetState } from '../../../shared/deployments/target-machine';
 import { logger } from '../../../shared/logger';
@@ -378,6 +379,28 @@ describe('a landing that claims the next step', () => {
     expect(engine.wechat.methods(A)).toEqual(['commit']);
     expect(await target()).toMatchObject({ state: 'cancelled', step: 'submit', committedAtMs: T0 });
     expect((await engine.tenants.get(A))?.heldBy).toBeUndefined();
+  });
+
+  it('records of one batch share their checks, and a cancel recorded while their commits ran stops every submit', async () => {
+    const B = appidOf(0xb);
+    engine.tenants.add(B, { nickName: 'Noodle Bar' });
+    await given('queued');
+    await engine.deployments.addTarget(targetOf(ID, B, 'queued'));
+    const read = vi.spyOn(engine.deployments, 'get');
+    let cancelled = false;
+    engine.wechat.script('commit', async () => {
+      if (!cancelled) await engine.deployments.update(ID, { cancelRequested: true }); // the operator, during the commits
+      cancelled = true;
+      return {};
+    });
+
+    const batch = batchReads();
+    await Promise.all([advanceTarget(engine, ID, A, batch), advanceTarget(engine, ID, B, batch)]);
+
+    expect([engine.wechat.methods(A), engine.wechat.methods(B)]).toEqual([['commit'], ['commit']]);
+    expect([await engine.deployments.getTarget(ID, A), await engine.deployments.getTarget(ID, B)]).toMatchObject([{ state: 'cancelled' }, { state: 'cancelled' }]);
+    // The batch's read, one check after the commit claims and one after the submit claims.
+    expect(read).toHaveBeenCalledTimes(3);
   });
 
   it('a fault of our own in the submit it claimed this way puts the target back at committed; the redelivery submits', async () => {
