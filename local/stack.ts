@@ -66,6 +66,8 @@ export interface LocalStack {
   invoke: ReturnType<typeof createFunctionInvoker>;
   /** Runs a scheduled function now, as its EventBridge rule would. */
   runSchedule(name: FunctionName): Promise<void>;
+  /** The DynamoDB thread's JavaScript heap and buffers, in bytes (the bench's memory breakdown). */
+  dynamoMemory(): Promise<{ heapBytes: number; buffersBytes: number }>;
   close(): Promise<void>;
 }
 
@@ -209,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetterQueueUrl: queues.deploy.deadLetterQueueUrl,
       queues,
       invoke,
+      dynamoMemory: dynamo.memory,
       runSchedule: async (name) => {
         const schedule = schedules.get(name);
         if (!schedule) throw new Error(`${name} has no schedule`);

@@ -33,6 +33,21 @@ export interface FleetDeployResult {
   peakRssMiB: number;
   /** The same, sampled during the deploy only (after the authorizations). */
   peakRssDuringDeployMiB: number;
+  /** What that peak was made of, read at the same moment. */
+  atPeak: MemoryAtPeak;
+  /** The process once the stack had started, before the first tenant was authorized. */
+  rssAtStartMiB: number;
+}
+
+export interface MemoryAtPeak {
+  /** The main thread's JavaScript heap (API, workers, SDK clients, emulator state, queue index), and its buffers. */
+  mainHeapMiB: number;
+  mainBuffersMiB: number;
+  /** dynalite's thread's JavaScript heap, and its buffers. */
+  dynamoHeapMiB: number;
+  dynamoBuffersMiB: number;
+  /** The rest of the RSS: LevelDB (its table files are read through memory maps, which RSS counts), code, thread stacks, allocator overhead. */
+  restMiB: number;
 }
 
 const TOKEN_PATHS = new Set(['/cgi-bin/component/api_component_token', '/cgi-bin/component/api_authorizer_token']);
@@ -58,6 +73,8 @@ export async function rehearseFleetDeploy(options: {
     // would otherwise wait for the audit reconciler's first poll (10 minutes).
     emulator: { miniPrograms: tenants, auditDelayMs, ticketIntervalMs: 0, auditQuota: tenants * 2, pushTimeoutMs: 60_000 },
   });
+  // What the process takes before any tenant exists: code, the stack's servers, dynalite's thread.
+  const rssAtStartMiB = process.memoryUsage.rss() / MiB;
   const admin = emulatorAdmin(stack);
   const operator = operatorApi(stack);
   // Watching is a GET: on a machine this busy a keep-alive socket may be closed under it; ask again.
@@ -75,6 +92,21 @@ export async function rehearseFleetDeploy(options: {
   const watchEveryMs = Math.max(1000, Math.min(10_000, tenants));
 
   let peakDuringDeploy = 0;
+  let atPeak: MemoryAtPeak = { mainHeapMiB: 0, mainBuffersMiB: 0, dynamoHeapMiB: 0, dynamoBuffersMiB: 0, restMiB: 0 };
+  const sample = async () => {
+    const memory = process.memoryUsage();
+    if (memory.rss <= peakDuringDeploy) return;
+    peakDuringDeploy = memory.rss;
+    const dynamo = await stack.dynamoMemory().catch(() => ({ heapBytes: 0, buffersBytes: 0 }));
+    const known = memory.heapTotal + memory.external + dynamo.heapBytes + dynamo.buffersBytes;
+    atPeak = {
+      mainHeapMiB: memory.heapTotal / MiB,
+      mainBuffersMiB: memory.external / MiB,
+      dynamoHeapMiB: dynamo.heapBytes / MiB,
+      dynamoBuffersMiB: dynamo.buffersBytes / MiB,
+      restMiB: (memory.rss - known) / MiB,
+    };
+  };
   try {
     const appids = (await seededAppids(stack)).slice(0, tenants);
     let t0 = Date.now();
@@ -84,7 +116,7 @@ export async function rehearseFleetDeploy(options: {
 
     await admin('/faults', { latencyMs });
     await admin('/calls', undefined, 'DELETE');
-    const sampler = setInterval(() => (peakDuringDeploy = Math.max(peakDuringDeploy, process.memoryUsage.rss())), 250);
+    const sampler = setInterval(() => void sample(), 250);
     t0 = Date.now();
     const { id } = await operator('/api/deployments', { method: 'POST', body: JSON.stringify({ templateId: 1, userVersion: '9.9.9', userDesc: 'rehearsal', submitAudit }) });
     const acceptedMs = Date.now() - t0;
@@ -117,11 +149,18 @@ export async function rehearseFleetDeploy(options: {
       auditPushes: { sent: auditPushes.length, slowerThanWeChatWaits: auditPushes.filter((c) => (c.elapsedMs ?? 0) > 5000).length },
       peakRssMiB: (process.resourceUsage().maxRSS * 1024) / MiB,
       peakRssDuringDeployMiB: peakDuringDeploy / MiB,
+      atPeak,
+      rssAtStartMiB,
     };
   } finally {
     await stack.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+export function describeMemory(m: MemoryAtPeak): string {
+  const mib = (n: number) => `${n.toFixed(0)} MiB`;
+  return `main thread: JS heap ${mib(m.mainHeapMiB)}, buffers ${mib(m.mainBuffersMiB)}; dynalite's thread: JS heap ${mib(m.dynamoHeapMiB)}, buffers ${mib(m.dynamoBuffersMiB)}; the rest (LevelDB, code, stacks, allocator) ${mib(m.restMiB)}`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -149,6 +188,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.log(`WeChat API calls: ${result.callsPerTenant.toFixed(2)} per tenant, ${result.tokenFetches} token fetches`);
     for (const [p, n] of Object.entries(result.callsByPath).sort()) console.log(`  ${p.padEnd(44)} ${String(n).padStart(6)}  (${(n / result.tenants).toFixed(2)}/tenant)`);
     console.log(`audit result pushes: ${result.auditPushes.sent}, ${result.auditPushes.slowerThanWeChatWaits} answered after more than 5 s`);
-    console.log(`peak RSS: ${result.peakRssMiB.toFixed(0)} MiB (during the deploy: ${result.peakRssDuringDeployMiB.toFixed(0)} MiB)`);
+    console.log(`peak RSS: ${result.peakRssMiB.toFixed(0)} MiB (${result.rssAtStartMiB.toFixed(0)} MiB once started; during the deploy: ${result.peakRssDuringDeployMiB.toFixed(0)} MiB: ${describeMemory(result.atPeak)})`);
   }
 }

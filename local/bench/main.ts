@@ -19,7 +19,7 @@ import { benchWebhooks } from './webhooks';
 import { authorizeAll } from './authorize';
 import { emulatorAdmin, seededAppids } from './clients';
 import { costLines, costOfDeploy, costOfPushes, PRICES } from './cost';
-import type { FleetDeployResult } from './fleet-deploy';
+import { describeMemory, type FleetDeployResult } from './fleet-deploy';
 
 const COST_TENANTS = 200;
 const COST_PUSHES = 200;
@@ -106,7 +106,8 @@ if (!skip.has('scale')) {
   lines.push(
     `scale: ${scale.tenants.toLocaleString('en')} tenants, ${scale.latencyMs} ms/call, to released | ${fmt(scale.wallSeconds)} s (${JSON.stringify(scale.counts)}); 202 in ${scale.acceptedMs} ms | authorizing them took ${fmt(scale.authorizeSeconds)} s`,
     `  WeChat calls per tenant | ${fmt(scale.callsPerTenant, 2)} (${perStep}) | token fetches ${scale.tokenFetches}; besides the steps: ${otherCalls.map(([p, n]) => `${p} ${n}`).join(', ') || 'none'}`,
-    `  peak RSS (one process: API, queue, workers, emulator; dynalite a thread of it) | ${fmt(scale.peakRssMiB, 0)} MiB | ${fmt(scale.peakRssDuringDeployMiB, 0)} MiB during the deploy itself`,
+    `  peak RSS (one process: API, queue, workers, emulator; dynalite a thread of it) | ${fmt(scale.peakRssMiB, 0)} MiB | ${fmt(scale.peakRssDuringDeployMiB, 0)} MiB during the deploy itself, ${fmt(scale.rssAtStartMiB, 0)} MiB once started`,
+    `    made of | ${describeMemory(scale.atPeak)} |`,
     `  audit result pushes answered in more than WeChat's 5 s (a push is retried then) | ${scale.auditPushes.slowerThanWeChatWaits} of ${scale.auditPushes.sent} | the answers queue behind 100 deploy steps on one event loop`,
   );
 }

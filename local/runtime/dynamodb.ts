@@ -9,6 +9,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** Settles with the exit code once dynalite's thread has ended (after close(), or if it failed). */
   exited: Promise<number>;
+  /** dynalite's thread's JavaScript heap and buffers, in bytes (the process's RSS counts them; process.memoryUsage() does not). */
+  memory(): Promise<{ heapBytes: number; buffersBytes: number }>;
   close(): Promise<void>;
 }
 
@@ -96,7 +98,11 @@ export async function startDynamo(options: { dataDir: string; tableName: string;
   } finally {
     client.destroy();
   }
-  return { endpoint, exited, close };
+  const memory = async () => {
+    const heap = await worker.getHeapStatistics();
+    return { heapBytes: heap.total_heap_size, buffersBytes: heap.external_memory };
+  };
+  return { endpoint, exited, close, memory };
 }
 
 export class DataDirInUseError extends Error {
