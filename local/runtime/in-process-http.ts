@@ -1,20 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { DirectRequest, DirectResponse } from './direct-transport';
 
-export interface InProcessRequest {
-  method: string;
-  /** Path and query, as in the request line. */
-  path: string;
-  headers: Record<string, string>;
-  body: string | Uint8Array;
-}
-
-export interface InProcessAnswer {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
+/** What the listener answered; its body as bytes. */
+export type InProcessAnswer = DirectResponse & { body: Buffer };
 
 /** The answer's `destroy()`: the server gave up on the request without answering. */
 export class InProcessRequestDropped extends Error {
@@ -28,7 +18,7 @@ export class InProcessRequestDropped extends Error {
  * writeHead/setHeader/write/end (and emits 'close' once ended, as a socket's would). That is all
  * the local servers use, so they run the same code for these requests as for their HTTP ones.
  */
-export function answerInProcess(listener: RequestListener, request: InProcessRequest): Promise<InProcessAnswer> {
+export function answerInProcess(listener: RequestListener, request: DirectRequest): Promise<InProcessAnswer> {
   return new Promise((resolve, reject) => {
     const body = typeof request.body === 'string' ? Buffer.from(request.body) : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
     const headers: Record<string, string> = {};
