@@ -116,19 +116,18 @@ export function serveFetchDirectly(origin: string, listener: RequestListener): (
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
 async function fetchInProcess(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const overHttp = fetchOverHttp;
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined;
   const origin = url === undefined ? undefined : originOf(url);
   const listener = origin === undefined ? undefined : fetchServed.get(origin);
   const body = init?.body ?? undefined;
-  if (listener === undefined || !(body === undefined || typeof body === 'string')) return overHttp(input, init);
+  if (listener === undefined || !(body === undefined || typeof body === 'string')) return fetchOverHttp(input, init);
   const signal = init?.signal ?? undefined;
   signal?.throwIfAborted();
   const method = (init?.method ?? 'GET').toUpperCase();
   const answered = answerInProcess(listener, { method, path: url!.slice(origin!.length) || '/', headers: headerRecord(init?.headers), body: body ?? '' });
   const answer = signal ? await untilAborted(answered, signal) : await answered;
   // fetch's redirect rules are its own: the emulator redirects only GET / (to its dashboard).
-  if (answer.statusCode >= 300 && answer.statusCode < 400) return overHttp(input, init);
+  if (answer.statusCode >= 300 && answer.statusCode < 400) return fetchOverHttp(input, init);
   const empty = NULL_BODY_STATUS.has(answer.statusCode) || method === 'HEAD';
   return new Response(empty ? null : answer.body, { status: answer.statusCode, headers: answer.headers });
 }

@@ -15,7 +15,7 @@ export class ForwardQueue {
   constructor(private readonly queueUrl: string) {}
 
   async send(messages: ForwardMessage[]): Promise<void> {
-    const client = this.sqs();
+    const client = this.client();
     for (let start = 0; start < messages.length; start += SQS_BATCH) {
       const batch = messages.slice(start, start + SQS_BATCH);
       const { Failed } = await client.send(
@@ -27,12 +27,12 @@ export class ForwardQueue {
 
   /** The received message comes back in `seconds` (the consumer then reports it failed, so it is not deleted). */
   async holdBack(receiptHandle: string, seconds: number): Promise<void> {
-    await this.sqs().send(
+    await this.client().send(
       new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.round(seconds))) }),
     );
   }
 
-  private sqs(): SQSClient {
+  private client(): SQSClient {
     if (!this.queueUrl) throw new Error('FORWARD_QUEUE_URL is not set');
     return sqs();
   }
