@@ -29,7 +29,8 @@ export const PRICES = {
   httpApiRequest: 1.0 / 1e6,
 } as const;
 
-const READS = new Set(['GetCommand', 'QueryCommand', 'ScanCommand', 'BatchGetCommand', 'GetItemCommand', 'QueryItemCommand', 'TransactGetCommand']);
+/** The meter sees the low-level client's command names (a document client's BatchGet is a BatchGetItem). */
+const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
 const HTTP_FUNCTIONS = new Set<string>(ROUTES.map((route) => route.function));
 const DEFAULT_MEMORY_MB = 512;
 

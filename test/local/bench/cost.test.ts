@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { PRICES, unitCost } from '../../../local/bench/cost';
 import { recordInvocation, recordSqsRequest, startUsageMeter, stopUsageMeter } from '../../../local/runtime/usage-meter';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { startTestDynamo } from '../../support/dynamo';
 
 describe('cost of a unit of work', () => {
   it('prices reads, writes, queue requests, invocations and GB-seconds per unit', () => {
     const cost = unitCost(
       {
-        dynamo: { GetCommand: { requests: 20, capacityUnits: 20 }, QueryCommand: { requests: 10, capacityUnits: 5 }, UpdateCommand: { requests: 30, capacityUnits: 40 } },
+        dynamo: { GetItemCommand: { requests: 20, capacityUnits: 20 }, QueryCommand: { requests: 10, capacityUnits: 5 }, UpdateItemCommand: { requests: 30, capacityUnits: 40 } },
         sqs: { SendMessageBatch: { requests: 2, messages: 20 }, ReceiveMessage: { requests: 2, messages: 20 }, 'ReceiveMessage (empty poll)': { requests: 500, messages: 0 } },
         lambda: { 'deploy-worker': { invocations: 2, ms: 1999.5, billedMs: 2000 }, 'wechat-callback': { invocations: 10, ms: 990, billedMs: 1000 } },
       },
@@ -24,7 +25,7 @@ describe('cost of a unit of work', () => {
     expect(cost.lambdaGbSeconds).toBeCloseTo(0.15, 10);
     const expected = 2.5 * PRICES.dynamoReadRequestUnit + 4 * PRICES.dynamoWriteRequestUnit + 0.4 * PRICES.sqsRequest + 1.2 * PRICES.lambdaRequest + 0.15 * PRICES.lambdaGbSecond + 1 * PRICES.httpApiRequest;
     expect(cost.dollars).toBeCloseTo(expected, 15);
-    expect(cost.dynamoByCommand).toEqual({ Get: 2, Query: 1, Update: 3 });
+    expect(cost.dynamoByCommand).toEqual({ GetItem: 2, Query: 1, UpdateItem: 3 });
   });
 
   it('counts only while a meter runs, and keeps empty receives apart', () => {
@@ -38,5 +39,26 @@ describe('cost of a unit of work', () => {
     expect(usage.lambda).toEqual({ health: { invocations: 1, ms: 1.2, billedMs: 2 } });
     recordInvocation('health', 5);
     expect(stopUsageMeter().lambda).toEqual({});
+  });
+
+  it('classes what the document client sends by what DynamoDB bills: a batch read is reads, not writes', async () => {
+    const dynamo = await startTestDynamo();
+    try {
+      const { db, table } = dynamo;
+      await db.send(new PutCommand({ TableName: table, Item: { pk: 'A', sk: 'X', n: 1 } }));
+      startUsageMeter(db);
+      await db.send(new GetCommand({ TableName: table, Key: { pk: 'A', sk: 'X' }, ConsistentRead: true }));
+      await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: [{ pk: 'A', sk: 'X' }, { pk: 'B', sk: 'X' }], ConsistentRead: true } } }));
+      await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'A' } }));
+      await db.send(new PutCommand({ TableName: table, Item: { pk: 'B', sk: 'X' } }));
+      await db.send(new UpdateCommand({ TableName: table, Key: { pk: 'A', sk: 'X' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } }));
+      const cost = unitCost(stopUsageMeter(), 1, 'test');
+      expect(cost).toMatchObject({ dynamoReads: 3, dynamoWrites: 2 });
+      expect(cost.dynamoByCommand).toEqual({ GetItem: 1, BatchGetItem: 1, Query: 1, PutItem: 1, UpdateItem: 1 });
+      expect(cost.readUnits).toBeGreaterThan(0);
+      expect(cost.writeUnits).toBe(2);
+    } finally {
+      await dynamo.close();
+    }
   });
 });
