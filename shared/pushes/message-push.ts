@@ -40,11 +40,9 @@ export async function receiveMessagePush(
   const event = typeof fields.Event === 'string' ? fields.Event : '';
   const msgId = typeof fields.MsgId === 'string' ? fields.MsgId : '';
   recordMetric('PushReceived', { by: event || msgType });
-  // Recorded before it is handled (a retry is not recorded again), whatever it is.
-  await services.pushLog.record({ source: 'message', type: msgType === 'event' ? `event:${event}` : msgType, appid, createdAtMs: epochMs(createTime), fields });
-  // Messages carry MsgId; events are identified by sender and time (docs/wechat-protocol.md §1).
-  const eventKey = `${from}:${createTime}:${event || msgType}`;
-  const key = msgId ? `msg:${appid}:${msgId}` : `event:${appid}:${eventKey}`;
+  // Recorded before it is handled (a retry is not recorded again), whatever it is; the record also
+  // says whether this delivery is a retry or replay of one handled already.
+  const recorded = await services.pushLog.record({ source: 'message', type: msgType === 'event' ? `event:${event}` : msgType, appid, createdAtMs: epochMs(createTime), fields });
 
   if (msgType === 'event' && AUDIT_EVENTS.has(event) && !FULL_NETWORK_TEST_APPIDS.has(appid)) {
     // Audit results are applied by conditional transitions, so a repeat moves nothing; and two
@@ -55,7 +53,7 @@ export async function receiveMessagePush(
   }
 
   return new PushDedupe(services.db, services.table).once<MessageReply>(
-    key,
+    recorded,
     async () => {
       if (FULL_NETWORK_TEST_APPIDS.has(appid)) {
         const reply = await answerFullNetworkTest(services, fields);
@@ -69,9 +67,10 @@ export async function receiveMessagePush(
         return { kind: 'success' };
       }
       // Not mpfleet's to consume: the tenant's backend hears it, if a forward URL is set. A failure to
-      // queue it throws, so the dedupe forgets the push and WeChat's retry queues it.
+      // queue it throws, so the push is left marked for WeChat's retry, which queues it.
+      // Messages carry MsgId; events are identified by sender and time (docs/wechat-protocol.md §1).
       const type = msgType === 'event' ? `event:${event}` : msgType;
-      const forwarded = await forwardPush(services, { appid, id: msgId || `event:${eventKey}`, type, createdAtMs: epochMs(createTime), fields });
+      const forwarded = await forwardPush(services, { appid, id: msgId || `event:${from}:${createTime}:${event || msgType}`, type, createdAtMs: epochMs(createTime), fields });
       logger.info('message acknowledged', { appid, msgType, event, forwarded });
       return { kind: 'success' };
     },

@@ -23,6 +23,12 @@ export interface PushRecord {
   fields: XmlFields;
 }
 
+/** A delivery as the log saw it: the push's id, and whether this delivery was the first to record it. */
+export interface RecordedPush {
+  id: string;
+  first: boolean;
+}
+
 export interface PushLogPage {
   pushes: PushRecord[];
   nextToken?: string;
@@ -115,10 +121,10 @@ export class PushLog {
   ) {}
 
   /**
-   * Records the push (its fields as WeChat sent them; secrets are removed here). False when this
-   * push was recorded before: a retry or replay of it.
+   * Records the push (its fields as WeChat sent them; secrets are removed here). `first` is false
+   * when this push was recorded before: a retry or replay of it.
    */
-  async record(push: Omit<PushRecord, 'receivedAtMs'> & { receivedAtMs?: number }): Promise<boolean> {
+  async record(push: Omit<PushRecord, 'receivedAtMs'> & { receivedAtMs?: number }): Promise<RecordedPush> {
     const receivedAtMs = push.receivedAtMs ?? Date.now();
     const type = push.type.slice(0, MAX_PUSH_TYPE_LENGTH);
     const id = pushId(push.source, push.appid, push.fields);
@@ -134,10 +140,12 @@ export class PushLog {
       expiresAt: now + this.retentionDays * 86_400,
     });
     // One write after the other, each kept only the first time: the retry of a delivery that died
-    // between them writes the missing one and is still not listed twice.
-    const listed = await this.putOnce({ pk: ALL_PARTITION, sk, ...record }, now);
-    const indexed = await this.putOnce({ pk: appidPartition(push.appid), sk, gsi1pk: typePartition(type), gsi1sk: sk, ...record }, now);
-    return listed || indexed;
+    // between them writes the missing one and is still not listed twice. The second decides which
+    // delivery was first: of two at once only one writes it, and one that died before it leaves
+    // being first to the retry.
+    await this.putOnce({ pk: ALL_PARTITION, sk, ...record }, now);
+    const first = await this.putOnce({ pk: appidPartition(push.appid), sk, gsi1pk: typePartition(type), gsi1sk: sk, ...record }, now);
+    return { id, first };
   }
 
   /** Newest first: every push, an appid's, a type's, or an appid's of one type. */

@@ -64,10 +64,13 @@ describe('PushLog', () => {
   it('records a push once however often it is delivered, and keeps it for the retention period', async () => {
     const log = new PushLog(dynamo.db, dynamo.table, 7);
     const first = push('notify_3rd_wxa_auth', A, 1, { taskid: 't-1' });
-    expect(await log.record(first)).toBe(true);
-    expect(await log.record({ ...first, receivedAtMs: first.receivedAtMs + 5000 })).toBe(false);
+    const recorded = await log.record(first);
+    expect(recorded.first).toBe(true);
+    expect(await log.record({ ...first, receivedAtMs: first.receivedAtMs + 5000 })).toEqual({ id: recorded.id, first: false });
     // A different push at the same second for the same appid is another record.
-    expect(await log.record(push('notify_3rd_wxa_auth', A, 1, { taskid: 't-2' }))).toBe(true);
+    const other = await log.record(push('notify_3rd_wxa_auth', A, 1, { taskid: 't-2' }));
+    expect(other.first).toBe(true);
+    expect(other.id).not.toBe(recorded.id);
 
     const { pushes } = await log.list({ appid: A }, t0 + 2000);
     expect(pushes.map((p) => p.fields.taskid)).toEqual(expect.arrayContaining(['t-1', 't-2']));
