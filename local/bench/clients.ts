@@ -25,3 +25,20 @@ export function operatorApi(stack: LocalStack): (p: string, init?: RequestInit) 
 export async function seededAppids(stack: LocalStack): Promise<string[]> {
   return ((await emulatorAdmin(stack)('/state')).miniPrograms as { appid: string }[]).map((m) => m.appid);
 }
+
+/**
+ * When a deployment's last target changed, as mpfleet recorded it (the latest `updatedAt` over all
+ * its targets, read page by page once it is done). A bench watches a deployment about as often as
+ * an operator would, since every view counts all of its targets; the end it reports is this time,
+ * not the moment a watch happened to see it.
+ */
+export async function lastTargetChangeMs(operator: ReturnType<typeof operatorApi>, deploymentId: string): Promise<number> {
+  let last = 0;
+  let nextToken: string | undefined;
+  do {
+    const page = await operator(`/api/deployments/${deploymentId}?limit=1000${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+    for (const target of page.targets as { updatedAt: string }[]) last = Math.max(last, Date.parse(target.updatedAt));
+    nextToken = page.nextToken as string | undefined;
+  } while (nextToken);
+  return last;
+}
