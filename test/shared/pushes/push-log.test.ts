@@ -86,6 +86,22 @@ describe('PushLog', () => {
     expect((await log.list({ appid: A }, first.receivedAtMs + 7 * 86_400_000 + 1000)).pushes).toEqual([]);
   });
 
+  it('leaves being first to the retry of a delivery that died between its two writes, and still lists the push once', async () => {
+    const C = 'wx00000000000000c3';
+    let writes = 0;
+    // The delivery's process dies after the fleet-wide item is written, before the appid's.
+    const dying = { send: (command: Parameters<typeof dynamo.db.send>[0]) => (++writes === 2 ? Promise.reject(new Error('killed')) : dynamo.db.send(command)) } as typeof dynamo.db;
+    const died = push('notify_3rd_wxa_auth', C, 3, { taskid: 't-died' });
+    await expect(new PushLog(dying, dynamo.table).record(died)).rejects.toThrow('killed');
+
+    const log = new PushLog(dynamo.db, dynamo.table);
+    const retry = await log.record(died);
+    expect(retry.first).toBe(true);
+    expect(await log.record(died)).toEqual({ id: retry.id, first: false });
+    expect((await log.list({ appid: C }, t0 + 4000)).pushes.map((p) => p.fields.taskid)).toEqual(['t-died']);
+    expect((await log.list({}, t0 + 4000)).pushes.filter((p) => p.fields.taskid === 't-died')).toHaveLength(1);
+  });
+
   it('lists newest first: all, by appid, by type, by both, page by page', async () => {
     const log = new PushLog(dynamo.db, dynamo.table);
     await log.record(push('notify_apply_icpfiling_result', A, 10));
