@@ -32,11 +32,11 @@ export async function seededAppids(stack: LocalStack): Promise<string[]> {
  * an operator would, since every view counts all of its targets; the end it reports is this time,
  * not the moment a watch happened to see it.
  */
-export async function lastTargetChangeMs(operator: ReturnType<typeof operatorApi>, deploymentId: string): Promise<number> {
+export async function lastTargetChangeMs(get: (path: string) => Promise<Json>, deploymentId: string): Promise<number> {
   let last = 0;
   let nextToken: string | undefined;
   do {
-    const page = await operator(`/api/deployments/${deploymentId}?limit=1000${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+    const page = await get(`/api/deployments/${deploymentId}?limit=1000${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
     for (const target of page.targets as { updatedAt: string }[]) last = Math.max(last, Date.parse(target.updatedAt));
     nextToken = page.nextToken as string | undefined;
   } while (nextToken);

@@ -129,7 +129,7 @@ export async function rehearseFleetDeploy(options: {
     }
     clearInterval(sampler);
     // The watch saw it up to an interval after the fact: the end is when mpfleet recorded the last target's change.
-    const wallSeconds = ((await lastTargetChangeMs(operator, id as string)) - t0) / 1000;
+    const wallSeconds = ((await lastTargetChangeMs(watch, id as string)) - t0) / 1000;
     await admin('/faults', {}, 'DELETE');
 
     const log = (await admin('/calls')).calls as { kind: string; path: string; type?: string; elapsedMs?: number }[];
