@@ -18,7 +18,7 @@ import { dueStep } from './due-step';
 import type { DeployEngine } from './engine-ports';
 import { explainWeChatError, GateBlocked, StepRefused } from './refusals';
 import { CANCELLABLE, claimedNext, IN_FLIGHT, LETS_GO_OF_TENANT, STEPS, stepInFlight, type StepName } from './target-machine';
-import { letGoIfSettled, takeTurn, wakeWaiting } from './tenant-turns';
+import { letGoIfSettled, recordReleaseAndLetGo, takeTurn, wakeWaiting } from './tenant-turns';
 
 /** An in-flight step older than this was abandoned (the worker died mid-call) and may be taken over. */
 export const STALE_STEP_MS = Number(process.env.DEPLOY_STALE_STEP_SECONDS ?? 120) * 1000;
@@ -308,10 +308,8 @@ const FULLY_ONLINE: StepBehaviour = {
   },
   // Released, the deployment is done with the tenant: the release is recorded and the hold let go of in one write.
   afterLanding: async ({ engine, deployment }, landed) => {
-    const at = landed.releasedAtMs ?? Date.now();
-    const waiting = await engine.tenants.recordReleaseAndLetGo(landed.appid, deployment.id, deployment.userVersion, at);
+    const waiting = await recordReleaseAndLetGo(engine, deployment, landed);
     if (waiting) return { letGo: waiting };
-    await engine.tenants.recordRelease(landed.appid, deployment.userVersion, at);
   },
 };
 

@@ -25,6 +25,7 @@ export async function takeTurn(
   const { id } = deployment;
   const { appid } = target;
   let turn = await engine.tenants.hold(appid, id);
+  if (!turn.held && (await finishHoldersLetGo(engine, appid, turn, id))) turn = await engine.tenants.hold(appid, id);
   if (!turn.held && deployment.supersede && (await supersede(turn.holder))) turn = await engine.tenants.hold(appid, id);
   if (turn.held) {
     if (turn.tenant) heldTenant?.(turn.tenant);
@@ -46,9 +47,45 @@ export async function takeTurn(
  * the deployments waiting for it.
  */
 export async function letGoIfSettled(engine: Pick<DeployEngine, 'tenants' | 'deployQueue'>, deployment: Pick<Deployment, 'id' | 'submitAudit'>, target: Target): Promise<void> {
-  const settled = LETS_GO_OF_TENANT.has(target.state) || (target.state === 'committed' && !deployment.submitAudit);
-  if (!settled) return;
+  if (!settlesHold(deployment, target)) return;
   await wakeWaiting(engine, target.appid, await engine.tenants.letGo(target.appid, deployment.id));
+}
+
+/**
+ * A released target is done with its tenant: the release is recorded and the hold let go of in one
+ * write, or (another deployment's release recorded later, or the hold already gone) each on its own
+ * terms. Undefined when the hold was let go of by that one write: the deployments it woke are returned.
+ */
+export async function recordReleaseAndLetGo(engine: Pick<DeployEngine, 'tenants'>, deployment: Pick<Deployment, 'id' | 'userVersion'>, target: Target): Promise<string[] | undefined> {
+  const at = target.releasedAtMs ?? Date.now();
+  const waiting = await engine.tenants.recordReleaseAndLetGo(target.appid, deployment.id, deployment.userVersion, at);
+  if (waiting) return waiting;
+  await engine.tenants.recordRelease(target.appid, deployment.userVersion, at);
+  return undefined;
+}
+
+/**
+ * The tenant's holder may be done with it and not have let go: its worker died between landing the
+ * step that settles its target and the write that lets go (no message is left to do that write,
+ * and its deployment completes). The deployment asking for the tenant finishes it on the holder's
+ * behalf; true when the hold is gone. Only a target that settled after the hold began: one the
+ * operator retries is held again (since then) before it moves on, and keeps its hold.
+ */
+async function finishHoldersLetGo(engine: DeployEngine, appid: string, refused: { holder: string; heldSinceMs?: number }, asking: string): Promise<boolean> {
+  const { holder, heldSinceMs } = refused;
+  if (heldSinceMs === undefined) return false;
+  const [holding, target] = await Promise.all([engine.deployments.get(holder), engine.deployments.getTarget(holder, appid)]);
+  if (!holding || !target || !settlesHold(holding, target) || target.updatedAtMs < heldSinceMs) return false;
+  logger.warn('tenant held by a deployment whose target had settled: let go of on its behalf', { appid, holder, state: target.state });
+  const waiting = (target.state === 'released' && (await recordReleaseAndLetGo(engine, holding, target))) || (await engine.tenants.letGo(appid, holder));
+  // The asking deployment takes the turn; the others waiting look again (and wait for it).
+  await wakeWaiting(engine, appid, waiting.filter((id) => id !== asking));
+  return true;
+}
+
+/** Whether the target's deployment is done with its tenant for now. */
+function settlesHold(deployment: Pick<Deployment, 'submitAudit'>, target: Target): boolean {
+  return LETS_GO_OF_TENANT.has(target.state) || (target.state === 'committed' && !deployment.submitAudit);
 }
 
 /** The tenant was let go of: the deployments waiting for it take their turn. */

@@ -242,7 +242,8 @@ export class TenantStore {
    * on one mini-program would overwrite each other's commit and share one audit. Answers who
    * holds it when another deployment does.
    */
-  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string }> {
+  /** Refused: `holder` holds the tenant, since `heldSinceMs` (when the hold recorded it). */
+  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       // The tenant's latest deployment (the tenants API shows it) is the one taking its turn now.
       const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });
@@ -265,9 +266,10 @@ export class TenantStore {
         const tenant = answer.Attributes ? tenantOrNothing(answer.Attributes) : undefined;
         return { held: true, continuing: answer.Attributes?.lastHeldBy === deploymentId, ...(tenant ? { tenant } : {}) };
       }
-      const tenant = await this.get(appid);
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: profileKey(appid), ConsistentRead: true }));
+      const tenant = Item ? fromItem(Item) : undefined;
       if (!tenant) return { held: true, continuing: false }; // no such tenant: its commit fails on its own terms
-      if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
+      if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy, ...definedFields({ heldSinceMs: numberField(Item!.heldSinceMs) }) };
       // let go of between the write and the read: try again
     }
     throw new Error(`tenant ${appid} changed hands three times while ${deploymentId} asked for it; the message is redelivered`);

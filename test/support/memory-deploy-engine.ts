@@ -262,10 +262,10 @@ export class MemoryTenants implements TenantPort {
     if (tenant?.gray?.version === version) delete tenant.gray;
   }
 
-  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string }> {
+  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number }> {
     const tenant = this.tenants.get(appid);
     if (!tenant) return { held: true, continuing: false }; // its commit fails on its own terms
-    if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy };
+    if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy, ...(tenant.heldSinceMs !== undefined ? { heldSinceMs: tenant.heldSinceMs } : {}) };
     const continuing = tenant.lastHeldBy === deploymentId;
     const before = await this.get(appid);
     Object.assign(tenant, { heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });

@@ -62,7 +62,7 @@ describe.each(subjects)('%s', (_, open) => {
 
     expect(await tenants.hold(appid, D1)).toEqual({ held: true, continuing: false, tenant: expect.objectContaining({ appid, status: "active" }) }); // the tenant as the hold found it
     expect(await tenants.hold(appid, D1)).toMatchObject({ held: true, continuing: true }); // a redelivery
-    expect(await tenants.hold(appid, D2)).toEqual({ held: false, holder: D1 });
+    expect(await tenants.hold(appid, D2)).toEqual({ held: false, holder: D1, heldSinceMs: expect.any(Number) });
     expect((await tenants.get(appid))?.heldBy).toBe(D1);
   });
 
@@ -99,7 +99,7 @@ describe.each(subjects)('%s', (_, open) => {
     expect(await tenants.handOver(appid, D2, D3)).toBe(false);
     expect(await tenants.handOver(appid, D1, D2)).toBe(true);
     expect((await tenants.get(appid))?.heldBy).toBe(D2);
-    expect(await tenants.hold(appid, D1)).toEqual({ held: false, holder: D2 });
+    expect(await tenants.hold(appid, D1)).toEqual({ held: false, holder: D2, heldSinceMs: expect.any(Number) });
     // What the superseded deployment left at WeChat is not the new holder's.
     expect(await tenants.hold(appid, D2)).toMatchObject({ held: true, continuing: false });
   });

@@ -103,6 +103,36 @@ describe('waiting for the tenant', () => {
     expect(await heldBy()).toBe(NEWER);
   });
 
+  it('finishes the let-go of a holder whose worker died after landing its release: the release is recorded and the tenant taken', async () => {
+    await holding('approved');
+    await given(NEWER, 'queued');
+    vi.setSystemTime(T0 + 1000);
+    // The older target's release lands; its worker dies before the write that records it and lets go.
+    for (const method of ['recordReleaseAndLetGo', 'recordRelease', 'letGo'] as const) vi.spyOn(engine.tenants, method).mockRejectedValueOnce(new Error('killed'));
+    await expect(advanceTarget(engine, OLDER, A)).rejects.toThrow('killed');
+    expect(await targetOfDeployment(OLDER)).toMatchObject({ state: 'released' });
+    expect(await heldBy()).toBe(OLDER);
+    vi.restoreAllMocks();
+
+    await advanceTarget(engine, NEWER, A);
+
+    expect(await engine.tenants.get(A)).toMatchObject({ releasedVersion: '1.2.0', heldBy: NEWER });
+    expect(engine.wechat.methods(A)).toEqual(['release', 'commit', 'submitAudit']);
+    expect(await targetOfDeployment(NEWER)).toMatchObject({ state: 'auditing' });
+  });
+
+  it('leaves the hold to a holder whose settled target the operator retried (held again since it settled)', async () => {
+    await given(OLDER, 'failed', {}, { updatedAtMs: T0 - 5000 });
+    await engine.tenants.hold(A, OLDER); // the retry's hold, before the target moves on
+    await given(NEWER, 'queued');
+
+    await advanceTarget(engine, NEWER, A);
+
+    expect(await targetOfDeployment(NEWER)).toMatchObject({ state: 'waiting', waitingFor: OLDER });
+    expect(await heldBy()).toBe(OLDER);
+    expect(engine.wechat.calls).toEqual([]);
+  });
+
   it('cancels a waiting target of a cancelled deployment without taking the tenant', async () => {
     await holding('auditing');
     await given(NEWER, 'waiting', { cancelRequested: true }, { waitingFor: OLDER });
