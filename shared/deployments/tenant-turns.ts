@@ -53,8 +53,9 @@ export async function letGoIfSettled(engine: Pick<DeployEngine, 'tenants' | 'dep
 
 /**
  * A released target is done with its tenant: the release is recorded and the hold let go of in one
- * write, or (another deployment's release recorded later, or the hold already gone) each on its own
- * terms. Undefined when the hold was let go of by that one write: the deployments it woke are returned.
+ * write, which answers the deployments waiting for the tenant. Undefined when that write could not
+ * (the hold already gone, or a later release recorded): the release is then recorded on its own
+ * terms, and letting go is the caller's.
  */
 export async function recordReleaseAndLetGo(engine: Pick<DeployEngine, 'tenants'>, deployment: Pick<Deployment, 'id' | 'userVersion'>, target: Target): Promise<string[] | undefined> {
   const at = target.releasedAtMs ?? Date.now();

@@ -240,9 +240,8 @@ export class TenantStore {
   /**
    * Holds the tenant for one deployment's lifecycle (commit → audit → release): two deployments
    * on one mini-program would overwrite each other's commit and share one audit. Answers who
-   * holds it when another deployment does.
+   * holds it when another deployment does, and since when.
    */
-  /** Refused: `holder` holds the tenant, since `heldSinceMs` (when the hold recorded it). */
   async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       // The tenant's latest deployment (the tenants API shows it) is the one taking its turn now.
