@@ -68,7 +68,7 @@ interface StepBehaviour {
  * given while a step ran counts for the next one.
  */
 export async function advanceTarget(engine: DeployEngine, deploymentId: string, appid: string, batch?: BatchReads): Promise<void> {
-  let target = await engine.deployments.getTarget(deploymentId, appid);
+  let target = await (batch ? batch.target(engine, deploymentId, appid) : engine.deployments.getTarget(deploymentId, appid));
   // The deployment as read last, at most as old as the step before: a step that may be stopped by a
   // cancel reads it again once claimed, and the next step starts from that read (the batch's read first).
   let latest = batch ? await batch.deployment(engine, deploymentId) : undefined;

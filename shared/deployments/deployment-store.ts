@@ -97,6 +97,11 @@ export abstract class DeploymentStore {
     return added;
   }
   abstract getTarget(id: string, appid: string): Promise<Target | undefined>;
+  /** Several targets of one deployment, read as `getTarget` reads one (those that exist, by appid). */
+  async getTargets(id: string, appids: readonly string[]): Promise<Map<string, Target>> {
+    const found = await Promise.all(appids.map((appid) => this.getTarget(id, appid)));
+    return new Map(found.filter((target) => target !== undefined).map((target) => [target.appid, target]));
+  }
   abstract listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }>;
   /**
    * The deployment's targets counted per state, and grouped by what decides their next step (read

@@ -1,4 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { batchGetConsistent } from '../db/batch-get';
 import { conditionHeld, ifConditionHeld } from '../db/conditional';
 import { numberField, stringField } from '../db/item-fields';
 import { decodePageToken, encodePageToken } from '../db/page-token';
@@ -190,6 +191,12 @@ export class DynamoDeploymentStore extends DeploymentStore {
   async getTarget(id: string, appid: string): Promise<Target | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: targetKey(id, appid), ConsistentRead: true }));
     return Item ? targetFromItem(Item) : undefined;
+  }
+
+  /** One consistent BatchGetItem for them all, rather than a GetItem each. */
+  override async getTargets(id: string, appids: readonly string[]): Promise<Map<string, Target>> {
+    const items = await batchGetConsistent(this.db, this.table, [...new Set(appids)].map((appid) => targetKey(id, appid)));
+    return new Map(items.map(targetFromItem).map((target) => [target.appid, target]));
   }
 
   async listTargets(id: string, limit: number, nextToken?: string): Promise<{ targets: Target[]; nextToken?: string }> {

@@ -3,9 +3,10 @@
  * default. Each setting has its signingSecret, kept (a PUT with the same or a new URL keeps it)
  * until the operator asks for a new one.
  */
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import { batchGetConsistent } from '../db/batch-get';
 import { NotFound } from '../errors';
 import type { Services } from '../services';
 import { parseInput } from '../validation';
@@ -75,27 +76,11 @@ export async function deleteForwarding(store: Store, appid: string | undefined):
 
 /** The setting in effect for a tenant: its own, else the platform's (both in one request: every message push asks). */
 export async function effectiveForwarding(store: Store, appid: string): Promise<EffectiveForwarding | undefined> {
-  const items = await getBoth(store, [settingKey(appid), settingKey(undefined)]);
+  const items = await batchGetConsistent(store.db, store.table, [settingKey(appid), settingKey(undefined)]);
   const own = items.find((item) => item.pk === settingKey(appid).pk);
   if (own) return { ...fromItem(own), source: 'tenant' };
   const platform = items.find((item) => item.pk === settingKey(undefined).pk);
   return platform ? { ...fromItem(platform), source: 'platform' } : undefined;
-}
-
-/** A throttled table may leave keys of a batch read unprocessed: they are asked for again, a few times. */
-const BATCH_READ_ATTEMPTS = 4;
-
-async function getBoth(store: Store, keys: Record<string, string>[]): Promise<Record<string, unknown>[]> {
-  const found: Record<string, unknown>[] = [];
-  let pending = keys;
-  for (let attempt = 1; pending.length; attempt++) {
-    if (attempt > BATCH_READ_ATTEMPTS) throw new Error(`forwarding settings not read: DynamoDB left ${pending.length} key(s) unprocessed ${BATCH_READ_ATTEMPTS} times`);
-    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-    const { Responses, UnprocessedKeys } = await store.db.send(new BatchGetCommand({ RequestItems: { [store.table]: { Keys: pending, ConsistentRead: true } } }));
-    found.push(...(Responses?.[store.table] ?? []));
-    pending = (UnprocessedKeys?.[store.table]?.Keys ?? []) as Record<string, string>[];
-  }
-  return found;
 }
 
 function fromItem(item: Record<string, unknown>): ForwardingSetting {

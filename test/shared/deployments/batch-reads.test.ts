@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchReads } from '../../../shared/deployments/batch-reads';
-import type { Deployment } from '../../../shared/deployments/deployment';
-import { deploymentOf } from '../../support/memory-deploy-engine';
+import type { Deployment, Target, TargetState } from '../../../shared/deployments/deployment';
+import { appidOf, deploymentOf, targetOf } from '../../support/memory-deploy-engine';
 
 const ID = 'd-1-00000001';
 
@@ -56,5 +56,50 @@ describe('the reads a deploy-worker batch shares', () => {
     expect((await first)?.cancelRequested).toBeUndefined();
     expect((await second)?.cancelRequested).toBe(true);
     expect(store.reads()).toBe(2);
+  });
+
+  describe('the targets its records start from', () => {
+    /** Targets of ID that the test moves, read through a store that records each request's appids. */
+    function targetStore() {
+      const stored = new Map<string, Target>();
+      const requests: string[][] = [];
+      return {
+        engine: {
+          deployments: {
+            getTargets: async (id: string, appids: readonly string[]) => {
+              requests.push([...appids]);
+              return new Map(appids.filter((appid) => id === ID && stored.has(appid)).map((appid) => [appid, { ...stored.get(appid)! }]));
+            },
+          },
+        },
+        put: (appid: string, state: TargetState) => void stored.set(appid, targetOf(ID, appid, state)),
+        requests,
+      };
+    }
+    const [A, B, C] = [appidOf(1), appidOf(2), appidOf(3)];
+
+    it('are read in one request for the records that start together', async () => {
+      const store = targetStore();
+      for (const appid of [A, B]) store.put(appid, 'queued');
+      const batch = batchReads();
+
+      const read = await Promise.all([A, B, C].map((appid) => batch.target(store.engine, ID, appid)));
+
+      expect(store.requests).toEqual([[A, B, C]]);
+      expect(read.map((target) => target?.state)).toEqual(['queued', 'queued', undefined]);
+    });
+
+    it('each as it is when its record asks: a record that starts later gets a read of its own', async () => {
+      const store = targetStore();
+      store.put(A, 'queued');
+      const batch = batchReads();
+      const first = await batch.target(store.engine, ID, A);
+      store.put(A, 'committing'); // moved by another delivery after the first read
+
+      const again = await batch.target(store.engine, ID, A);
+
+      expect([first?.state, again?.state]).toEqual(['queued', 'committing']);
+      expect(store.requests).toHaveLength(2);
+    });
   });
 });

@@ -209,6 +209,20 @@ describe.each(subjects)('%s', (_, open) => {
     expect(await store.getTarget(id, A)).toBeUndefined();
   });
 
+  it('reads several targets at once as it reads one, leaving out those that do not exist', async () => {
+    const B = appidOf(0xb);
+    const missing = appidOf(0xc);
+    const id = await deploymentWith([A, 'queued'], [B, 'committed']);
+    await store.claimStep(id, A, 'commit', NOW);
+
+    const read = await store.getTargets(id, [A, missing, B, A]);
+
+    expect([...read.keys()].sort()).toEqual([A, B].sort());
+    expect(read.get(A)).toEqual(await store.getTarget(id, A));
+    expect(read.get(B)).toEqual(await store.getTarget(id, B));
+    expect((await store.getTargets(id, [])).size).toBe(0);
+  });
+
   it('records a target once: a repeated fan-out leaves the stored one alone', async () => {
     const id = await deploymentWith();
     expect(await store.addTarget(targetOf(id, A, 'queued'))).toBe(true);
