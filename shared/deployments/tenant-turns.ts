@@ -24,7 +24,8 @@ export async function takeTurn(
 ): Promise<Target | undefined> {
   const { id } = deployment;
   const { appid } = target;
-  let turn = await engine.tenants.hold(appid, id);
+  // A deployment that submits points the tenant's audit results at itself with its first hold: one write, not two.
+  let turn = await engine.tenants.hold(appid, id, Date.now(), { pointAudit: !!deployment.submitAudit });
   if (!turn.held && (await finishHoldersLetGo(engine, appid, turn, id))) turn = await engine.tenants.hold(appid, id);
   if (!turn.held && deployment.supersede && (await supersede(turn.holder))) turn = await engine.tenants.hold(appid, id);
   if (turn.held) {

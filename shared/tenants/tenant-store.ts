@@ -19,6 +19,13 @@ export interface TenantPage {
   nextToken?: string;
 }
 
+/**
+ * A deployment's ask for a tenant: held (`continuing` when no other deployment held it since this
+ * one last did; `pointedAudit` when the same write pointed its audit results here; the tenant as
+ * it was, when known), or held by another deployment, since when.
+ */
+export type TenantTurn = { held: true; continuing: boolean; pointedAudit?: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number };
+
 /** The tenant registry in DynamoDB. */
 export class TenantStore {
   constructor(
@@ -169,6 +176,8 @@ export class TenantStore {
    * each way, so two submits cannot interleave.
    */
   async pointAuditAt(appid: string, deploymentId: string, current?: { auditingDeployment?: string }): Promise<void> {
+    // Already pointed (by the hold, or an earlier submit of this deployment): both writes would be refused.
+    if (current?.auditingDeployment === deploymentId) return;
     const replace = () =>
       this.conditionalUpdate(
         appid,
@@ -242,7 +251,11 @@ export class TenantStore {
    * on one mini-program would overwrite each other's commit and share one audit. Answers who
    * holds it when another deployment does, and since when.
    */
-  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number }> {
+  async hold(appid: string, deploymentId: string, nowMs = Date.now(), options: { pointAudit?: boolean } = {}): Promise<TenantTurn> {
+    if (options.pointAudit) {
+      const pointed = await this.holdPointingAudit(appid, deploymentId, nowMs);
+      if (pointed) return pointed;
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       // The tenant's latest deployment (the tenants API shows it) is the one taking its turn now.
       const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });
@@ -272,6 +285,33 @@ export class TenantStore {
       // let go of between the write and the read: try again
     }
     throw new Error(`tenant ${appid} changed hands three times while ${deploymentId} asked for it; the message is redelivered`);
+  }
+
+  /**
+   * The hold of a deployment that will submit, pointing the tenant's audit results at it in the same
+   * write (as pointAuditAt would before its submit). Only while nobody else holds the tenant and its
+   * audits go elsewhere, so the deployment they went to is kept as the previous one; otherwise
+   * undefined, changing nothing, and the plain hold and pointAuditAt answer for themselves.
+   */
+  private async holdPointingAudit(appid: string, deploymentId: string, nowMs: number): Promise<TenantTurn | undefined> {
+    const answer = await ifConditionHeld(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: profileKey(appid),
+          // Right-hand sides are the item as it was: the previous is the deployment the audits went to (itself, for none: see fromItem).
+          UpdateExpression:
+            'SET heldBy = :me, heldSinceMs = :now, lastHeldBy = :me, lastDeployment = :me, previousAuditingDeployment = if_not_exists(auditingDeployment, :me), auditingDeployment = :me',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(heldBy) OR heldBy = :me) AND (attribute_not_exists(auditingDeployment) OR auditingDeployment <> :me)',
+          ExpressionAttributeValues: { ':me': deploymentId, ':now': nowMs },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    if (!answer) return undefined;
+    const before = answer.Attributes ? tenantOrNothing(answer.Attributes) : undefined;
+    const tenant = before && { ...before, auditingDeployment: deploymentId, ...definedFields({ previousAuditingDeployment: before.auditingDeployment }) };
+    return { held: true, continuing: answer.Attributes?.lastHeldBy === deploymentId, pointedAudit: true, ...(tenant ? { tenant } : {}) };
   }
 
   /** Asks to be woken when the tenant is let go of. */
@@ -385,7 +425,8 @@ function fromItem(item: Record<string, unknown>): Tenant {
       lastDeployment: stringField(item.lastDeployment),
       auditingDeployment: stringField(item.auditingDeployment),
       heldBy: stringField(item.heldBy),
-      previousAuditingDeployment: stringField(item.previousAuditingDeployment),
+      // Written as the deployment itself by a hold that found none before it (holdPointingAudit).
+      previousAuditingDeployment: item.previousAuditingDeployment === item.auditingDeployment ? undefined : stringField(item.previousAuditingDeployment),
       gray: objectField(item.gray) as Tenant['gray'],
       // Written whole by saveReadiness from a checked Readiness.
       readiness: objectField(item.readiness) as Readiness | undefined,

@@ -7,7 +7,7 @@ import { DeploymentStore, type ActiveDeployment, type AuditingTarget, type Index
 import type { DeployEngine } from '../../shared/deployments/engine-ports';
 import { AUDIT_PENDING, type TargetState } from '../../shared/deployments/target-machine';
 import type { Tenant, TenantStatus } from '../../shared/tenants/tenant';
-import type { TenantPage } from '../../shared/tenants/tenant-store';
+import type { TenantPage, TenantTurn } from '../../shared/tenants/tenant-store';
 import type { TenantClient } from '../../shared/wechat/bound-clients';
 import { ERRCODE } from '../../shared/wechat/errcodes';
 import { WeChatApiError } from '../../shared/wechat/errors';
@@ -262,14 +262,18 @@ export class MemoryTenants implements TenantPort {
     if (tenant?.gray?.version === version) delete tenant.gray;
   }
 
-  async hold(appid: string, deploymentId: string, nowMs = Date.now()): Promise<{ held: true; continuing: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number }> {
+  async hold(appid: string, deploymentId: string, nowMs = Date.now(), options: { pointAudit?: boolean } = {}): Promise<TenantTurn> {
     const tenant = this.tenants.get(appid);
     if (!tenant) return { held: true, continuing: false }; // its commit fails on its own terms
     if (tenant.heldBy && tenant.heldBy !== deploymentId) return { held: false, holder: tenant.heldBy, ...(tenant.heldSinceMs !== undefined ? { heldSinceMs: tenant.heldSinceMs } : {}) };
     const continuing = tenant.lastHeldBy === deploymentId;
     const before = await this.get(appid);
     Object.assign(tenant, { heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });
-    return { held: true, continuing, ...(before ? { tenant: before } : {}) };
+    // As the store: pointed in the same write only when the audits went elsewhere; the tenant as it was, pointed.
+    if (!options.pointAudit || tenant.auditingDeployment === deploymentId) return { held: true, continuing, ...(before ? { tenant: before } : {}) };
+    await this.pointAuditAt(appid, deploymentId);
+    const { auditingDeployment, previousAuditingDeployment } = tenant;
+    return { held: true, continuing, pointedAudit: true, ...(before ? { tenant: { ...before, ...definedFields({ auditingDeployment, previousAuditingDeployment }) } } : {}) };
   }
 
   async waitFor(appid: string, deploymentId: string): Promise<void> {

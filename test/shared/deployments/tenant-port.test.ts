@@ -92,6 +92,58 @@ describe.each(subjects)('%s', (_, open) => {
     expect(await tenants.hold(appid, D1)).toMatchObject({ held: true, continuing: false });
   });
 
+  describe('a hold that points the audit results at the deployment (one that will submit)', () => {
+    const audits = async (appid: string) => {
+      const t = await tenants.get(appid);
+      return { auditing: t?.auditingDeployment, previous: t?.previousAuditingDeployment, heldBy: t?.heldBy };
+    };
+
+    it('sends the results to it from now on, keeping the deployment they went to as the previous one', async () => {
+      const appid = await tenant();
+      await tenants.pointAuditAt(appid, D1);
+
+      const turn = await tenants.hold(appid, D2, Date.now(), { pointAudit: true });
+
+      expect(await audits(appid)).toEqual({ auditing: D2, previous: D1, heldBy: D2 });
+      // The tenant it answers is pointed too, so the submit that follows writes nothing more.
+      expect(turn).toMatchObject({ held: true, pointedAudit: true, tenant: { auditingDeployment: D2, previousAuditingDeployment: D1 } });
+    });
+
+    it('names no previous deployment on a tenant that never submitted', async () => {
+      const appid = await tenant();
+
+      const turn = await tenants.hold(appid, D1, Date.now(), { pointAudit: true });
+
+      expect(await audits(appid)).toEqual({ auditing: D1, previous: undefined, heldBy: D1 });
+      expect(turn).toMatchObject({ held: true, pointedAudit: true, tenant: { auditingDeployment: D1 } });
+      expect(turn.held && turn.tenant?.previousAuditingDeployment).toBeUndefined();
+      // Pointed at another later, this one is the previous.
+      await tenants.letGo(appid, D1);
+      await tenants.hold(appid, D2, Date.now(), { pointAudit: true });
+      expect(await audits(appid)).toEqual({ auditing: D2, previous: D1, heldBy: D2 });
+    });
+
+    it('keeps the previous deployment when the results already come to it (a redelivery, a retry)', async () => {
+      const appid = await tenant();
+      await tenants.pointAuditAt(appid, D1);
+      await tenants.hold(appid, D2, Date.now(), { pointAudit: true });
+
+      const again = await tenants.hold(appid, D2, Date.now(), { pointAudit: true });
+
+      expect(again).toMatchObject({ held: true, continuing: true });
+      expect(again).not.toHaveProperty('pointedAudit');
+      expect(await audits(appid)).toEqual({ auditing: D2, previous: D1, heldBy: D2 });
+    });
+
+    it('changes nothing while another deployment holds the tenant', async () => {
+      const appid = await tenant();
+      await tenants.hold(appid, D1, Date.now(), { pointAudit: true });
+
+      expect(await tenants.hold(appid, D2, Date.now(), { pointAudit: true })).toEqual({ held: false, holder: D1, heldSinceMs: expect.any(Number) });
+      expect(await audits(appid)).toEqual({ auditing: D1, previous: undefined, heldBy: D1 });
+    });
+  });
+
   it('hands the tenant over only from its holder', async () => {
     const appid = await tenant();
     await tenants.hold(appid, D1);
