@@ -204,6 +204,20 @@ describe('applyAuditPush', () => {
     expect(advanceMessages()).toEqual([OLDER]);
   });
 
+  it('applies the push to the previous deployment when it arrives after the newer one’s hold, before its submit', async () => {
+    await given('auditing', {}, { createdAtMs: 500 }, OLDER);
+    await engine.tenants.pointAuditAt(A, OLDER);
+    await given('committing');
+    // The newer deployment's hold pointed the tenant's audits at it; its commit is still in flight.
+    await engine.tenants.hold(A, ID, Date.now(), { pointAudit: true });
+
+    await push('weapp_audit_success');
+
+    expect((await target(OLDER)).state).toBe('approved');
+    expect((await target(ID)).state).toBe('committing');
+    expect(advanceMessages()).toEqual([OLDER]);
+  });
+
   it('carries a deployment from submit to release through the push', async () => {
     await given('queued');
     await advanceTarget(engine, ID, A);
