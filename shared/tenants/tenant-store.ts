@@ -26,6 +26,11 @@ export interface TenantPage {
  */
 export type TenantTurn = { held: true; continuing: boolean; pointedAudit?: boolean; tenant?: Tenant } | { held: false; holder: string; heldSinceMs?: number };
 
+/** A hold's writes (`:me` the deployment, `:now` when): the tenant's latest deployment (the tenants API shows it) is the one taking its turn now. */
+const HOLD = 'heldBy = :me, heldSinceMs = :now, lastHeldBy = :me, lastDeployment = :me';
+/** A tenant a deployment may hold: nobody else holds it. */
+const HOLDABLE = 'attribute_exists(pk) AND (attribute_not_exists(heldBy) OR heldBy = :me)';
+
 /** The tenant registry in DynamoDB. */
 export class TenantStore {
   constructor(
@@ -257,16 +262,14 @@ export class TenantStore {
       if (pointed) return pointed;
     }
     for (let attempt = 0; attempt < 3; attempt++) {
-      // The tenant's latest deployment (the tenants API shows it) is the one taking its turn now.
-      const update = updateExpression({ heldBy: deploymentId, heldSinceMs: nowMs, lastHeldBy: deploymentId, lastDeployment: deploymentId });
       const answer = await ifConditionHeld(
         this.db.send(
           new UpdateCommand({
             TableName: this.table,
             Key: profileKey(appid),
-            ...update,
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(heldBy) OR heldBy = :me)',
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':me': deploymentId },
+            UpdateExpression: `SET ${HOLD}`,
+            ConditionExpression: HOLDABLE,
+            ExpressionAttributeValues: { ':me': deploymentId, ':now': nowMs },
             // The whole tenant as it was: the step that follows the hold needs it (no read of its own).
             ReturnValues: 'ALL_OLD',
           }),
@@ -300,9 +303,8 @@ export class TenantStore {
           TableName: this.table,
           Key: profileKey(appid),
           // Right-hand sides are the item as it was: the previous is the deployment the audits went to (itself, for none: see fromItem).
-          UpdateExpression:
-            'SET heldBy = :me, heldSinceMs = :now, lastHeldBy = :me, lastDeployment = :me, previousAuditingDeployment = if_not_exists(auditingDeployment, :me), auditingDeployment = :me',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(heldBy) OR heldBy = :me) AND (attribute_not_exists(auditingDeployment) OR auditingDeployment <> :me)',
+          UpdateExpression: `SET ${HOLD}, previousAuditingDeployment = if_not_exists(auditingDeployment, :me), auditingDeployment = :me`,
+          ConditionExpression: `${HOLDABLE} AND (attribute_not_exists(auditingDeployment) OR auditingDeployment <> :me)`,
           ExpressionAttributeValues: { ':me': deploymentId, ':now': nowMs },
           ReturnValues: 'ALL_OLD',
         }),
