@@ -20,7 +20,7 @@ async function handleMessage(record: SQSRecord, batch: BatchReads): Promise<void
   if (!message) return;
   const p = services();
   try {
-    if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor);
+    if (message.kind === 'fan-out') await fanOutPage(p, message.deploymentId, message.cursor, message.pageSize);
     else if (message.kind === 'advance') await advanceTarget(p, message.deploymentId, message.appid, batch);
     else if (message.kind === 'check-readiness') await refreshReadiness(p, message.appid);
     else if (message.kind === 'watch-waves') await watchWaves(p, message.deploymentId, message.loop);

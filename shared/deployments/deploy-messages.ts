@@ -6,8 +6,8 @@ import { BULK_ACTIONS } from './deployment';
  * transitions. (Kept apart from the queue adapter so only the worker bundles the schema library.)
  */
 export const DeployMessageSchema = z.discriminatedUnion('kind', [
-  /** Record the deployment's targets page by page and enqueue their first step. */
-  z.object({ kind: z.literal('fan-out'), deploymentId: z.string(), cursor: z.string().optional() }),
+  /** Record the deployment's targets page by page and enqueue their first step (`pageSize`: this page's, growing from the first). */
+  z.object({ kind: z.literal('fan-out'), deploymentId: z.string(), cursor: z.string().optional(), pageSize: z.number().int().positive().optional() }),
   /** Run the next step of one target, whatever state it is in. */
   z.object({ kind: z.literal('advance'), deploymentId: z.string(), appid: z.string() }),
   /** An operator action over every target it applies to. */

@@ -9,21 +9,33 @@ import type { Deployment, Target } from './deployment';
 import type { DeployEngine } from './engine-ports';
 import { waveOfIndex } from './waves';
 
-/** Tenants recorded per fan-out message: one page, then the next page is its own message. */
+/** Most tenants recorded per fan-out message: one page, then the next page is its own message. */
 export const FAN_OUT_PAGE = 500;
+/**
+ * A fan-out's first page: its steps start once this many targets are recorded, not a whole page.
+ * Each page after it is twice the one before (up to FAN_OUT_PAGE), so the next page is recorded
+ * while the workers run this one's steps.
+ */
+export const FIRST_FAN_OUT_PAGE = 50;
 const WRITE_CONCURRENCY = 16;
+
+/** How many tenants the page after a page of `size` records. */
+function nextPageSize(size: number): number {
+  return Math.min(FAN_OUT_PAGE, size * 2);
+}
 
 /**
  * Records one page of a deployment's targets and enqueues their first step, then hands the next
  * page to a new message — durable at any size, resumable after a crash. Re-running a page (SQS
  * redelivery) adds nothing twice and re-enqueues steps that are harmless to repeat.
  */
-export async function fanOutPage(engine: DeployEngine, deploymentId: string, cursor?: string): Promise<void> {
+export async function fanOutPage(engine: DeployEngine, deploymentId: string, cursor?: string, pageSize = FIRST_FAN_OUT_PAGE): Promise<void> {
   const deployment = await engine.deployments.get(deploymentId);
   if (!deployment) return;
 
   // A redelivered page runs even after the last page finished: its steps may never have been sent.
-  const page = await pageOfTenants(engine, deployment, cursor);
+  const size = Math.min(FAN_OUT_PAGE, Math.max(1, pageSize));
+  const page = await pageOfTenants(engine, deployment, cursor, size);
   const { next } = page;
   const tenants = await withCurrentReadiness(engine, deployment, page.tenants);
   const advance: DeployMessage[] = [];
@@ -42,7 +54,7 @@ export async function fanOutPage(engine: DeployEngine, deploymentId: string, cur
   // The next page goes first, so recording the fleet is not queued behind this page's steps.
   if (next !== undefined) {
     await engine.deployments.update(deploymentId, { fanOutCursor: next });
-    await engine.deployQueue.send([{ kind: 'fan-out', deploymentId, cursor: next }]);
+    await engine.deployQueue.send([{ kind: 'fan-out', deploymentId, cursor: next, pageSize: nextPageSize(size) }]);
   }
   await engine.deployQueue.send(advance);
   if (next === undefined) {
@@ -55,15 +67,16 @@ async function pageOfTenants(
   engine: DeployEngine,
   deployment: Deployment,
   cursor: string | undefined,
+  size: number,
 ): Promise<{ tenants: { appid: string; tenant?: Tenant; index: number }[]; next?: string }> {
   if (deployment.tenants) {
     const offset = Number(cursor ?? 0);
-    const appids = deployment.tenants.slice(offset, offset + FAN_OUT_PAGE);
+    const appids = deployment.tenants.slice(offset, offset + size);
     const tenants = await Promise.all(appids.map(async (appid, i) => ({ appid, tenant: await engine.tenants.get(appid), index: offset + i })));
     const end = offset + appids.length;
     return { tenants, ...(end < deployment.tenants.length ? { next: String(end) } : {}) };
   }
-  const page = await engine.tenants.list({ limit: FAN_OUT_PAGE, nextToken: cursor });
+  const page = await engine.tenants.list({ limit: size, nextToken: cursor });
   // Only a deployment without waves reaches every tenant by listing them (index unused).
   return { tenants: page.tenants.map((tenant) => ({ appid: tenant.appid, tenant, index: 0 })), ...(page.nextToken ? { next: page.nextToken } : {}) };
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../shared/deployments/deployment';
-import { FAN_OUT_PAGE, fanOutPage } from '../../../shared/deployments/fan-out';
+import { FAN_OUT_PAGE, FIRST_FAN_OUT_PAGE, fanOutPage } from '../../../shared/deployments/fan-out';
 import { appidOf, deploymentOf, memoryDeployEngine, type MemoryDeployEngine } from '../../support/memory-deploy-engine';
 
 const ID = 'd-1-00000001';
@@ -18,38 +18,59 @@ const appids = (from: number, count: number) => Array.from({ length: count }, (_
 const addTenants = (list: string[]) => list.forEach((appid) => engine.tenants.add(appid));
 const advanced = () => engine.deployQueue.take('advance').map(({ message }) => message.appid);
 
-/** Runs the fan-out as the worker would: every fan-out message sent, until none is left. */
-async function fanOutAll(from?: string): Promise<number> {
-  let pages = 0;
-  for (let cursor = from, more = true; more; pages++) {
-    await fanOutPage(engine, ID, cursor);
-    const next = engine.deployQueue.take('fan-out')[0];
-    more = next !== undefined;
-    cursor = next?.message.cursor;
+/** Runs the fan-out as the worker would: every fan-out message sent, until none is left. Answers each page's size. */
+async function fanOutAll(from?: { cursor?: string; pageSize?: number }): Promise<number[]> {
+  const sizes: number[] = [];
+  for (let message = from, more = true; more; ) {
+    const before = (await engine.deployments.counts(ID)) as Record<string, number>;
+    await fanOutPage(engine, ID, message?.cursor, message?.pageSize);
+    const after = (await engine.deployments.counts(ID)) as Record<string, number>;
+    sizes.push(Object.values(after).reduce((a, b) => a + b, 0) - Object.values(before).reduce((a, b) => a + b, 0));
+    message = engine.deployQueue.take('fan-out')[0]?.message;
+    more = message !== undefined;
   }
-  return pages;
+  return sizes;
 }
 
 describe('fanOutPage', () => {
-  it(`records an explicit tenant list in pages of ${FAN_OUT_PAGE}, the next page sent before this page’s steps`, async () => {
-    const tenants = appids(1, 2 * FAN_OUT_PAGE + 3);
+  it(`records an explicit tenant list in pages growing from ${FIRST_FAN_OUT_PAGE} to ${FAN_OUT_PAGE}, the next page sent before this page’s steps`, async () => {
+    const tenants = appids(1, 4 * FAN_OUT_PAGE);
     addTenants(tenants);
     await given({ tenants });
 
     await fanOutPage(engine, ID);
 
-    expect(engine.deployQueue.sent[0]).toEqual({ message: { kind: 'fan-out', deploymentId: ID, cursor: String(FAN_OUT_PAGE) }, delaySeconds: 0 });
-    expect(engine.deployQueue.sent).toHaveLength(1 + FAN_OUT_PAGE);
-    expect(await engine.deployments.get(ID)).toMatchObject({ fanOutDone: false, fanOutCursor: String(FAN_OUT_PAGE) });
-    expect(await engine.deployments.counts(ID)).toEqual({ queued: FAN_OUT_PAGE });
+    // The first steps start once the first few targets are recorded, not a whole page.
+    expect(engine.deployQueue.sent[0]).toEqual({
+      message: { kind: 'fan-out', deploymentId: ID, cursor: String(FIRST_FAN_OUT_PAGE), pageSize: 2 * FIRST_FAN_OUT_PAGE },
+      delaySeconds: 0,
+    });
+    expect(engine.deployQueue.sent).toHaveLength(1 + FIRST_FAN_OUT_PAGE);
+    expect(await engine.deployments.get(ID)).toMatchObject({ fanOutDone: false, fanOutCursor: String(FIRST_FAN_OUT_PAGE) });
+    expect(await engine.deployments.counts(ID)).toEqual({ queued: FIRST_FAN_OUT_PAGE });
 
     const [next] = engine.deployQueue.take('fan-out');
     engine.deployQueue.take();
-    expect(await fanOutAll(next!.message.cursor)).toBe(2); // two more pages, the second the last
-    expect(advanced()).toHaveLength(FAN_OUT_PAGE + 3);
+    // Each page twice the one before, up to the most a page records; the last one what is left.
+    expect(await fanOutAll(next!.message)).toEqual([100, 200, 400, 500, 500, 250]);
+    expect(advanced()).toHaveLength(tenants.length - FIRST_FAN_OUT_PAGE);
     const done = await engine.deployments.get(ID);
     expect(done).toMatchObject({ fanOutDone: true });
     expect(done).not.toHaveProperty('fanOutCursor');
+    expect(await engine.deployments.counts(ID)).toEqual({ queued: tenants.length });
+  });
+
+  it('resumes from its stored cursor with a first page again, and records nothing twice', async () => {
+    const tenants = appids(1, 400);
+    addTenants(tenants);
+    await given({ tenants });
+    await fanOutPage(engine, ID);
+    engine.deployQueue.take();
+
+    // The next page's message was lost; a resume sends the fan-out on from the stored cursor.
+    await fanOutPage(engine, ID, (await engine.deployments.get(ID))!.fanOutCursor);
+    const resumed = engine.deployQueue.take('fan-out')[0]!.message;
+    expect(await fanOutAll(resumed)).toEqual([100, 200]);
     expect(await engine.deployments.counts(ID)).toEqual({ queued: tenants.length });
   });
 
@@ -85,7 +106,7 @@ describe('fanOutPage', () => {
     engine.tenants.add(appidOf(0x900), { status: 'revoked' });
     await given();
 
-    expect(await fanOutAll()).toBe(2);
+    expect(await fanOutAll()).toEqual([50, 100, 200, 153]);
 
     expect(await engine.deployments.counts(ID)).toEqual({ queued: tenants.length, skipped: 1 });
     expect(advanced()).toHaveLength(tenants.length);
