@@ -15,8 +15,11 @@
 import dynalite from 'dynalite';
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { tuneDynalite } from './dynalite-tuning.mjs';
 
+tuneDynalite(createRequire(import.meta.url));
 const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 const handle = server.listeners('request')[0];
 // dynalite checks that a request is signed, not the signature (neither does it over HTTP).
