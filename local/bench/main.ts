@@ -24,10 +24,10 @@ import { describeMemory, type FleetDeployResult } from './fleet-deploy';
 const COST_TENANTS = 200;
 const COST_PUSHES = 200;
 
-/** The scale rehearsal runs in a child process, so its peak RSS is the deploy's alone. */
+/** The scale rehearsal runs in a child process (with the bench's own Node flags), so its peak RSS is the deploy's alone. */
 async function benchScale(tenants: number, latencyMs: number): Promise<FleetDeployResult> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-deploy.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--tenants', String(tenants), '--latency', String(latencyMs), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, script, '--tenants', String(tenants), '--latency', String(latencyMs), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

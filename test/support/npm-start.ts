@@ -10,6 +10,15 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules/.bin/node');
+/** What `npm start` runs after building the console: `node <these arguments>` (package.json). */
+const START_ARGS = startArguments();
+
+function startArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = scripts.start.split('&&').pop()!.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start no longer ends with a node command: ${scripts.start}`);
+  return args;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A free PORT whose PORT+1 (the emulator's) is free too. */
@@ -62,7 +71,7 @@ export class NpmStartProcess {
   async start(env: NodeJS.ProcessEnv): Promise<void> {
     this.generation += 1;
     this.log.write(`--- start #${this.generation} at ${new Date().toISOString()} ---\n`);
-    const proc = spawn(NODE, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(NODE, START_ARGS, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = proc;
     let ready = false;
     proc.stdout!.on('data', (chunk: Buffer) => {
