@@ -4,10 +4,10 @@
  * exits 0 once every tenant is released. A deploy naming an unknown tenant fails up front, listed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortPair } from '../support/free-port';
 import type { DeploymentView } from '../../shared/contract/operator-api';
 import { services } from '../../shared/services';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -19,24 +19,6 @@ afterAll(async () => {
   await current?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A port that is free now, with the next one (the emulator's, PORT + 1) free too. */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (nextFree && port < 65_535) return port;
-  }
-}
 
 describe('mpfleet deploy --watch across a restart of the stack', () => {
   it('waits while the stack is down, reconnects with the same token, and exits 0 when all are released', async () => {

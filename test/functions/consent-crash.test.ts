@@ -13,7 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePortPair, NpmStartProcess, stackClients } from '../support/npm-start';
+import { freePortPair } from '../support/free-port';
+import { NpmStartProcess, stackClients } from '../support/npm-start';
 
 const MERCHANTS = 100;
 /** After the 100 consents, when the exchanges (each at least two 500 ms WeChat calls) are under way. */

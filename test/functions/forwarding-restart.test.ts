@@ -6,7 +6,8 @@
  *   npx vitest run test/functions/forwarding-restart.test.ts
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePortPair, NpmStartProcess, stackClients } from '../support/npm-start';
+import { freePortPair } from '../support/free-port';
+import { NpmStartProcess, stackClients } from '../support/npm-start';
 import { startReceiver } from '../support/receiver';
 
 const MESSAGES = 40;

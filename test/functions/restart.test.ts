@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePortPair, NpmStartProcess, stackClients } from '../support/npm-start';
+import { freePortPair } from '../support/free-port';
+import { NpmStartProcess, stackClients } from '../support/npm-start';
 
 const TENANTS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,32 +4,14 @@
  * 401 says where the right one is without giving it away.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortPair } from '../support/free-port';
 import { resetDataDir, startLocalStack, type LocalStack } from '../../local/stack';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'mpfleet-identity-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-/** A port that is free now, with the next one free too (the emulator's). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (nextFree && port < 65_535) return port;
-  }
-}
 
 async function withStack<T>(options: { port: number; env?: NodeJS.ProcessEnv; reset?: boolean }, use: (stack: LocalStack) => Promise<T>): Promise<T> {
   const stack = await startLocalStack({ dataDir, schedules: false, env: {}, ...options });

@@ -4,12 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules/.bin/node');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What `npm start` runs after building the console: `node <these arguments>` (package.json). */
 const START_ARGS = startArguments();
 
@@ -18,28 +18,6 @@ function startArguments(): string[] {
   const [command, ...args] = scripts.start.split('&&').pop()!.trim().split(/\s+/);
   if (command !== 'node') throw new Error(`npm start no longer ends with a node command: ${scripts.start}`);
   return args;
-}
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A free PORT whose PORT+1 (the emulator's) is free too. */
-export async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    if (port > 65000) continue;
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (nextFree) return port;
-  }
 }
 
 export class NpmStartProcess {
