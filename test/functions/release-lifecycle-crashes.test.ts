@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LambdaHandler } from '../../local/runtime/functions';
 import { services } from '../../shared/services';
 import { accepted, approve, atWeChat, decideAudits, deploy, expectOnline, releaseThrough, settle, startLifecycleStack, targetOf, view, weChatLog, type LifecycleStack } from '../support/lifecycle';
-import type { TestStack } from '../support/stack';
+import { untilDeployQueueQuiet, type TestStack } from '../support/stack';
 import type { Wire } from '../support/wechat-wire';
 
 // Read when the deploy modules load, so set before any import: an in-flight step is stale after
@@ -56,16 +56,6 @@ afterAll(async () => {
   await s?.close();
   for (const name of Object.keys(ENV)) delete process.env[name];
 });
-
-/** Until no deploy message is waiting or being handled: the steps the audit results set off have run. */
-async function deployQueueQuiet(): Promise<void> {
-  await t.until(async () => {
-    const { Attributes } = await new SQSClient({}).send(
-      new GetQueueAttributesCommand({ QueueUrl: t.stack.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) === 0 || undefined;
-  });
-}
 
 async function deadLetters(): Promise<number> {
   const { Attributes } = await new SQSClient({}).send(new GetQueueAttributesCommand({ QueueUrl: t.stack.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
@@ -178,7 +168,7 @@ describe('an operator action whose message never gets through', () => {
     await decideAudits(t, id, approve(fleet));
     await settle(t, id, (v) => v.status === 'completed' && v.counts.approved === 1);
     // A step the approval set off, still queued when the release is asked for, would follow it (as it should).
-    await deployQueueQuiet();
+    await untilDeployQueueQuiet(t);
 
     poisoned.add(id);
     const deadBefore = await deadLetters();

@@ -1,8 +1,6 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqs } from '../../shared/queue-client';
 import { createServices, services } from '../../shared/services';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, untilDeployQueueQuiet, type TestStack } from '../support/stack';
 
 let t: TestStack;
 let appid: string;
@@ -12,13 +10,6 @@ beforeAll(async () => {
   appid = (await t.seededAppids())[0]!;
 });
 afterAll(() => t?.close());
-
-const WAITING = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
-/** Nothing waiting or running on the deploy queue: an authorization queues a release-gate check, whose WeChat calls would count. */
-async function deployQueueIdle(): Promise<boolean> {
-  const { Attributes } = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: t.stack.queueUrl, AttributeNames: [...WAITING] }));
-  return WAITING.every((name) => Attributes?.[name] === '0');
-}
 
 describe('token service through the local runtime', () => {
   it('30 concurrent operator calls needing the component token cause exactly one token call', async () => {
@@ -32,7 +23,7 @@ describe('token service through the local runtime', () => {
   it('30 callers on 5 separate instances refresh an authorizer token exactly once', async () => {
     await t.admin('/authorize', { appid });
     await t.until(async () => (await services().tenants.get(appid))?.status === 'active');
-    await t.until(deployQueueIdle);
+    await untilDeployQueueQuiet(t);
     // Expire the stored token so every instance needs a refresh at the same moment.
     await services().authorizerTokens.forTenant(appid).invalidate((await services().authorizerTokens.forTenant(appid).get()));
     await t.admin('/calls', undefined, 'DELETE');
@@ -60,7 +51,7 @@ describe('token service through the local runtime', () => {
   it('recovers transparently from an authorizer token WeChat revoked server-side', async () => {
     const token = services().authorizerTokens.forTenant(appid);
     await token.use((access) => services().authorizerApi.getCategory(access));
-    await t.until(deployQueueIdle);
+    await untilDeployQueueQuiet(t);
     await t.admin('/invalidate-token', { appid });
     await t.admin('/calls', undefined, 'DELETE');
 

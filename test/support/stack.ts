@@ -1,9 +1,11 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { dynamo } from '../../shared/db/client';
+import { sqs } from '../../shared/queue-client';
 import { services } from '../../shared/services';
 import { MessageCrypto } from '../../shared/wechat/crypto';
 import { sealPush } from '../../shared/wechat/envelope';
@@ -137,4 +139,17 @@ export async function authorizeTenants(t: TestStack, count: number): Promise<str
     return active.every(Boolean);
   });
   return appids;
+}
+
+/**
+ * Until no deploy message is waiting or being handled: the steps and checks already set off have
+ * run (an authorization, for one, queues a release-gate check that calls WeChat).
+ */
+export async function untilDeployQueueQuiet(t: TestStack): Promise<void> {
+  await t.until(async () => {
+    const { Attributes } = await sqs().send(
+      new GetQueueAttributesCommand({ QueueUrl: t.stack.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) === 0 || undefined;
+  });
 }
